@@ -1,0 +1,4 @@
+/**
+ * @daicho/adapters/sqlite — the embedded default store (better-sqlite3, WAL).
+ */
+export { type SqliteStoreOptions, sqliteStore } from "./store";

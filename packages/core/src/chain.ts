@@ -1,0 +1,82 @@
+import { canonicalizeOrThrow } from "./canonical";
+import type { EventType } from "./events/catalogue";
+import { SCHEMA_VERSIONS } from "./events/catalogue";
+import {
+  ENVELOPE_VERSION,
+  type EventBody,
+  type SealedField,
+  type StoredEvent,
+  type SubjectLink,
+} from "./events/envelope";
+import type { EventInput } from "./events/input";
+import { bytesToHex, HASH_TAGS, taggedHash, utf8ToBytes } from "./hash";
+
+/** The position an event is written at: the chain head it extends. */
+export interface ChainPosition {
+  readonly seq: number;
+  readonly prevHash: string;
+}
+
+/** The last event about a subject, for per-subject back-links. */
+export interface SubjectHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+export interface LinkContext {
+  readonly position: ChainPosition;
+  readonly id: string;
+  readonly recordedAt: string;
+  /** Heads of the event's subjects; a missing subject has no earlier event. */
+  readonly subjectHeads: ReadonlyMap<string, SubjectHead>;
+  readonly personal?: readonly SealedField[];
+}
+
+/**
+ * The event hash: SHA-256("daicho/event/v1" ‖ 0x00 ‖ UTF-8(canonical body)), lower-case hex
+ * (docs/spec.md §3.2). `body` is the exact text that was stored.
+ */
+export function eventHash(canonicalBody: string): string {
+  return bytesToHex(taggedHash(HASH_TAGS.event, utf8ToBytes(canonicalBody)));
+}
+
+/** Build the hashed body of an event from a decoded input and its chain position. */
+export function buildBody(input: EventInput, ctx: LinkContext): EventBody {
+  const subjects = [...new Set(input.subjects ?? [])].sort();
+  const links: SubjectLink[] = subjects.map((id) => {
+    const head = ctx.subjectHeads.get(id);
+    return head === undefined
+      ? ({ id } as SubjectLink)
+      : ({ id, prevSeq: head.seq, prevHash: head.hash } as SubjectLink);
+  });
+  const body: Record<string, unknown> = {
+    v: ENVELOPE_VERSION,
+    seq: ctx.position.seq,
+    id: ctx.id,
+    type: input.type,
+    schema: SCHEMA_VERSIONS[input.type as EventType],
+    occurredAt: input.occurredAt ?? ctx.recordedAt,
+    recordedAt: ctx.recordedAt,
+    actor: input.actor,
+    payload: input.payload,
+    prevHash: ctx.position.prevHash,
+  };
+  if (links.length > 0) body.subjects = links;
+  if (ctx.personal !== undefined && ctx.personal.length > 0) body.personal = ctx.personal;
+  return body as EventBody;
+}
+
+/** Canonicalize and hash a body into the record a store keeps. */
+export function sealBody(body: EventBody): StoredEvent {
+  const canonical = canonicalizeOrThrow(body);
+  return {
+    seq: body.seq,
+    id: body.id,
+    type: body.type,
+    recordedAt: body.recordedAt,
+    subjects: body.subjects?.map((s) => s.id) ?? [],
+    prevHash: body.prevHash,
+    hash: eventHash(canonical),
+    body: canonical,
+  };
+}

@@ -1,0 +1,246 @@
+import * as t from "io-ts";
+import {
+  boundedList,
+  FieldName,
+  Id,
+  Label,
+  Nat,
+  Note,
+  strictStruct,
+  Timestamp,
+} from "./primitives";
+
+/**
+ * The event catalogue: one io-ts codec per event type's payload. The TypeScript types
+ * are derived from these codecs and never written twice. Payloads hold identifiers,
+ * field *names*, labels and counts — never personal values; those travel only in the
+ * envelope's sealed `personal` section (docs/spec.md §2.5).
+ *
+ * Adding a type, or an optional member to a type, never changes the hash of an event
+ * already recorded: absent members are omitted from the canonical bytes.
+ */
+
+const Fields = boundedList(FieldName, 256, "FieldNames");
+const Purposes = boundedList(Label, 64, "Purposes");
+
+export const ResourceRef = strictStruct("ResourceRef", { type: Label, id: Id });
+export type ResourceRef = t.TypeOf<typeof ResourceRef>;
+
+export const Outcome = t.keyof({ allowed: null, denied: null }, "Outcome");
+
+export const ClassificationLevel = t.keyof(
+  { public: null, internal: null, confidential: null, "strictly-confidential": null },
+  "ClassificationLevel",
+);
+export type ClassificationLevel = t.TypeOf<typeof ClassificationLevel>;
+
+/** Lawful bases: GDPR Art. 6(1)(a)–(f), plus APPI opt-out provision (Art. 27(2)). */
+export const LawfulBasis = t.keyof(
+  {
+    consent: null,
+    contract: null,
+    "legal-obligation": null,
+    "vital-interests": null,
+    "public-task": null,
+    "legitimate-interests": null,
+    "appi-opt-out": null,
+  },
+  "LawfulBasis",
+);
+export type LawfulBasis = t.TypeOf<typeof LawfulBasis>;
+
+export const ConsentEvidence = strictStruct(
+  "ConsentEvidence",
+  { channel: Label, wordingVersion: Label, capturedBy: Id },
+  { reference: Id },
+);
+
+export const DataAccessed = strictStruct(
+  "DataAccessed",
+  { resource: ResourceRef, fields: Fields, purpose: Label, outcome: Outcome },
+  { reason: Label, reasons: boundedList(Label, 32), maskedFields: Fields, decisionId: Id },
+);
+
+export const DataExported = strictStruct(
+  "DataExported",
+  {
+    format: Label,
+    destination: strictStruct("ExportDestination", { kind: Label, id: Id }),
+    recordCount: Nat,
+    fields: Fields,
+    purpose: Label,
+  },
+  { resourceType: Label, query: Note },
+);
+
+export const Relationship = t.keyof(
+  { entrusted: null, "third-party": null, "joint-use": null, "business-succession": null },
+  "Relationship",
+);
+
+export const DataShared = strictStruct(
+  "DataShared",
+  {
+    recipient: strictStruct("Recipient", { kind: t.keyof({ organisation: null, person: null }), id: Id }),
+    relationship: Relationship,
+    legalBasis: LawfulBasis,
+    fields: Fields,
+    purpose: Label,
+  },
+  { contractRef: Id, recordCount: Nat },
+);
+
+export const RecordChanged = strictStruct("RecordChanged", { resource: ResourceRef, fields: Fields });
+export const RecordDeleted = strictStruct("RecordDeleted", { resource: ResourceRef }, { fields: Fields });
+
+export const ConsentGranted = strictStruct(
+  "ConsentGranted",
+  { purpose: Label, lawfulBasis: LawfulBasis, evidence: ConsentEvidence },
+  { expiresAt: Timestamp },
+);
+export const ConsentWithdrawn = strictStruct(
+  "ConsentWithdrawn",
+  { purpose: Label, evidence: ConsentEvidence },
+);
+export const ConsentExpired = strictStruct("ConsentExpired", { purpose: Label });
+
+export const DisclosureScope = strictStruct(
+  "DisclosureScope",
+  {},
+  { actors: boundedList(Id, 256), teams: boundedList(Id, 64), until: Timestamp },
+);
+
+export const ClassificationChanged = strictStruct(
+  "ClassificationChanged",
+  { resource: ResourceRef, level: ClassificationLevel },
+  { field: FieldName, scope: DisclosureScope, reason: Note },
+);
+
+export const Action = t.keyof(
+  { read: null, create: null, update: null, delete: null, export: null, share: null },
+  "Action",
+);
+export type Action = t.TypeOf<typeof Action>;
+
+export const Grantee = t.union([
+  strictStruct("ActorGrantee", { actor: Id }),
+  strictStruct("RoleGrantee", { role: Id }),
+]);
+
+export const PermissionScope = strictStruct(
+  "PermissionScope",
+  { resourceType: Label },
+  { resourceIds: boundedList(Id, 1024), subjects: boundedList(Id, 1024), owner: Id },
+);
+
+export const PermissionGranted = strictStruct(
+  "PermissionGranted",
+  {
+    grantId: Id,
+    grantee: Grantee,
+    scope: PermissionScope,
+    actions: boundedList(Action, 6),
+    purposes: Purposes,
+    grantedBy: Id,
+  },
+  { fields: Fields, expiresAt: Timestamp, clearance: ClassificationLevel },
+);
+export const PermissionRevoked = strictStruct(
+  "PermissionRevoked",
+  { grantId: Id, revokedBy: Id },
+  { reason: Note },
+);
+
+export const ActorOnboarded = strictStruct(
+  "ActorOnboarded",
+  { actorId: Id },
+  {
+    roles: boundedList(Id, 64),
+    teams: boundedList(Id, 64),
+    organisation: Id,
+    clearance: ClassificationLevel,
+  },
+);
+export const ActorOffboarded = strictStruct("ActorOffboarded", { actorId: Id }, { reason: Note });
+
+export const ProvenanceSource = t.keyof(
+  { "web-form": null, "import-file": null, "card-scan": null, integration: null, manual: null },
+  "ProvenanceSource",
+);
+export const ProvenanceRecorded = strictStruct(
+  "ProvenanceRecorded",
+  { source: ProvenanceSource, fields: Fields },
+  { reference: Id, obtainedFrom: Id, collectedAt: Timestamp },
+);
+
+/** ISO 8601 duration limited to calendar units: `P5Y`, `P18M`, `P30D`. */
+export const RetentionPeriod = t.refinement(
+  t.string,
+  (s) => /^P(?!$)(\d+Y)?(\d+M)?(\d+D)?$/.test(s),
+  "RetentionPeriod",
+);
+export const RetentionPolicySet = strictStruct(
+  "RetentionPolicySet",
+  {
+    policyId: Id,
+    appliesTo: t.union([strictStruct("PurposeTarget", { purpose: Label }), strictStruct("CategoryTarget", { category: Label })]),
+    period: RetentionPeriod,
+    trigger: t.keyof({ "last-contact": null, "record-created": null, "consent-withdrawn": null }),
+  },
+  { action: t.keyof({ erase: null, review: null }), basis: Note },
+);
+
+export const LegalHoldPlaced = strictStruct("LegalHoldPlaced", { holdId: Id, reason: Note }, { until: Timestamp });
+export const LegalHoldReleased = strictStruct("LegalHoldReleased", { holdId: Id }, { reason: Note });
+
+export const ErasureRequested = strictStruct(
+  "ErasureRequested",
+  { requestId: Id, requestedBy: Id, channel: Label, dueBy: Timestamp },
+  { reason: Note },
+);
+export const ErasureCompleted = strictStruct(
+  "ErasureCompleted",
+  { requestId: Id, keyIds: boundedList(Id, 1024), eventsAffected: Nat },
+);
+
+/**
+ * Every event type and its payload codec. The key is the `type` written in the envelope.
+ * Later modules (alerts, restrictions, erasure refusals) add their types here.
+ */
+export const EVENT_PAYLOADS = {
+  "data.accessed": DataAccessed,
+  "data.exported": DataExported,
+  "data.shared": DataShared,
+  "record.created": RecordChanged,
+  "record.updated": RecordChanged,
+  "record.deleted": RecordDeleted,
+  "consent.granted": ConsentGranted,
+  "consent.withdrawn": ConsentWithdrawn,
+  "consent.expired": ConsentExpired,
+  "classification.changed": ClassificationChanged,
+  "permission.granted": PermissionGranted,
+  "permission.revoked": PermissionRevoked,
+  "actor.onboarded": ActorOnboarded,
+  "actor.offboarded": ActorOffboarded,
+  "provenance.recorded": ProvenanceRecorded,
+  "retention.policy-set": RetentionPolicySet,
+  "legal-hold.placed": LegalHoldPlaced,
+  "legal-hold.released": LegalHoldReleased,
+  "erasure.requested": ErasureRequested,
+  "erasure.completed": ErasureCompleted,
+} as const;
+
+export type EventType = keyof typeof EVENT_PAYLOADS;
+/** A payload as recorded (decoded, branded). */
+export type PayloadOf<T extends EventType> = t.TypeOf<(typeof EVENT_PAYLOADS)[T]>;
+/** A payload as a caller writes it (plain strings; checked when decoded). */
+export type PayloadInput<T extends EventType> = t.OutputOf<(typeof EVENT_PAYLOADS)[T]>;
+
+/** Schema version of each type's payload; bumped when a payload changes incompatibly. */
+export const SCHEMA_VERSIONS: Readonly<Record<EventType, number>> = Object.fromEntries(
+  Object.keys(EVENT_PAYLOADS).map((k) => [k, 1]),
+) as Record<EventType, number>;
+
+export function isEventType(s: string): s is EventType {
+  return Object.hasOwn(EVENT_PAYLOADS, s);
+}

@@ -1,0 +1,52 @@
+import * as E from "fp-ts/Either";
+import { pipe } from "fp-ts/function";
+import * as t from "io-ts";
+import { decodeWith } from "../decode";
+import { DaichoError } from "../errors";
+import { EVENT_PAYLOADS, type EventType, isEventType, type PayloadInput } from "./catalogue";
+import { Actor } from "./envelope";
+import { boundedList, Id, strictStruct, Timestamp } from "./primitives";
+
+/**
+ * What a caller hands to `ledger.append`: the type, its payload, who acted and which
+ * data subjects the event concerns. The ledger adds sequence number, ids, timestamps and
+ * links. `occurredAt` defaults to the recording time.
+ */
+export type EventInput<T extends EventType = EventType> = {
+  [K in T]: {
+    readonly type: K;
+    readonly payload: PayloadInput<K>;
+    readonly actor: t.OutputOf<typeof Actor>;
+    readonly subjects?: readonly string[];
+    readonly occurredAt?: string;
+    readonly id?: string;
+  };
+}[T];
+
+const InputShape = strictStruct(
+  "EventInput",
+  { type: t.string, payload: t.unknown, actor: Actor },
+  { subjects: boundedList(Id, 4096, "Subjects"), occurredAt: Timestamp, id: Id },
+);
+
+/** Decode untrusted input into an {@link EventInput}; the error names the path and reason. */
+export function decodeEventInput(input: unknown, root = "$"): E.Either<DaichoError, EventInput> {
+  return pipe(
+    decodeWith(InputShape, input, root),
+    E.chain((shape) => {
+      if (!isEventType(shape.type)) {
+        return E.left(
+          new DaichoError("DECODE_ERROR", "unknown event type", {
+            path: `${root}.type`,
+            details: { known: Object.keys(EVENT_PAYLOADS) },
+          }),
+        );
+      }
+      const codec = EVENT_PAYLOADS[shape.type] as t.Type<unknown, unknown, unknown>;
+      return pipe(
+        decodeWith(codec, shape.payload, `${root}.payload`),
+        E.map((payload) => ({ ...shape, type: shape.type, payload }) as EventInput),
+      );
+    }),
+  );
+}

@@ -1,0 +1,165 @@
+import * as t from "io-ts";
+
+/**
+ * Shared codecs for the values every event carries. Identifiers are opaque tokens
+ * chosen by the host (`contact-81f3`, `user:42`), never personal values: the pattern
+ * excludes `@` and white space so an e-mail address or a name cannot be used as an id
+ * by accident (docs/spec.md §2.3).
+ */
+export interface IdBrand {
+  readonly Id: unique symbol;
+}
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$/;
+export const Id = t.brand(t.string, (s): s is t.Branded<string, IdBrand> => ID_PATTERN.test(s), "Id");
+export type Id = t.TypeOf<typeof Id>;
+
+/** A field name (`email`, `phone.mobile`), never a field value. */
+export interface FieldNameBrand {
+  readonly FieldName: unique symbol;
+}
+const FIELD_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,7}$/;
+export const FieldName = t.brand(
+  t.string,
+  (s): s is t.Branded<string, FieldNameBrand> => FIELD_PATTERN.test(s),
+  "FieldName",
+);
+export type FieldName = t.TypeOf<typeof FieldName>;
+
+/** A short machine label: purposes, formats, lawful bases, reasons codes. */
+export interface LabelBrand {
+  readonly Label: unique symbol;
+}
+const LABEL_PATTERN = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
+export const Label = t.brand(
+  t.string,
+  (s): s is t.Branded<string, LabelBrand> => LABEL_PATTERN.test(s),
+  "Label",
+);
+export type Label = t.TypeOf<typeof Label>;
+
+/** Free text that is not personal data (a reason, a wording version). Bounded. */
+export interface NoteBrand {
+  readonly Note: unique symbol;
+}
+export const Note = t.brand(
+  t.string,
+  (s): s is t.Branded<string, NoteBrand> => s.length > 0 && s.length <= 500,
+  "Note",
+);
+export type Note = t.TypeOf<typeof Note>;
+
+/**
+ * RFC 3339 timestamp in UTC, normalised to millisecond precision with a `Z` suffix
+ * (`2026-11-25T19:35:12.000Z`). Decoding accepts any RFC 3339 offset and fraction and
+ * normalises; encoded values are always the canonical form.
+ */
+export interface TimestampBrand {
+  readonly Timestamp: unique symbol;
+}
+export type Timestamp = t.Branded<string, TimestampBrand>;
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const CANONICAL_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+export function normalizeTimestamp(s: string): Timestamp | undefined {
+  const m = RFC3339.exec(s);
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, se] = m;
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1 || day > 31) return undefined;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(se) > 59) return undefined;
+  const ms = Date.parse(s.toUpperCase());
+  if (!Number.isFinite(ms)) return undefined;
+  // Date.parse rolls 31 February over to March: reject dates that do not exist.
+  const probe = new Date(Date.UTC(Number(y), month - 1, day));
+  if (probe.getUTCDate() !== day) return undefined;
+  const iso = new Date(ms).toISOString();
+  return iso as Timestamp;
+}
+
+export const Timestamp = new t.Type<Timestamp, string, unknown>(
+  "Timestamp",
+  (u): u is Timestamp => typeof u === "string" && CANONICAL_TS.test(u),
+  (u, c) => {
+    if (typeof u !== "string") return t.failure(u, c, "expected an RFC 3339 timestamp string");
+    const n = normalizeTimestamp(u);
+    return n === undefined ? t.failure(u, c, "not a valid RFC 3339 timestamp") : t.success(n);
+  },
+  (a) => a,
+);
+
+export function timestampOf(date: Date): Timestamp {
+  return date.toISOString() as Timestamp;
+}
+
+/** Lower-case hex SHA-256 digest. */
+export interface Hash256Brand {
+  readonly Hash256: unique symbol;
+}
+const HEX64 = /^[0-9a-f]{64}$/;
+export const Hash256 = t.brand(
+  t.string,
+  (s): s is t.Branded<string, Hash256Brand> => HEX64.test(s),
+  "Hash256",
+);
+export type Hash256 = t.TypeOf<typeof Hash256>;
+
+/** Non-negative safe integer (sequence numbers, counts). */
+export interface NatBrand {
+  readonly Nat: unique symbol;
+}
+export const Nat = t.brand(
+  t.number,
+  (n): n is t.Branded<number, NatBrand> => Number.isSafeInteger(n) && n >= 0,
+  "Nat",
+);
+export type Nat = t.TypeOf<typeof Nat>;
+
+/** A list with at least one and at most `max` distinct items. */
+export function boundedList<C extends t.Mixed>(item: C, max: number, name?: string) {
+  return t.refinement(
+    t.array(item),
+    (xs) => xs.length <= max && new Set(xs as unknown[]).size === xs.length,
+    name ?? `BoundedList<${item.name}, ${max}>`,
+  );
+}
+
+/**
+ * `t.exact(t.intersection([required, partial]))` with unknown keys rejected, not stripped:
+ * a misspelt key is an error, so a caller never believes a field was recorded when it was not.
+ */
+export function strictStruct<R extends t.Props, O extends t.Props>(
+  name: string,
+  required: R,
+  optional: O = {} as O,
+): t.Type<
+  t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>,
+  t.OutputOf<t.TypeC<R>> & Partial<t.OutputOf<t.TypeC<O>>>,
+  unknown
+> {
+  const inner = t.exact(t.intersection([t.type(required), t.partial(optional)]));
+  const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
+  return new t.Type(
+    name,
+    (u): u is t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>> => inner.is(u),
+    (u, c) => {
+      if (typeof u === "object" && u !== null && !Array.isArray(u)) {
+        for (const key of Object.keys(u)) {
+          if (!known.has(key)) {
+            return t.failure(
+              u,
+              [...c, { key, type: t.never, actual: undefined }],
+              "unknown property",
+            );
+          }
+        }
+      }
+      // Optional keys given as `undefined` are treated as absent.
+      return inner.validate(u, c) as t.Validation<
+        t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>
+      >;
+    },
+    (a) => inner.encode(a as never) as t.OutputOf<t.TypeC<R>> & Partial<t.OutputOf<t.TypeC<O>>>,
+  );
+}

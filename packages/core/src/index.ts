@@ -1,0 +1,28 @@
+/**
+ * @daicho/core — the compliance ledger's pure core and its async façade.
+ * Subpath exports: `@daicho/core/testing` (the store conformance suite).
+ */
+export { canonicalize } from "./canonical";
+export { buildBody, eventHash, type LinkContext, sealBody, type SubjectHead } from "./chain";
+export { decodeWith } from "./decode";
+export {
+  DaichoError,
+  type DaichoErrorCode,
+  type DaichoErrorOptions,
+  daichoError,
+  isDaichoError,
+} from "./errors";
+export * from "./events/index";
+export { genesisHash, HASH_TAGS, taggedHash } from "./hash";
+export { uuidv7 } from "./ids";
+export { type AppendListener, Ledger, type LedgerOptions, openLedger, toLedgerEvent } from "./ledger";
+export { assertContiguousBatch, concurrencyConflict, sameHead } from "./store/checks";
+export { memoryStore } from "./store/memory";
+export type { ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
+export {
+  type VerifyFailure,
+  type VerifyFailureKind,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyEvents,
+} from "./verify";

@@ -1,0 +1,60 @@
+import type { SubjectHead } from "../chain";
+import type { StoredEvent } from "../events/envelope";
+
+/** Identity of a ledger, written once when its store is created. */
+export interface LedgerMeta {
+  /** Names the ledger; binds its genesis hash (docs/spec.md §3.3) and checkpoint origin. */
+  readonly ledgerId: string;
+  readonly createdAt: string;
+  readonly envelopeVersion: number;
+}
+
+/** The last event of the chain. */
+export interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+export interface ReadRange {
+  /** First sequence number, inclusive (default 0). */
+  readonly from?: number;
+  /** Last sequence number, exclusive (default: the head + 1). */
+  readonly to?: number;
+}
+
+/**
+ * The one seam every event store implements (in-memory, SQLite, PostgreSQL, KurrentDB).
+ * Stores keep what they are given and enforce the chain's shape: a batch appends only
+ * onto the head it names, contiguously, all or nothing, and event ids are unique. They do
+ * not hash; the ledger and the verifier do. Every adapter passes `storeConformance`.
+ */
+export interface Store {
+  /** A short name for messages and reports (`memory`, `sqlite`, `postgres`). */
+  readonly kind: string;
+  /**
+   * Write the ledger's metadata if the store is new, and return what is stored. Fails
+   * with `LEDGER_MISMATCH` when the store already holds another ledger.
+   */
+  init(meta: LedgerMeta): Promise<LedgerMeta>;
+  /** The stored metadata, or null for a store that was never initialised. */
+  meta(): Promise<LedgerMeta | null>;
+  /** The last event, or null when the ledger is empty. */
+  head(): Promise<ChainHead | null>;
+  /**
+   * Append `events` (sequence numbers `expected.seq + 1 …`, or `0 …` when `expected` is
+   * null) atomically. Rejects with `CONCURRENCY_CONFLICT` (retryable) and writes nothing
+   * when the head is not `expected`, with `DUPLICATE_EVENT` when an id is already stored,
+   * and with `INVALID_ARGUMENT` when the batch is not contiguous. Resolves only once the
+   * batch is durable.
+   */
+  append(events: readonly StoredEvent[], expected: ChainHead | null): Promise<void>;
+  /** Events in sequence order within `range`, read lazily in pages. */
+  read(range?: ReadRange): AsyncIterable<StoredEvent>;
+  /** One event, or undefined. */
+  get(seq: number): Promise<StoredEvent | undefined>;
+  /** The latest event about each of `subjects` (subjects never mentioned are absent). */
+  subjectHeads(subjects: readonly string[]): Promise<Map<string, SubjectHead>>;
+  /** Every event about `subject`, in sequence order. */
+  readSubject(subject: string): AsyncIterable<StoredEvent>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,189 @@
+import { eventHash } from "./chain";
+import type { StoredEvent } from "./events/envelope";
+
+/** What is wrong at the first broken sequence number. */
+export type VerifyFailureKind =
+  /** The stored bytes no longer hash to the stored hash, or the event was rewritten and re-hashed. */
+  | "content-changed"
+  /** A sequence number is absent: the event was deleted. */
+  | "event-missing"
+  /** Events are stored out of sequence: moved or swapped. */
+  | "order-changed"
+  /** Two events claim the same position, or event 0 does not start from this ledger's genesis. */
+  | "chain-forked"
+  /** A per-subject back-link does not point at the previous event about that subject. */
+  | "subject-link-broken"
+  /** The stored bytes are not an event at all. */
+  | "malformed"
+  /** The ledger ends before a head the verifier was told to expect. */
+  | "truncated";
+
+export interface VerifyFailure {
+  readonly seq: number;
+  readonly kind: VerifyFailureKind;
+  readonly reason: string;
+}
+
+export type VerifyReport =
+  | {
+      readonly ok: true;
+      readonly count: number;
+      readonly headSeq: number | null;
+      readonly headHash: string | null;
+    }
+  | {
+      readonly ok: false;
+      /** Events verified before the failure. */
+      readonly count: number;
+      readonly failure: VerifyFailure;
+    };
+
+export interface VerifyOptions {
+  /** Called every `progressEvery` events with the number checked so far. */
+  readonly onProgress?: (checked: number) => void;
+  readonly progressEvery?: number;
+  /** A head the auditor already holds (from an earlier run or a checkpoint): the ledger must reach it. */
+  readonly expectHead?: { readonly seq: number; readonly hash: string };
+  /** Check per-subject back-links as well (keeps one entry per subject in memory). Default true. */
+  readonly subjectLinks?: boolean;
+}
+
+interface ParsedBody {
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly subjects: readonly { id: string; prevSeq?: number; prevHash?: string }[];
+}
+
+/**
+ * Verify a ledger read in storage order from `events`, starting at sequence 0 whose
+ * `prevHash` must be `genesis`. Recomputes every event hash from the stored canonical
+ * bytes (docs/spec.md §3), checks sequence continuity, the `prevHash` chain and the
+ * per-subject back-links, and reports the first broken sequence number. Memory stays
+ * flat in the number of events (one entry per subject for back-link checks).
+ */
+export async function verifyEvents(
+  events: AsyncIterable<StoredEvent>,
+  genesis: string,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  const progressEvery = options.progressEvery ?? 10_000;
+  const checkLinks = options.subjectLinks ?? true;
+  const subjectHeads = new Map<string, { seq: number; hash: string }>();
+  const iterator = events[Symbol.asyncIterator]();
+  let expectedSeq = 0;
+  let prevHash = genesis;
+  const fail = (seq: number, kind: VerifyFailureKind, reason: string): VerifyReport => ({
+    ok: false,
+    count: expectedSeq,
+    failure: { seq, kind, reason },
+  });
+
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      const stored = next.value;
+      const recomputed = eventHash(stored.body);
+      if (recomputed !== stored.hash) {
+        return fail(expectedSeq, "content-changed", "stored bytes do not hash to the stored event hash");
+      }
+      const parsed = parseBody(stored.body);
+      if (parsed === undefined) {
+        return fail(expectedSeq, "malformed", "stored body is not a well-formed event envelope");
+      }
+      if (parsed.seq !== expectedSeq) {
+        return await classifyOutOfSequence(parsed.seq, expectedSeq, iterator, fail);
+      }
+      if (parsed.prevHash !== prevHash) {
+        if (expectedSeq === 0) {
+          return fail(0, "chain-forked", "event 0 does not start from this ledger's genesis hash");
+        }
+        return {
+          ok: false,
+          count: expectedSeq - 1,
+          failure: {
+            seq: expectedSeq - 1,
+            kind: "content-changed",
+            reason: `event was rewritten: event ${expectedSeq} records a different hash for it`,
+          },
+        };
+      }
+      if (checkLinks) {
+        for (const link of parsed.subjects) {
+          const head = subjectHeads.get(link.id);
+          const ok =
+            head === undefined
+              ? link.prevSeq === undefined && link.prevHash === undefined
+              : link.prevSeq === head.seq && link.prevHash === head.hash;
+          if (!ok) {
+            return fail(expectedSeq, "subject-link-broken", "a subject back-link does not point at the previous event about that subject");
+          }
+          subjectHeads.set(link.id, { seq: expectedSeq, hash: recomputed });
+        }
+      }
+      prevHash = recomputed;
+      expectedSeq++;
+      if (options.onProgress !== undefined && expectedSeq % progressEvery === 0) {
+        options.onProgress(expectedSeq);
+      }
+    }
+  } finally {
+    await iterator.return?.();
+  }
+
+  options.onProgress?.(expectedSeq);
+  const headSeq = expectedSeq === 0 ? null : expectedSeq - 1;
+  const headHash = expectedSeq === 0 ? null : prevHash;
+  const expect = options.expectHead;
+  if (expect !== undefined) {
+    if (headSeq === null || headSeq < expect.seq) {
+      return fail(expectedSeq, "truncated", `ledger ends before the expected head at sequence ${expect.seq}`);
+    }
+  }
+  return { ok: true, count: expectedSeq, headSeq, headHash };
+}
+
+async function classifyOutOfSequence(
+  foundSeq: number,
+  expectedSeq: number,
+  rest: AsyncIterator<StoredEvent>,
+  fail: (seq: number, kind: VerifyFailureKind, reason: string) => VerifyReport,
+): Promise<VerifyReport> {
+  if (foundSeq < expectedSeq) {
+    return foundSeq === expectedSeq - 1
+      ? fail(foundSeq, "chain-forked", `two events claim sequence number ${foundSeq}`)
+      : fail(expectedSeq, "order-changed", `event ${foundSeq} is stored after event ${expectedSeq - 1}`);
+  }
+  // A later sequence number where `expectedSeq` belongs: moved if it appears further on, else deleted.
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) break;
+    if (parseBody(next.value.body)?.seq === expectedSeq) {
+      return fail(expectedSeq, "order-changed", `event ${expectedSeq} is stored out of sequence`);
+    }
+  }
+  return fail(expectedSeq, "event-missing", `event ${expectedSeq} is missing (next stored is ${foundSeq})`);
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function parseBody(body: string): ParsedBody | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.v !== 1 || !Number.isSafeInteger(v.seq) || (v.seq as number) < 0) return undefined;
+  if (typeof v.prevHash !== "string" || !HEX64.test(v.prevHash)) return undefined;
+  const subjects = v.subjects ?? [];
+  if (!Array.isArray(subjects)) return undefined;
+  for (const s of subjects) {
+    if (typeof s !== "object" || s === null || typeof (s as { id?: unknown }).id !== "string") {
+      return undefined;
+    }
+  }
+  return { seq: v.seq as number, prevHash: v.prevHash, subjects: subjects as ParsedBody["subjects"] };
+}

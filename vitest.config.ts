@@ -1,0 +1,22 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// Tests run against the TypeScript sources: each subpath export `@daicho/<pkg>/<name>`
+// maps to `packages/<pkg>/src/<name>/index.ts`.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@daicho\/core$/, replacement: here("./packages/core/src/index.ts") },
+      { find: /^@daicho\/core\/(.+)$/, replacement: here("./packages/core/src/$1/index.ts") },
+      { find: /^@daicho\/adapters\/(.+)$/, replacement: here("./packages/adapters/src/$1/index.ts") },
+    ],
+  },
+  test: {
+    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
+});
