@@ -1,1 +1,3 @@
-export {};
+/** @daicho/cli — the `daicho` command, callable in-process for tests and embedding. */
+export { main } from "./main";
+export type { Io } from "./output";

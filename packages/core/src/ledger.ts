@@ -23,6 +23,16 @@ export interface LedgerOptions {
   readonly maxEventBytes?: number;
   /** How often an append retries after another writer moved the head (default 20). */
   readonly maxConflictRetries?: number;
+  /** Most events one group commit writes in one store transaction (default 2000). */
+  readonly maxGroupEvents?: number;
+  /** Where errors thrown by `onAppend` listeners go (default: console.error with the code). */
+  readonly onListenerError?: (e: unknown) => void;
+}
+
+interface PendingBatch {
+  readonly inputs: readonly EventInput[];
+  readonly resolve: (events: LedgerEvent[]) => void;
+  readonly reject: (e: unknown) => void;
 }
 
 /** Called after events are durably appended, in sequence order. */
@@ -62,7 +72,10 @@ export class Ledger {
   private readonly maxEventBytes: number;
   private readonly maxRetries: number;
   private readonly listeners = new Set<AppendListener>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly maxGroupEvents: number;
+  private readonly pending: PendingBatch[] = [];
+  private writing = false;
+  private readonly onListenerError: (e: unknown) => void;
 
   constructor(
     readonly store: Store,
@@ -73,6 +86,10 @@ export class Ledger {
     this.clock = options.clock ?? (() => new Date());
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.maxRetries = options.maxConflictRetries ?? 20;
+    this.maxGroupEvents = options.maxGroupEvents ?? 2000;
+    this.onListenerError =
+      options.onListenerError ??
+      ((e) => console.error("daicho: append listener failed:", isDaichoError(e) ? e.code : e));
   }
 
   get ledgerId(): string {
@@ -91,12 +108,17 @@ export class Ledger {
 
   /**
    * Append a batch atomically: every input is decoded first, and one invalid input
-   * rejects the whole batch with nothing written.
+   * rejects the whole batch with nothing written. Batches submitted while a write is in
+   * flight are committed together in the next store transaction (group commit); each
+   * caller's batch stays contiguous and all-or-nothing.
    */
   async appendBatch(inputs: readonly unknown[]): Promise<LedgerEvent[]> {
     const decoded = decodeBatch(inputs);
     if (decoded.length === 0) return [];
-    return this.serialised(() => this.appendDecoded(decoded));
+    return new Promise<LedgerEvent[]>((resolve, reject) => {
+      this.pending.push({ inputs: decoded, resolve, reject });
+      void this.drain();
+    });
   }
 
   /** Register a listener for appended events; returns a function that removes it. */
@@ -124,32 +146,81 @@ export class Ledger {
     return this.store.close();
   }
 
-  private serialised<A>(task: () => Promise<A>): Promise<A> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.pending.length > 0) {
+        const group: PendingBatch[] = [];
+        let size = 0;
+        while (this.pending.length > 0 && (group.length === 0 || size < this.maxGroupEvents)) {
+          const next = this.pending.shift() as PendingBatch;
+          group.push(next);
+          size += next.inputs.length;
+        }
+        await this.commitGroup(group);
+      }
+    } finally {
+      this.writing = false;
+    }
   }
 
-  private async appendDecoded(inputs: readonly EventInput[]): Promise<LedgerEvent[]> {
+  /** Seal every batch of the group onto the current head and write them in one append. */
+  private async commitGroup(group: readonly PendingBatch[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const head = await this.store.head();
-      const subjects = [...new Set(inputs.flatMap((i) => i.subjects ?? []))];
-      const subjectHeads = new Map<string, SubjectHead>(
-        subjects.length === 0 ? [] : await this.store.subjectHeads(subjects),
-      );
-      const stored = this.seal(inputs, head, subjectHeads);
+      let sealed: { batch: PendingBatch; events: StoredEvent[] }[];
+      let head: ChainHead | null;
       try {
-        await this.store.append(stored, head);
+        head = await this.store.head();
+        const subjects = [...new Set(group.flatMap((b) => b.inputs.flatMap((i) => i.subjects ?? [])))];
+        const subjectHeads = new Map<string, SubjectHead>(
+          subjects.length === 0 ? [] : await this.store.subjectHeads(subjects),
+        );
+        sealed = [];
+        let tip = head;
+        for (const batch of group) {
+          try {
+            const events = this.seal(batch.inputs, tip, new Map(subjectHeads));
+            const last = events[events.length - 1] as StoredEvent;
+            for (const e of events) for (const s of e.subjects) subjectHeads.set(s, { seq: e.seq, hash: e.hash });
+            tip = { seq: last.seq, hash: last.hash };
+            sealed.push({ batch, events });
+          } catch (e) {
+            batch.reject(e); // only this caller's input was bad; the others go on
+          }
+        }
+        if (sealed.length === 0) return;
+        await this.store.append(
+          sealed.flatMap((s) => s.events),
+          head,
+        );
       } catch (e) {
         if (isDaichoError(e, "CONCURRENCY_CONFLICT") && attempt < this.maxRetries) {
           await backoff(attempt);
           continue;
         }
-        throw e;
+        for (const batch of group) batch.reject(e);
+        return;
       }
-      const events = stored.map(toLedgerEvent);
-      for (const listener of this.listeners) listener(events);
-      return events;
+      const all = sealed.flatMap((s) => s.events.map(toLedgerEvent));
+      this.notify(all);
+      let offset = 0;
+      for (const s of sealed) {
+        s.batch.resolve(all.slice(offset, offset + s.events.length));
+        offset += s.events.length;
+      }
+      return;
+    }
+  }
+
+  /** Listeners run after the events are durable; a throwing listener cannot undo or fail the append. */
+  private notify(events: readonly LedgerEvent[]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(events);
+      } catch (e) {
+        this.onListenerError(e);
+      }
     }
   }
 

@@ -1,0 +1,43 @@
+/** Collects benchmark rows and prints them as a Markdown table, with ratios to a baseline. */
+export interface Row {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  /** Ratio to the named baseline row's value (ours / baseline), printed when set. */
+  readonly vs?: string;
+  readonly note?: string;
+}
+
+export class Report {
+  private readonly rows: Row[] = [];
+  constructor(readonly section: string) {}
+
+  add(row: Row): void {
+    this.rows.push(row);
+    const base = row.vs === undefined ? undefined : this.rows.find((r) => r.name === row.vs);
+    const ratio = base === undefined ? "" : `  (${(row.value / base.value).toFixed(2)}× ${row.vs})`;
+    console.log(`  ${row.name}: ${format(row.value)} ${row.unit}${ratio}${row.note ? `  — ${row.note}` : ""}`);
+  }
+
+  markdown(): string {
+    const lines = [`### ${this.section}`, "", "| measurement | value | unit | ratio |", "|---|---:|---|---|"];
+    for (const r of this.rows) {
+      const base = r.vs === undefined ? undefined : this.rows.find((x) => x.name === r.vs);
+      const ratio = base === undefined ? "" : `${(r.value / base.value).toFixed(2)}× ${r.vs}`;
+      lines.push(`| ${r.name} | ${format(r.value)} | ${r.unit} | ${ratio} |`);
+    }
+    return `${lines.join("\n")}\n`;
+  }
+}
+
+function format(v: number): string {
+  if (v >= 100) return Math.round(v).toLocaleString("en-US");
+  return v.toPrecision(3);
+}
+
+/** Time `f` once, in milliseconds. */
+export async function timeMs(f: () => unknown | Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await f();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
