@@ -1,4 +1,4 @@
-import * as E from "fp-ts/Either";
+import * as E from "fp-ts/lib/Either.js";
 import { buildBody, type SubjectHead, sealBody } from "./chain";
 import type { EventType } from "./events/catalogue";
 import type { LedgerEvent, StoredEvent } from "./events/envelope";
@@ -39,6 +39,8 @@ interface PendingBatch {
 export type AppendListener = (events: readonly LedgerEvent[]) => void;
 
 const DEFAULT_MAX_EVENT_BYTES = 256 * 1024;
+/** Printable ASCII without space or '+': usable as a C2SP checkpoint origin and note name. */
+const LEDGER_ID = /^[\x21-\x2A\x2C-\x7E]{1,255}$/;
 
 /**
  * Open a ledger on a store, creating its metadata if the store is new. The returned
@@ -48,6 +50,13 @@ const DEFAULT_MAX_EVENT_BYTES = 256 * 1024;
 export async function openLedger(options: LedgerOptions): Promise<Ledger> {
   const { store } = options;
   let meta = await store.meta();
+  if (options.ledgerId !== undefined && !LEDGER_ID.test(options.ledgerId)) {
+    throw new DaichoError(
+      "INVALID_ARGUMENT",
+      "ledgerId must be 1–255 printable ASCII characters without spaces or '+' (docs/spec.md §1)",
+      { path: "ledgerId" },
+    );
+  }
   if (meta === null) {
     if (options.ledgerId === undefined) {
       throw new DaichoError("INVALID_ARGUMENT", "a new ledger needs a ledgerId", { path: "ledgerId" });

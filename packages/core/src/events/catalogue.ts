@@ -55,10 +55,24 @@ export const ConsentEvidence = strictStruct(
   { reference: Id },
 );
 
+export const Action = t.keyof(
+  { read: null, create: null, update: null, delete: null, export: null, share: null },
+  "Action",
+);
+export type Action = t.TypeOf<typeof Action>;
+
 export const DataAccessed = strictStruct(
   "DataAccessed",
   { resource: ResourceRef, fields: Fields, purpose: Label, outcome: Outcome },
-  { reason: Label, reasons: boundedList(Label, 32), maskedFields: Fields, decisionId: Id },
+  {
+    reason: Label,
+    reasons: boundedList(Label, 32),
+    maskedFields: Fields,
+    decisionId: Id,
+    // Added with views/policy (issue 5): what was attempted, and to whom for `share`.
+    action: Action,
+    recipient: Id,
+  },
 );
 
 export const DataExported = strictStruct(
@@ -115,12 +129,6 @@ export const ClassificationChanged = strictStruct(
   { resource: ResourceRef, level: ClassificationLevel },
   { field: FieldName, scope: DisclosureScope, reason: Note },
 );
-
-export const Action = t.keyof(
-  { read: null, create: null, update: null, delete: null, export: null, share: null },
-  "Action",
-);
-export type Action = t.TypeOf<typeof Action>;
 
 export const Grantee = t.union([
   strictStruct("ActorGrantee", { actor: Id }),
@@ -203,6 +211,48 @@ export const ErasureCompleted = strictStruct(
   { requestId: Id, keyIds: boundedList(Id, 1024), eventsAffected: Nat },
 );
 
+/** GDPR Art. 18(1)(a)–(d): why processing of a subject's data is restricted. */
+export const RestrictionGround = t.keyof(
+  {
+    "accuracy-contested": null,
+    "unlawful-processing": null,
+    "legal-claims": null,
+    "objection-pending": null,
+  },
+  "RestrictionGround",
+);
+/** GDPR Art. 18: the subjects named in the envelope are locked for every purpose but storage. */
+export const ProcessingRestricted = strictStruct(
+  "ProcessingRestricted",
+  { restrictionId: Id, ground: RestrictionGround },
+  { requestedBy: Id, reason: Note },
+);
+/** GDPR Art. 18(3): the restriction named by `restrictionId` ends. */
+export const ProcessingRestrictionLifted = strictStruct(
+  "ProcessingRestrictionLifted",
+  { restrictionId: Id },
+  { reason: Note },
+);
+
+export const AlertSeverity = t.keyof({ info: null, warning: null, critical: null }, "AlertSeverity");
+/**
+ * A monitoring rule fired (SOC 2 CC7.2). `actorId` is the staff member or system the
+ * alert concerns; `triggeredBy` lists the ids of the events that tripped the rule.
+ */
+export const AlertRaised = strictStruct(
+  "AlertRaised",
+  { alertId: Id, rule: Label, severity: AlertSeverity, actorId: Id },
+  {
+    count: Nat,
+    threshold: Nat,
+    windowMs: Nat,
+    triggeredBy: boundedList(Id, 1024),
+    ip: t.refinement(t.string, (s) => /^[0-9A-Fa-f:.]{2,45}$/.test(s), "IpAddress"),
+    destination: strictStruct("AlertDestination", { kind: Label, id: Id }),
+    detail: Note,
+  },
+);
+
 /**
  * Every event type and its payload codec. The key is the `type` written in the envelope.
  * Later modules (alerts, restrictions, erasure refusals) add their types here.
@@ -228,6 +278,9 @@ export const EVENT_PAYLOADS = {
   "legal-hold.released": LegalHoldReleased,
   "erasure.requested": ErasureRequested,
   "erasure.completed": ErasureCompleted,
+  "processing.restricted": ProcessingRestricted,
+  "processing.restriction-lifted": ProcessingRestrictionLifted,
+  "alert.raised": AlertRaised,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOADS;

@@ -1,11 +1,28 @@
-import * as E from "fp-ts/Either";
-import { pipe } from "fp-ts/function";
+import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import { decodeWith } from "../decode";
 import { DaichoError } from "../errors";
 import { EVENT_PAYLOADS, type EventType, isEventType, type PayloadInput } from "./catalogue";
 import { Actor } from "./envelope";
-import { boundedList, Id, strictStruct, Timestamp } from "./primitives";
+import { boundedList, FieldName, Id, strictStruct, Timestamp } from "./primitives";
+
+/**
+ * A personal value a caller wants recorded: sealed under `subject`'s data key before the
+ * event is hashed, so the log holds only ciphertext (docs/spec.md, personal data §P).
+ * `keep` is the host-declared non-identifying part that stays readable after erasure
+ * (a birth year, the last digits); it is stored in clear, so it must not identify.
+ */
+export const PersonalInput = strictStruct(
+  "PersonalInput",
+  {
+    subject: Id,
+    field: FieldName,
+    value: t.refinement(t.string, (s) => s.length <= 65536, "PersonalValue"),
+  },
+  { keep: t.refinement(t.string, (s) => s.length > 0 && s.length <= 32, "KeepValue") },
+);
+export type PersonalInput = t.TypeOf<typeof PersonalInput>;
 
 /**
  * What a caller hands to `ledger.append`: the type, its payload, who acted and which
@@ -20,13 +37,20 @@ export type EventInput<T extends EventType = EventType> = {
     readonly subjects?: readonly string[];
     readonly occurredAt?: string;
     readonly id?: string;
+    /** Personal values to seal (needs a ledger opened with `keys`); each subject must be in `subjects`. */
+    readonly personal?: readonly t.OutputOf<typeof PersonalInput>[];
   };
 }[T];
 
 const InputShape = strictStruct(
   "EventInput",
   { type: t.string, payload: t.unknown, actor: Actor },
-  { subjects: boundedList(Id, 4096, "Subjects"), occurredAt: Timestamp, id: Id },
+  {
+    subjects: boundedList(Id, 4096, "Subjects"),
+    occurredAt: Timestamp,
+    id: Id,
+    personal: t.refinement(t.array(PersonalInput), (xs) => xs.length <= 256, "PersonalInputs"),
+  },
 );
 
 /** Decode untrusted input into an {@link EventInput}; the error names the path and reason. */

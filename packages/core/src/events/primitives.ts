@@ -121,7 +121,7 @@ export function boundedList<C extends t.Mixed>(item: C, max: number, name?: stri
   return t.refinement(
     t.array(item),
     (xs) => xs.length <= max && new Set(xs as unknown[]).size === xs.length,
-    name ?? `BoundedList<${item.name}, ${max}>`,
+    `${name ?? `List<${item.name}>`} (distinct items, at most ${max})`,
   );
 }
 

@@ -40,7 +40,7 @@ export function sampleInput(n: number, subject = `contact-${n % 97}`): EventInpu
       return {
         type: "data.exported",
         actor: { id: `user-${n % 7}` },
-        subjects: [subject, `contact-${(n + 1) % 97}`],
+        subjects: [subject, `${subject}-co`],
         payload: {
           format: "csv",
           destination: { kind: "download", id: "browser" },

@@ -1,0 +1,14 @@
+/**
+ * Regenerates docs/vectors/*.json from fixed inputs. The vector test recomputes the same
+ * values and compares with the committed files, so a change to hashing shows up as a diff.
+ * Run: pnpm vectors
+ */
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { buildVectors } from "../src/vectors/build";
+
+const dir = fileURLToPath(new URL("../../../docs/vectors/", import.meta.url));
+for (const [name, content] of Object.entries(buildVectors())) {
+  writeFileSync(`${dir}${name}`, `${JSON.stringify(content, null, 2)}\n`);
+  console.log(`wrote docs/vectors/${name}`);
+}

@@ -1,0 +1,130 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { isDaichoError } from "./errors";
+import type { EventInput } from "./events/input";
+import { openLedger } from "./ledger";
+import { memoryStore } from "./store/memory";
+import { sampleInput } from "./testing/fixtures";
+
+const LEDGER_ID = "ledger.test/ledger";
+const open = async (options: { maxEventBytes?: number } = {}) => openLedger({ store: memoryStore(), ledgerId: LEDGER_ID, ...options });
+
+async function rejectionOf(p: Promise<unknown>) {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected a rejection");
+}
+
+const valid = sampleInput(0, "contact-1") as Record<string, unknown>;
+const withPayload = (patch: Record<string, unknown>) => ({ ...valid, payload: { ...(valid.payload as object), ...patch } });
+
+describe("ledger.append", () => {
+  it("records a typed event with sequence, timestamps, links and hash", async () => {
+    const ledger = await open();
+    const a = await ledger.append(sampleInput(0, "contact-1"));
+    const b = await ledger.append(sampleInput(1, "contact-1"));
+    expect(a.seq).toBe(0);
+    expect(a.prevHash).toBe(ledger.genesis);
+    expect(b.prevHash).toBe(a.hash);
+    expect(b.subjects).toEqual([{ id: "contact-1", prevSeq: 0, prevHash: a.hash }]);
+    expect(b.recordedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(await ledger.verify()).toMatchObject({ ok: true, count: 2 });
+  });
+
+  it("normalises occurredAt to UTC milliseconds", async () => {
+    const ledger = await open();
+    const e = await ledger.append({ ...sampleInput(0), occurredAt: "2026-04-01T09:00:00.123456+09:00" } as EventInput);
+    expect(e.occurredAt).toBe("2026-04-01T00:00:00.123Z");
+  });
+
+  const badInputs: [string, unknown, string][] = [
+    ["an unknown event type", { ...valid, type: "data.leaked" }, "$[1].type"],
+    ["a missing actor", { ...valid, actor: undefined }, "$[1].actor"],
+    ["an actor id that is an e-mail address", { ...valid, actor: { id: "taro@example.com" } }, "$[1].actor.id"],
+    ["an impossible timestamp", { ...valid, occurredAt: "2026-02-31T10:00:00Z" }, "$[1].occurredAt"],
+    ["a timestamp without offset", { ...valid, occurredAt: "2026-02-01 10:00:00" }, "$[1].occurredAt"],
+    ["a field value where a field name is expected", withPayload({ fields: ["taro@example.com"] }), "$[1].payload.fields[0]"],
+    ["an unknown payload member", withPayload({ email: "taro@example.com" }), "$[1].payload.email"],
+    ["a wrong outcome", withPayload({ outcome: "maybe" }), "$[1].payload.outcome"],
+    ["a subject id with spaces", { ...valid, subjects: ["Taro Yamada"] }, "$[1].subjects[0]"],
+  ];
+
+  for (const [what, input, path] of badInputs) {
+    it(`rejects ${what} with a typed error naming ${path}, and appends nothing`, async () => {
+      const ledger = await open();
+      await ledger.append(sampleInput(5));
+      const e = await rejectionOf(ledger.appendBatch([sampleInput(6), input]));
+      expect(isDaichoError(e, "DECODE_ERROR")).toBe(true);
+      expect((e as { path: string }).path).toBe(path);
+      expect(String((e as Error).message)).not.toContain("taro@example.com");
+      expect(String((e as Error).message)).not.toContain("Taro Yamada");
+      expect((await ledger.head())?.seq).toBe(0);
+    });
+  }
+
+  it("rejects an oversized event and appends nothing", async () => {
+    const ledger = await open({ maxEventBytes: 2048 });
+    const fields = Array.from({ length: 200 }, (_, i) => `field_${i}`);
+    const e = await rejectionOf(ledger.appendBatch([sampleInput(1), withPayload({ fields })]));
+    expect(isDaichoError(e, "PAYLOAD_TOO_LARGE")).toBe(true);
+    expect(await ledger.head()).toBeNull();
+  });
+
+  it("rejects arbitrary junk without appending (property)", async () => {
+    const ledger = await open();
+    await fc.assert(
+      fc.asyncProperty(fc.anything(), async (junk) => {
+        const e = await rejectionOf(ledger.appendBatch([junk]));
+        expect(isDaichoError(e)).toBe(true);
+        expect(await ledger.head()).toBeNull();
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("refuses a ledger id that cannot be a checkpoint origin", async () => {
+    const e = await rejectionOf(openLedger({ store: memoryStore(), ledgerId: "has space" }));
+    expect(isDaichoError(e, "INVALID_ARGUMENT")).toBe(true);
+  });
+
+  it("refuses to open a store that holds another ledger", async () => {
+    const store = memoryStore();
+    await openLedger({ store, ledgerId: LEDGER_ID });
+    const e = await rejectionOf(openLedger({ store, ledgerId: "other.test/ledger" }));
+    expect(isDaichoError(e, "LEDGER_MISMATCH")).toBe(true);
+  });
+
+  it("groups concurrent appends yet keeps each caller's batch contiguous", async () => {
+    const ledger = await open();
+    const batches = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => ledger.appendBatch([sampleInput(i * 3), sampleInput(i * 3 + 1), sampleInput(i * 3 + 2)])),
+    );
+    for (const b of batches) {
+      expect(b.map((e) => e.seq)).toEqual([b[0]?.seq, (b[0]?.seq ?? 0) + 1, (b[0]?.seq ?? 0) + 2]);
+    }
+    expect(await ledger.verify()).toMatchObject({ ok: true, count: 60 });
+  });
+
+  it("a bad batch in a group fails alone; the others commit", async () => {
+    const ledger = await open({ maxEventBytes: 2048 });
+    const fields = Array.from({ length: 200 }, (_, i) => `field_${i}`);
+    const results = await Promise.allSettled([
+      ledger.append(sampleInput(1)),
+      ledger.appendBatch([withPayload({ fields })]),
+      ledger.append(sampleInput(2)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(await ledger.verify()).toMatchObject({ ok: true, count: 2 });
+  });
+
+  it("notifies listeners after a durable append", async () => {
+    const ledger = await open();
+    const seen: number[] = [];
+    ledger.onAppend((events) => seen.push(...events.map((e) => e.seq)));
+    await ledger.appendBatch([sampleInput(1), sampleInput(2)]);
+    expect(seen).toEqual([0, 1]);
+  });
+});
