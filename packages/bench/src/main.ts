@@ -10,7 +10,9 @@ import { SECTIONS } from "./sections";
 async function main(argv: string[]): Promise<void> {
   const outIndex = argv.indexOf("--out");
   const out = outIndex === -1 ? undefined : argv[outIndex + 1];
-  const wanted = argv.filter((a, i) => !a.startsWith("--") && (outIndex === -1 || i !== outIndex + 1));
+  const wanted = argv.filter(
+    (a, i) => !a.startsWith("--") && (outIndex === -1 || i !== outIndex + 1),
+  );
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const header = `Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString()}`;
   console.log(header);

@@ -16,11 +16,18 @@ export class Report {
     this.rows.push(row);
     const base = row.vs === undefined ? undefined : this.rows.find((r) => r.name === row.vs);
     const ratio = base === undefined ? "" : `  (${(row.value / base.value).toFixed(2)}× ${row.vs})`;
-    console.log(`  ${row.name}: ${format(row.value)} ${row.unit}${ratio}${row.note ? `  — ${row.note}` : ""}`);
+    console.log(
+      `  ${row.name}: ${format(row.value)} ${row.unit}${ratio}${row.note ? `  — ${row.note}` : ""}`,
+    );
   }
 
   markdown(): string {
-    const lines = [`### ${this.section}`, "", "| measurement | value | unit | ratio |", "|---|---:|---|---|"];
+    const lines = [
+      `### ${this.section}`,
+      "",
+      "| measurement | value | unit | ratio |",
+      "|---|---:|---|---|",
+    ];
     for (const r of this.rows) {
       const base = r.vs === undefined ? undefined : this.rows.find((x) => x.name === r.vs);
       const ratio = base === undefined ? "" : `${(r.value / base.value).toFixed(2)}× ${r.vs}`;

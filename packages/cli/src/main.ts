@@ -5,7 +5,9 @@ import { type Io, processIo, reportError } from "./output";
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    io.out(`daicho — Daichō compliance ledger tools\n\nCommands:\n${COMMANDS.map((c) => `  ${c.summary}`).join("\n")}\n`);
+    io.out(
+      `daicho — Daichō compliance ledger tools\n\nCommands:\n${COMMANDS.map((c) => `  ${c.summary}`).join("\n")}\n`,
+    );
     return name === undefined ? 2 : 0;
   }
   const command = COMMANDS.find((c) => c.name === name);

@@ -1,5 +1,5 @@
-import { DaichoError, type Ledger, openLedger } from "@daicho/core";
 import { sqliteStore } from "@daicho/adapters/sqlite";
+import { DaichoError, type Ledger, openLedger } from "@daicho/core";
 
 /**
  * Open an existing ledger file for reading. Only SQLite files for now; other stores are
@@ -7,7 +7,10 @@ import { sqliteStore } from "@daicho/adapters/sqlite";
  */
 export async function openExistingLedger(location: string | undefined): Promise<Ledger> {
   if (location === undefined) {
-    throw new DaichoError("INVALID_ARGUMENT", "name the ledger file, e.g. `daicho verify ledger.db`");
+    throw new DaichoError(
+      "INVALID_ARGUMENT",
+      "name the ledger file, e.g. `daicho verify ledger.db`",
+    );
   }
   const store = sqliteStore(location, { readonly: true });
   try {

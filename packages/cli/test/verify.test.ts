@@ -13,7 +13,15 @@ import { main } from "../src/main";
 const run = async (...argv: string[]) => {
   let out = "";
   let err = "";
-  const code = await main(argv, { out: (t) => { out += t; }, err: (t) => { err += t; }, interactive: false });
+  const code = await main(argv, {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    interactive: false,
+  });
   return { code, out, err };
 };
 
@@ -49,15 +57,26 @@ describe("daicho verify", () => {
   it("gives machine-readable JSON", async () => {
     await makeLedger(5);
     const r = await run("verify", path, "--json");
-    expect(JSON.parse(r.out)).toMatchObject({ ok: true, count: 5, headSeq: 4, ledgerId: "cli.test/ledger" });
+    expect(JSON.parse(r.out)).toMatchObject({
+      ok: true,
+      count: 5,
+      headSeq: 4,
+      ledgerId: "cli.test/ledger",
+    });
   });
 
   it("names the first broken sequence number when content changed, exit 1", async () => {
     await makeLedger(20);
-    sql("UPDATE daicho_events SET body = replace(body, 'sales-follow-up', 'sales-follow-uq') WHERE seq = 12");
+    sql(
+      "UPDATE daicho_events SET body = replace(body, 'sales-follow-up', 'sales-follow-uq') WHERE seq = 12",
+    );
     const r = await run("verify", path, "--json");
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.out)).toMatchObject({ ok: false, count: 12, failure: { seq: 12, kind: "content-changed" } });
+    expect(JSON.parse(r.out)).toMatchObject({
+      ok: false,
+      count: 12,
+      failure: { seq: 12, kind: "content-changed" },
+    });
     const text = await run("verify", path);
     expect(text.out).toContain("first broken sequence number 12 (content-changed)");
   });
@@ -73,7 +92,15 @@ describe("daicho verify", () => {
     await makeLedger(10);
     const full = JSON.parse((await run("verify", path, "--json")).out);
     sql("DELETE FROM daicho_events WHERE seq >= 8");
-    const r = await run("verify", path, "--json", "--expect-seq", "9", "--expect-hash", full.headHash);
+    const r = await run(
+      "verify",
+      path,
+      "--json",
+      "--expect-seq",
+      "9",
+      "--expect-hash",
+      full.headHash,
+    );
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out).failure).toMatchObject({ seq: 8, kind: "truncated" });
   });
@@ -82,7 +109,9 @@ describe("daicho verify", () => {
     writeFileSync(path, Buffer.alloc(8192, 7));
     const r = await run("verify", path);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^daicho: STORE_CORRUPT at .*ledger\.db: file is not a readable Daichō ledger/);
+    expect(r.err).toMatch(
+      /^daicho: STORE_CORRUPT at .*ledger\.db: file is not a readable Daichō ledger/,
+    );
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 

@@ -22,8 +22,18 @@ describe("canonicalize (RFC 8785)", () => {
   }
 
   it("sorts members by UTF-16 code units as RFC 8785 §3.2.3 shows", () => {
-    const out = canon({ "\u20ac": 1, "\r": 2, "\ufb33": 3, "1": 4, "\ud83d\ude00": 5, "\u0080": 6, "\u00f6": 7 });
-    expect(out).toBe('{"\\r":2,"1":4,"\u0080":6,"\u00f6":7,"\u20ac":1,"\ud83d\ude00":5,"\ufb33":3}');
+    const out = canon({
+      "\u20ac": 1,
+      "\r": 2,
+      "\ufb33": 3,
+      "1": 4,
+      "\ud83d\ude00": 5,
+      "\u0080": 6,
+      "\u00f6": 7,
+    });
+    expect(out).toBe(
+      '{"\\r":2,"1":4,"\u0080":6,"\u00f6":7,"\u20ac":1,"\ud83d\ude00":5,"\ufb33":3}',
+    );
     expect(canon({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
   });
 
@@ -36,7 +46,9 @@ describe("canonicalize (RFC 8785)", () => {
       [{ d: new Date(0) }, "$.d"],
     ] as const) {
       const r = canonicalize(value);
-      expect(E.isLeft(r) && r.left.code === "CANONICALIZATION_ERROR" && r.left.path === path).toBe(true);
+      expect(E.isLeft(r) && r.left.code === "CANONICALIZATION_ERROR" && r.left.path === path).toBe(
+        true,
+      );
     }
   });
 

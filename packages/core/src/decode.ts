@@ -15,7 +15,8 @@ export function decodeWith<A, O>(
   const result = codec.decode(input);
   if (E.isRight(result)) return result;
   const first = result.left[0];
-  if (first === undefined) return E.left(new DaichoError("DECODE_ERROR", "invalid input", { path: root }));
+  if (first === undefined)
+    return E.left(new DaichoError("DECODE_ERROR", "invalid input", { path: root }));
   return E.left(
     new DaichoError("DECODE_ERROR", describe(first), {
       path: pathOf(first.context, root),
@@ -44,7 +45,8 @@ function pathOf(context: t.Context, root: string): string {
 function isArrayType(type: t.Decoder<unknown, unknown>): boolean {
   const tag = (type as { _tag?: string })._tag;
   if (tag === "ArrayType" || tag === "ReadonlyArrayType") return true;
-  if (tag === "RefinementType") return isArrayType((type as unknown as { type: t.Decoder<unknown, unknown> }).type);
+  if (tag === "RefinementType")
+    return isArrayType((type as unknown as { type: t.Decoder<unknown, unknown> }).type);
   return false;
 }
 

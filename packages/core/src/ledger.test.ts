@@ -7,7 +7,8 @@ import { memoryStore } from "./store/memory";
 import { sampleInput } from "./testing/fixtures";
 
 const LEDGER_ID = "ledger.test/ledger";
-const open = async (options: { maxEventBytes?: number } = {}) => openLedger({ store: memoryStore(), ledgerId: LEDGER_ID, ...options });
+const open = async (options: { maxEventBytes?: number } = {}) =>
+  openLedger({ store: memoryStore(), ledgerId: LEDGER_ID, ...options });
 
 async function rejectionOf(p: Promise<unknown>) {
   try {
@@ -19,7 +20,10 @@ async function rejectionOf(p: Promise<unknown>) {
 }
 
 const valid = sampleInput(0, "contact-1") as Record<string, unknown>;
-const withPayload = (patch: Record<string, unknown>) => ({ ...valid, payload: { ...(valid.payload as object), ...patch } });
+const withPayload = (patch: Record<string, unknown>) => ({
+  ...valid,
+  payload: { ...(valid.payload as object), ...patch },
+});
 
 describe("ledger.append", () => {
   it("records a typed event with sequence, timestamps, links and hash", async () => {
@@ -36,17 +40,36 @@ describe("ledger.append", () => {
 
   it("normalises occurredAt to UTC milliseconds", async () => {
     const ledger = await open();
-    const e = await ledger.append({ ...sampleInput(0), occurredAt: "2026-04-01T09:00:00.123456+09:00" } as EventInput);
+    const e = await ledger.append({
+      ...sampleInput(0),
+      occurredAt: "2026-04-01T09:00:00.123456+09:00",
+    } as EventInput);
     expect(e.occurredAt).toBe("2026-04-01T00:00:00.123Z");
   });
 
   const badInputs: [string, unknown, string][] = [
     ["an unknown event type", { ...valid, type: "data.leaked" }, "$[1].type"],
     ["a missing actor", { ...valid, actor: undefined }, "$[1].actor"],
-    ["an actor id that is an e-mail address", { ...valid, actor: { id: "taro@example.com" } }, "$[1].actor.id"],
-    ["an impossible timestamp", { ...valid, occurredAt: "2026-02-31T10:00:00Z" }, "$[1].occurredAt"],
-    ["a timestamp without offset", { ...valid, occurredAt: "2026-02-01 10:00:00" }, "$[1].occurredAt"],
-    ["a field value where a field name is expected", withPayload({ fields: ["taro@example.com"] }), "$[1].payload.fields[0]"],
+    [
+      "an actor id that is an e-mail address",
+      { ...valid, actor: { id: "taro@example.com" } },
+      "$[1].actor.id",
+    ],
+    [
+      "an impossible timestamp",
+      { ...valid, occurredAt: "2026-02-31T10:00:00Z" },
+      "$[1].occurredAt",
+    ],
+    [
+      "a timestamp without offset",
+      { ...valid, occurredAt: "2026-02-01 10:00:00" },
+      "$[1].occurredAt",
+    ],
+    [
+      "a field value where a field name is expected",
+      withPayload({ fields: ["taro@example.com"] }),
+      "$[1].payload.fields[0]",
+    ],
     ["an unknown payload member", withPayload({ email: "taro@example.com" }), "$[1].payload.email"],
     ["a wrong outcome", withPayload({ outcome: "maybe" }), "$[1].payload.outcome"],
     ["a subject id with spaces", { ...valid, subjects: ["Taro Yamada"] }, "$[1].subjects[0]"],
@@ -100,7 +123,9 @@ describe("ledger.append", () => {
   it("groups concurrent appends yet keeps each caller's batch contiguous", async () => {
     const ledger = await open();
     const batches = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => ledger.appendBatch([sampleInput(i * 3), sampleInput(i * 3 + 1), sampleInput(i * 3 + 2)])),
+      Array.from({ length: 20 }, (_, i) =>
+        ledger.appendBatch([sampleInput(i * 3), sampleInput(i * 3 + 1), sampleInput(i * 3 + 2)]),
+      ),
     );
     for (const b of batches) {
       expect(b.map((e) => e.seq)).toEqual([b[0]?.seq, (b[0]?.seq ?? 0) + 1, (b[0]?.seq ?? 0) + 2]);

@@ -9,10 +9,15 @@ import { type VerifyOptions, verifyEvents } from "./verify";
 
 const LEDGER_ID = "verify.test/ledger";
 
-async function history(n: number, seed: number): Promise<{ events: StoredEvent[]; genesis: string }> {
+async function history(
+  n: number,
+  seed: number,
+): Promise<{ events: StoredEvent[]; genesis: string }> {
   const store = memoryStore();
   const ledger = await openLedger({ store, ledgerId: LEDGER_ID });
-  await ledger.appendBatch(Array.from({ length: n }, (_, i) => sampleInput(seed + i, `contact-${(seed * 7 + i) % 5}`)));
+  await ledger.appendBatch(
+    Array.from({ length: n }, (_, i) => sampleInput(seed + i, `contact-${(seed * 7 + i) % 5}`)),
+  );
   const events: StoredEvent[] = [];
   for await (const e of store.read()) events.push(e);
   return { events, genesis: ledger.genesis };
@@ -32,7 +37,11 @@ function rewritten(e: StoredEvent, mutate: (body: Record<string, unknown>) => vo
   return sealBody(body as never);
 }
 
-const failureOf = async (events: readonly StoredEvent[], genesis: string, options?: VerifyOptions) => {
+const failureOf = async (
+  events: readonly StoredEvent[],
+  genesis: string,
+  options?: VerifyOptions,
+) => {
   const r = await verify(events, genesis, options);
   return r.ok ? undefined : { seq: r.failure.seq, kind: r.failure.kind };
 };
@@ -53,18 +62,28 @@ describe("verify detects every single change at the right sequence number", () =
 
   it("any changed byte of a body or stored hash → content-changed at that event", async () => {
     await fc.assert(
-      fc.asyncProperty(sizes, seeds, fc.nat(), fc.nat(), fc.boolean(), fc.integer({ min: 1, max: 94 }), async (n, seed, k0, p0, inHash, delta) => {
-        const { events, genesis } = await history(n, seed);
-        const k = k0 % n;
-        const target = events[k] as StoredEvent;
-        const field = inHash ? target.hash : target.body;
-        const p = p0 % field.length;
-        const code = field.charCodeAt(p);
-        const replaced = String.fromCharCode(((code - 32 + delta) % 95) + 32);
-        const changed = field.slice(0, p) + replaced + field.slice(p + 1);
-        const tampered = events.map((e, i) => (i === k ? { ...e, [inHash ? "hash" : "body"]: changed } : e));
-        expect(await failureOf(tampered, genesis)).toEqual({ seq: k, kind: "content-changed" });
-      }),
+      fc.asyncProperty(
+        sizes,
+        seeds,
+        fc.nat(),
+        fc.nat(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 94 }),
+        async (n, seed, k0, p0, inHash, delta) => {
+          const { events, genesis } = await history(n, seed);
+          const k = k0 % n;
+          const target = events[k] as StoredEvent;
+          const field = inHash ? target.hash : target.body;
+          const p = p0 % field.length;
+          const code = field.charCodeAt(p);
+          const replaced = String.fromCharCode(((code - 32 + delta) % 95) + 32);
+          const changed = field.slice(0, p) + replaced + field.slice(p + 1);
+          const tampered = events.map((e, i) =>
+            i === k ? { ...e, [inHash ? "hash" : "body"]: changed } : e,
+          );
+          expect(await failureOf(tampered, genesis)).toEqual({ seq: k, kind: "content-changed" });
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -75,7 +94,11 @@ describe("verify detects every single change at the right sequence number", () =
         const { events, genesis } = await history(n, seed);
         const k = k0 % (n - 1);
         const tampered = events.map((e, i) =>
-          i === k ? rewritten(e, (b) => { b.occurredAt = "2020-01-01T00:00:00.000Z"; }) : e,
+          i === k
+            ? rewritten(e, (b) => {
+                b.occurredAt = "2020-01-01T00:00:00.000Z";
+              })
+            : e,
         );
         expect(await failureOf(tampered, genesis)).toEqual({ seq: k, kind: "content-changed" });
       }),
@@ -88,7 +111,12 @@ describe("verify detects every single change at the right sequence number", () =
       fc.asyncProperty(sizes, seeds, fc.nat(), async (n, seed, k0) => {
         const { events, genesis } = await history(n, seed);
         const k = k0 % (n - 1);
-        expect(await failureOf(events.filter((_, i) => i !== k), genesis)).toEqual({ seq: k, kind: "event-missing" });
+        expect(
+          await failureOf(
+            events.filter((_, i) => i !== k),
+            genesis,
+          ),
+        ).toEqual({ seq: k, kind: "event-missing" });
       }),
       { numRuns: 40 },
     );
@@ -114,7 +142,9 @@ describe("verify detects every single change at the right sequence number", () =
       fc.asyncProperty(sizes, seeds, fc.nat(), async (n, seed, k0) => {
         const { events, genesis } = await history(n, seed);
         const k = 1 + (k0 % (n - 1));
-        const forged = rewritten(events[k] as StoredEvent, (b) => { b.id = "forged"; });
+        const forged = rewritten(events[k] as StoredEvent, (b) => {
+          b.id = "forged";
+        });
         const inserted = [...events.slice(0, k), forged, ...events.slice(k)];
         expect(await failureOf(inserted, genesis)).toEqual({ seq: k, kind: "chain-forked" });
       }),
@@ -140,13 +170,20 @@ describe("verify detects every single change at the right sequence number", () =
   it("a truncated tail is detected against a head the auditor holds", async () => {
     const { events, genesis } = await history(12, 3);
     const held = { seq: 11, hash: (events[11] as StoredEvent).hash };
-    expect(await failureOf(events.slice(0, 9), genesis, { expectHead: held })).toEqual({ seq: 9, kind: "truncated" });
+    expect(await failureOf(events.slice(0, 9), genesis, { expectHead: held })).toEqual({
+      seq: 9,
+      kind: "truncated",
+    });
     expect(await failureOf(events, genesis, { expectHead: held })).toBeUndefined();
   });
 
   it("a broken per-subject back-link → subject-link-broken", async () => {
     const { events, genesis } = await history(10, 4);
-    const k = events.findLastIndex((e, i) => i < 9 && JSON.parse(e.body).subjects?.some((s: { prevSeq?: number }) => s.prevSeq !== undefined));
+    const k = events.findLastIndex(
+      (e, i) =>
+        i < 9 &&
+        JSON.parse(e.body).subjects?.some((s: { prevSeq?: number }) => s.prevSeq !== undefined),
+    );
     // Re-seal every event from k on, so the chain is intact but the subject link is not.
     let prev = k === 0 ? genesis : (events[k - 1] as StoredEvent).hash;
     const tampered = events.map((e, i) => {

@@ -85,7 +85,11 @@ export async function verifyEvents(
       const stored = next.value;
       const recomputed = eventHash(stored.body);
       if (recomputed !== stored.hash) {
-        return fail(expectedSeq, "content-changed", "stored bytes do not hash to the stored event hash");
+        return fail(
+          expectedSeq,
+          "content-changed",
+          "stored bytes do not hash to the stored event hash",
+        );
       }
       const parsed = parseBody(stored.body);
       if (parsed === undefined) {
@@ -116,7 +120,11 @@ export async function verifyEvents(
               ? link.prevSeq === undefined && link.prevHash === undefined
               : link.prevSeq === head.seq && link.prevHash === head.hash;
           if (!ok) {
-            return fail(expectedSeq, "subject-link-broken", "a subject back-link does not point at the previous event about that subject");
+            return fail(
+              expectedSeq,
+              "subject-link-broken",
+              "a subject back-link does not point at the previous event about that subject",
+            );
           }
           subjectHeads.set(link.id, { seq: expectedSeq, hash: recomputed });
         }
@@ -137,7 +145,11 @@ export async function verifyEvents(
   const expect = options.expectHead;
   if (expect !== undefined) {
     if (headSeq === null || headSeq < expect.seq) {
-      return fail(expectedSeq, "truncated", `ledger ends before the expected head at sequence ${expect.seq}`);
+      return fail(
+        expectedSeq,
+        "truncated",
+        `ledger ends before the expected head at sequence ${expect.seq}`,
+      );
     }
   }
   return { ok: true, count: expectedSeq, headSeq, headHash };
@@ -152,7 +164,11 @@ async function classifyOutOfSequence(
   if (foundSeq < expectedSeq) {
     return foundSeq === expectedSeq - 1
       ? fail(foundSeq, "chain-forked", `two events claim sequence number ${foundSeq}`)
-      : fail(expectedSeq, "order-changed", `event ${foundSeq} is stored after event ${expectedSeq - 1}`);
+      : fail(
+          expectedSeq,
+          "order-changed",
+          `event ${foundSeq} is stored after event ${expectedSeq - 1}`,
+        );
   }
   // A later sequence number where `expectedSeq` belongs: moved if it appears further on, else deleted.
   for (;;) {
@@ -162,7 +178,11 @@ async function classifyOutOfSequence(
       return fail(expectedSeq, "order-changed", `event ${expectedSeq} is stored out of sequence`);
     }
   }
-  return fail(expectedSeq, "event-missing", `event ${expectedSeq} is missing (next stored is ${foundSeq})`);
+  return fail(
+    expectedSeq,
+    "event-missing",
+    `event ${expectedSeq} is missing (next stored is ${foundSeq})`,
+  );
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -185,5 +205,9 @@ function parseBody(body: string): ParsedBody | undefined {
       return undefined;
     }
   }
-  return { seq: v.seq as number, prevHash: v.prevHash, subjects: subjects as ParsedBody["subjects"] };
+  return {
+    seq: v.seq as number,
+    prevHash: v.prevHash,
+    subjects: subjects as ParsedBody["subjects"],
+  };
 }

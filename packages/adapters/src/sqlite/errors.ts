@@ -5,11 +5,15 @@ export function sqliteError(e: unknown, path: string): DaichoError {
   if (e instanceof DaichoError) return e;
   const code = (e as { code?: string }).code ?? "";
   if (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT")) {
-    return new DaichoError("STORE_CORRUPT", "file is not a readable Daichō ledger (corrupt or truncated)", {
-      path,
-      cause: e,
-      details: { sqlite: code },
-    });
+    return new DaichoError(
+      "STORE_CORRUPT",
+      "file is not a readable Daichō ledger (corrupt or truncated)",
+      {
+        path,
+        cause: e,
+        details: { sqlite: code },
+      },
+    );
   }
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
     return new DaichoError("STORE_UNAVAILABLE", "database is locked by another writer", {

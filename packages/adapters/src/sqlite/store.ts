@@ -75,7 +75,9 @@ class SqliteStore implements Store {
       } else {
         const version = this.db.pragma("user_version", { simple: true }) as number;
         if (version < MIGRATIONS.length) {
-          throw new DaichoError("STORE_CORRUPT", "file is not a Daichō ledger (schema missing)", { path });
+          throw new DaichoError("STORE_CORRUPT", "file is not a Daichō ledger (schema missing)", {
+            path,
+          });
         }
       }
       this.stmts = prepare(this.db);
@@ -121,7 +123,16 @@ class SqliteStore implements Store {
           const current = this.readHead();
           if (!sameHead(current, expected)) throw concurrencyConflict(expected, current);
           for (const e of events) {
-            this.stmts.insertEvent.run(e.seq, e.id, e.type, e.recordedAt, e.subjects.join(" "), e.prevHash, e.hash, e.body);
+            this.stmts.insertEvent.run(
+              e.seq,
+              e.id,
+              e.type,
+              e.recordedAt,
+              e.subjects.join(" "),
+              e.prevHash,
+              e.hash,
+              e.body,
+            );
             for (const s of e.subjects) this.stmts.insertSubject.run(s, e.seq);
           }
         })
@@ -160,7 +171,9 @@ class SqliteStore implements Store {
   async *readSubject(subject: string): AsyncIterable<StoredEvent> {
     let from = 0;
     for (;;) {
-      const rows = this.guard(() => this.stmts.subjectPage.all(subject, from, this.pageSize) as Row[]);
+      const rows = this.guard(
+        () => this.stmts.subjectPage.all(subject, from, this.pageSize) as Row[],
+      );
       for (const row of rows) yield toStored(row);
       const last = rows[rows.length - 1];
       if (last === undefined || rows.length < this.pageSize) return;
@@ -183,7 +196,8 @@ class SqliteStore implements Store {
   }
 
   private guard<A>(f: () => A): A {
-    if (!this.db.open) throw new DaichoError("STORE_CLOSED", "store is closed", { path: this.path });
+    if (!this.db.open)
+      throw new DaichoError("STORE_CLOSED", "store is closed", { path: this.path });
     try {
       return f();
     } catch (e) {
@@ -212,13 +226,20 @@ function prepare(db: Database.Database) {
       "INSERT INTO daicho_events (seq, id, type, recorded_at, subjects, prev_hash, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     ),
     insertSubject: db.prepare("INSERT INTO daicho_event_subjects (subject, seq) VALUES (?, ?)"),
-    page: db.prepare(`SELECT ${columns} FROM daicho_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?`),
+    page: db.prepare(
+      `SELECT ${columns} FROM daicho_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?`,
+    ),
     one: db.prepare(`SELECT ${columns} FROM daicho_events WHERE seq = ?`),
     subjectHead: db.prepare(
       "SELECT e.seq AS seq, e.hash AS hash FROM daicho_event_subjects s JOIN daicho_events e ON e.seq = s.seq WHERE s.subject = ? ORDER BY s.seq DESC LIMIT 1",
     ),
     subjectPage: db.prepare(
-      `SELECT ${columns.split(", ").map((c) => `e.${c}`).join(", ")} FROM daicho_event_subjects s JOIN daicho_events e ON e.seq = s.seq WHERE s.subject = ? AND s.seq >= ? ORDER BY s.seq LIMIT ?`,
+      `SELECT ${columns
+        .split(", ")
+        .map((c) => `e.${c}`)
+        .join(
+          ", ",
+        )} FROM daicho_event_subjects s JOIN daicho_events e ON e.seq = s.seq WHERE s.subject = ? AND s.seq >= ? ORDER BY s.seq LIMIT ?`,
     ),
   };
 }

@@ -35,7 +35,11 @@ export type Actor = t.TypeOf<typeof Actor>;
  * one subject form their own hash-linked list inside the ledger (docs/spec.md §2.4).
  * Both members are absent on the first event about a subject.
  */
-export const SubjectLink = strictStruct("SubjectLink", { id: Id }, { prevSeq: Nat, prevHash: Hash256 });
+export const SubjectLink = strictStruct(
+  "SubjectLink",
+  { id: Id },
+  { prevSeq: Nat, prevHash: Hash256 },
+);
 export type SubjectLink = t.TypeOf<typeof SubjectLink>;
 
 /**
@@ -64,7 +68,10 @@ export const EventBody = strictStruct(
     seq: Nat,
     id: Id,
     type: t.keyof(
-      Object.fromEntries(Object.keys(EVENT_PAYLOADS).map((k) => [k, null])) as Record<EventType, null>,
+      Object.fromEntries(Object.keys(EVENT_PAYLOADS).map((k) => [k, null])) as Record<
+        EventType,
+        null
+      >,
       "EventType",
     ),
     schema: Nat,

@@ -10,7 +10,11 @@ export interface IdBrand {
   readonly Id: unique symbol;
 }
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$/;
-export const Id = t.brand(t.string, (s): s is t.Branded<string, IdBrand> => ID_PATTERN.test(s), "Id");
+export const Id = t.brand(
+  t.string,
+  (s): s is t.Branded<string, IdBrand> => ID_PATTERN.test(s),
+  "Id",
+);
 export type Id = t.TypeOf<typeof Id>;
 
 /** A field name (`email`, `phone.mobile`), never a field value. */

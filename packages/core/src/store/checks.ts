@@ -1,5 +1,5 @@
-import type { StoredEvent } from "../events/envelope";
 import { DaichoError } from "../errors";
+import type { StoredEvent } from "../events/envelope";
 import type { ChainHead } from "./store";
 
 /**
@@ -7,23 +7,35 @@ import type { ChainHead } from "./store";
  * starting right after `expected`, and ids unique within the batch. Shared so adapters
  * do not each write their own.
  */
-export function assertContiguousBatch(events: readonly StoredEvent[], expected: ChainHead | null): void {
+export function assertContiguousBatch(
+  events: readonly StoredEvent[],
+  expected: ChainHead | null,
+): void {
   const first = expected === null ? 0 : expected.seq + 1;
   const ids = new Set<string>();
   events.forEach((event, i) => {
     if (event.seq !== first + i) {
-      throw new DaichoError("INVALID_ARGUMENT", `batch is not contiguous: expected sequence ${first + i}`, {
-        path: `events[${i}].seq`,
-      });
+      throw new DaichoError(
+        "INVALID_ARGUMENT",
+        `batch is not contiguous: expected sequence ${first + i}`,
+        {
+          path: `events[${i}].seq`,
+        },
+      );
     }
     if (ids.has(event.id)) {
-      throw new DaichoError("DUPLICATE_EVENT", "event id appears twice in the batch", { path: `events[${i}].id` });
+      throw new DaichoError("DUPLICATE_EVENT", "event id appears twice in the batch", {
+        path: `events[${i}].id`,
+      });
     }
     ids.add(event.id);
   });
 }
 
-export function concurrencyConflict(expected: ChainHead | null, actual: ChainHead | null): DaichoError {
+export function concurrencyConflict(
+  expected: ChainHead | null,
+  actual: ChainHead | null,
+): DaichoError {
   return new DaichoError("CONCURRENCY_CONFLICT", "the ledger head moved since it was read", {
     retryable: true,
     details: { expectedSeq: expected?.seq ?? null, actualSeq: actual?.seq ?? null },

@@ -1,6 +1,6 @@
 import type { SubjectHead } from "../chain";
-import type { StoredEvent } from "../events/envelope";
 import { DaichoError } from "../errors";
+import type { StoredEvent } from "../events/envelope";
 import { assertContiguousBatch, concurrencyConflict, sameHead } from "./checks";
 import type { ChainHead, LedgerMeta, ReadRange, Store } from "./store";
 
@@ -43,11 +43,14 @@ class MemoryStore implements Store {
 
   async append(events: readonly StoredEvent[], expected: ChainHead | null): Promise<void> {
     this.open();
-    if (!sameHead(this.currentHead(), expected)) throw concurrencyConflict(expected, this.currentHead());
+    if (!sameHead(this.currentHead(), expected))
+      throw concurrencyConflict(expected, this.currentHead());
     assertContiguousBatch(events, expected);
     events.forEach((e, i) => {
       if (this.ids.has(e.id)) {
-        throw new DaichoError("DUPLICATE_EVENT", "event id is already recorded", { path: `events[${i}].id` });
+        throw new DaichoError("DUPLICATE_EVENT", "event id is already recorded", {
+          path: `events[${i}].id`,
+        });
       }
     });
     for (const e of events) {

@@ -2,5 +2,6 @@
  * @daicho/core/testing — what adapters need to prove they behave: the shared store
  * conformance suite and event fixtures. Depends on vitest (an optional peer).
  */
-export { type StoreFactory, storeConformance } from "./store-conformance";
+
 export { sampleInput, sampleInputs } from "./fixtures";
+export { type StoreFactory, storeConformance } from "./store-conformance";

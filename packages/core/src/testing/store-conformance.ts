@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildBody, sealBody, type SubjectHead } from "../chain";
+import { buildBody, type SubjectHead, sealBody } from "../chain";
+import { isDaichoError } from "../errors";
 import type { StoredEvent } from "../events/envelope";
 import type { EventInput } from "../events/input";
-import { isDaichoError } from "../errors";
 import { genesisHash } from "../hash";
 import { openLedger } from "../ledger";
 import type { ChainHead, Store } from "../store/store";
@@ -141,7 +141,11 @@ export function storeConformance(name: string, factory: StoreFactory): void {
       await store.append(first, null);
       const head = await store.head();
       const next = chainOf(3, head, 50);
-      const dup = [next[0], { ...(next[1] as StoredEvent), id: (first[0] as StoredEvent).id }, next[2]] as StoredEvent[];
+      const dup = [
+        next[0],
+        { ...(next[1] as StoredEvent), id: (first[0] as StoredEvent).id },
+        next[2],
+      ] as StoredEvent[];
       const e = await rejection(store.append(dup, head));
       expect(isDaichoError(e, "DUPLICATE_EVENT")).toBe(true);
       expect((await store.head())?.seq).toBe(1);

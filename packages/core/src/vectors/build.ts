@@ -18,16 +18,34 @@ export function buildVectors(): Record<string, unknown> {
 }
 
 const CANONICAL_CASES: readonly { name: string; inputText: string }[] = [
-  { name: "member order by UTF-16 code units (RFC 8785 §3.2.3 example keys)", inputText: '{"\\u20ac":"Euro Sign","\\r":"Carriage Return","\\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\\ud83d\\ude00":"Emoji: Grinning Face","\\u0080":"Control","\\u00f6":"Latin Small Letter O With Diaeresis"}' },
-  { name: "string escaping", inputText: '{"s":"quote \\" backslash \\\\ tab \\t nl \\n ctl \\u0001 del \\u007f slash / e-acute \\u00e9 kanji 台帳"}' },
-  { name: "integers and literals", inputText: '{"a":0,"b":-0,"c":9007199254740991,"d":1e3,"e":true,"f":false,"g":null}' },
-  { name: "nested arrays and objects, white space removed", inputText: '{ "z" : [ 3 , { "b" : 2 , "a" : 1 } , [ ] , { } ] , "y" : "" }' },
+  {
+    name: "member order by UTF-16 code units (RFC 8785 §3.2.3 example keys)",
+    inputText:
+      '{"\\u20ac":"Euro Sign","\\r":"Carriage Return","\\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\\ud83d\\ude00":"Emoji: Grinning Face","\\u0080":"Control","\\u00f6":"Latin Small Letter O With Diaeresis"}',
+  },
+  {
+    name: "string escaping",
+    inputText:
+      '{"s":"quote \\" backslash \\\\ tab \\t nl \\n ctl \\u0001 del \\u007f slash / e-acute \\u00e9 kanji 台帳"}',
+  },
+  {
+    name: "integers and literals",
+    inputText: '{"a":0,"b":-0,"c":9007199254740991,"d":1e3,"e":true,"f":false,"g":null}',
+  },
+  {
+    name: "nested arrays and objects, white space removed",
+    inputText: '{ "z" : [ 3 , { "b" : 2 , "a" : 1 } , [ ] , { } ] , "y" : "" }',
+  },
 ];
 
 function canonicalVectors() {
   return {
-    description: "RFC 8785 canonical form of JSON texts: parse inputText, canonicalize, compare with canonical (UTF-8).",
-    cases: CANONICAL_CASES.map((c) => ({ ...c, canonical: canonicalizeOrThrow(JSON.parse(c.inputText)) })),
+    description:
+      "RFC 8785 canonical form of JSON texts: parse inputText, canonicalize, compare with canonical (UTF-8).",
+    cases: CANONICAL_CASES.map((c) => ({
+      ...c,
+      canonical: canonicalizeOrThrow(JSON.parse(c.inputText)),
+    })),
   };
 }
 
@@ -97,7 +115,10 @@ export function vectorChain(): StoredEvent[] {
   const heads = new Map<string, SubjectHead>();
   let prevHash = genesisHash(VECTOR_LEDGER_ID);
   return INPUTS.map((input, seq) => {
-    const normalized = input.occurredAt === undefined ? input : { ...input, occurredAt: new Date(input.occurredAt).toISOString() };
+    const normalized =
+      input.occurredAt === undefined
+        ? input
+        : { ...input, occurredAt: new Date(input.occurredAt).toISOString() };
     const stored = sealBody(
       buildBody(normalized, {
         position: { seq, prevHash },
@@ -115,10 +136,14 @@ export function vectorChain(): StoredEvent[] {
 function eventVectors() {
   return {
     description:
-      "A ledger of six events. For each: body (JSON), canonical (the exact UTF-8 text hashed), hash = hex(SHA-256(\"daicho/event/v1\" || 0x00 || canonical)).",
+      'A ledger of six events. For each: body (JSON), canonical (the exact UTF-8 text hashed), hash = hex(SHA-256("daicho/event/v1" || 0x00 || canonical)).',
     ledgerId: VECTOR_LEDGER_ID,
     genesisHash: genesisHash(VECTOR_LEDGER_ID),
-    events: vectorChain().map((e) => ({ body: JSON.parse(e.body), canonical: e.body, hash: e.hash })),
+    events: vectorChain().map((e) => ({
+      body: JSON.parse(e.body),
+      canonical: e.body,
+      hash: e.hash,
+    })),
   };
 }
 
@@ -135,27 +160,62 @@ function verifyVectors() {
   const at = (i: number) => chain[i] as Stored;
   const head = at(chain.length - 1);
   const cases: { name: string; events: Stored[]; expect: Record<string, unknown> }[] = [
-    { name: "intact ledger", events: chain, expect: { ok: true, count: 6, headSeq: 5, headHash: head.hash } },
+    {
+      name: "intact ledger",
+      events: chain,
+      expect: { ok: true, count: 6, headSeq: 5, headHash: head.hash },
+    },
     {
       name: "a byte of event 2's body changed",
-      events: chain.map((e, i) => (i === 2 ? { ...e, body: e.body.replace("newsletter", "newsletteR") } : e)),
+      events: chain.map((e, i) =>
+        i === 2 ? { ...e, body: e.body.replace("newsletter", "newsletteR") } : e,
+      ),
       expect: { ok: false, seq: 2, kind: "content-changed" },
     },
     {
       name: "event 3 rewritten and re-hashed",
-      events: chain.map((e, i) => (i === 3 ? rehash(e, (b) => { (b.payload as Record<string, unknown>).purpose = "marketing"; }) : e)),
+      events: chain.map((e, i) =>
+        i === 3
+          ? rehash(e, (b) => {
+              (b.payload as Record<string, unknown>).purpose = "marketing";
+            })
+          : e,
+      ),
       expect: { ok: false, seq: 3, kind: "content-changed" },
     },
-    { name: "event 4 deleted", events: chain.filter((_, i) => i !== 4), expect: { ok: false, seq: 4, kind: "event-missing" } },
-    { name: "events 1 and 3 swapped", events: [at(0), at(3), at(2), at(1), at(4), at(5)], expect: { ok: false, seq: 1, kind: "order-changed" } },
+    {
+      name: "event 4 deleted",
+      events: chain.filter((_, i) => i !== 4),
+      expect: { ok: false, seq: 4, kind: "event-missing" },
+    },
+    {
+      name: "events 1 and 3 swapped",
+      events: [at(0), at(3), at(2), at(1), at(4), at(5)],
+      expect: { ok: false, seq: 1, kind: "order-changed" },
+    },
     {
       name: "a forged event claiming seq 3 inserted after event 2",
-      events: [at(0), at(1), at(2), rehash(at(3), (b) => { b.id = "forged-event"; }), at(3), at(4), at(5)],
+      events: [
+        at(0),
+        at(1),
+        at(2),
+        rehash(at(3), (b) => {
+          b.id = "forged-event";
+        }),
+        at(3),
+        at(4),
+        at(5),
+      ],
       expect: { ok: false, seq: 3, kind: "chain-forked" },
     },
     {
       name: "event 0 from another ledger's genesis",
-      events: [rehash(at(0), (b) => { b.prevHash = genesisHash("other.example/ledger"); }), ...chain.slice(1)],
+      events: [
+        rehash(at(0), (b) => {
+          b.prevHash = genesisHash("other.example/ledger");
+        }),
+        ...chain.slice(1),
+      ],
       expect: { ok: false, seq: 0, kind: "chain-forked" },
     },
   ];

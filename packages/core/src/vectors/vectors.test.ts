@@ -10,11 +10,14 @@ const read = (name: string) =>
 
 /** An independent SHA-256 (OpenSSL via node:crypto), so the vectors do not only check us against ourselves. */
 const tagged = (tag: string, text: string) =>
-  createHash("sha256").update(Buffer.concat([Buffer.from(tag), Buffer.from([0]), Buffer.from(text, "utf8")])).digest("hex");
+  createHash("sha256")
+    .update(Buffer.concat([Buffer.from(tag), Buffer.from([0]), Buffer.from(text, "utf8")]))
+    .digest("hex");
 
 async function* storedOf(events: { body: string; hash: string }[]) {
   let i = 0;
-  for (const e of events) yield { seq: i++, id: "", type: "", recordedAt: "", subjects: [], prevHash: "", ...e };
+  for (const e of events)
+    yield { seq: i++, id: "", type: "", recordedAt: "", subjects: [], prevHash: "", ...e };
 }
 
 describe("committed test vectors (docs/vectors)", () => {
@@ -28,7 +31,14 @@ describe("committed test vectors (docs/vectors)", () => {
     const v = read("events.json") as {
       ledgerId: string;
       genesisHash: string;
-      events: { body: { prevHash: string; subjects?: { id: string; prevSeq?: number; prevHash?: string }[] }; canonical: string; hash: string }[];
+      events: {
+        body: {
+          prevHash: string;
+          subjects?: { id: string; prevSeq?: number; prevHash?: string }[];
+        };
+        canonical: string;
+        hash: string;
+      }[];
     };
     expect(tagged("daicho/genesis/v1", v.ledgerId)).toBe(v.genesisHash);
     expect(genesisHash(v.ledgerId)).toBe(v.genesisHash);
@@ -51,7 +61,11 @@ describe("committed test vectors (docs/vectors)", () => {
   it("every verify case reaches the committed verdict", async () => {
     const v = read("verify.json") as {
       ledgerId: string;
-      cases: { name: string; events: { body: string; hash: string }[]; expect: Record<string, unknown> }[];
+      cases: {
+        name: string;
+        events: { body: string; hash: string }[];
+        expect: Record<string, unknown>;
+      }[];
     };
     for (const c of v.cases) {
       const report = await verifyEvents(storedOf(c.events), genesisHash(v.ledgerId));

@@ -7,14 +7,24 @@ import type { EventInput, Ledger } from "@daicho/core";
  */
 export function crmDay(): EventInput[] {
   const cards = ["contact-0001", "contact-0002", "contact-0003"];
-  const at = (hour: number, minute = 0) => `2026-11-25T${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}:00+09:00`;
-  const sales = { id: "sales-tanaka", role: "sales", context: { ip: "203.0.113.24", device: "laptop-114", session: "sess-7c1" } };
+  const at = (hour: number, minute = 0) =>
+    `2026-11-25T${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}:00+09:00`;
+  const sales = {
+    id: "sales-tanaka",
+    role: "sales",
+    context: { ip: "203.0.113.24", device: "laptop-114", session: "sess-7c1" },
+  };
   return [
     {
       type: "actor.onboarded",
       actor: { id: "admin-sato" },
       occurredAt: at(8, 30),
-      payload: { actorId: "sales-tanaka", roles: ["sales"], teams: ["tokyo-east"], clearance: "internal" },
+      payload: {
+        actorId: "sales-tanaka",
+        roles: ["sales"],
+        teams: ["tokyo-east"],
+        clearance: "internal",
+      },
     },
     {
       type: "permission.granted",
@@ -37,14 +47,21 @@ export function crmDay(): EventInput[] {
         actor: sales,
         subjects: [id],
         occurredAt: at(9, i * 5),
-        payload: { source: "card-scan", fields: ["name", "company", "email", "phone"], reference: `scan-${i + 1}` },
+        payload: {
+          source: "card-scan",
+          fields: ["name", "company", "email", "phone"],
+          reference: `scan-${i + 1}`,
+        },
       },
       {
         type: "record.created",
         actor: sales,
         subjects: [id],
         occurredAt: at(9, i * 5 + 1),
-        payload: { resource: { type: "contact", id }, fields: ["name", "company", "email", "phone"] },
+        payload: {
+          resource: { type: "contact", id },
+          fields: ["name", "company", "email", "phone"],
+        },
       },
     ]),
     {
@@ -90,7 +107,10 @@ export function crmDay(): EventInput[] {
       actor: { id: "support-ito" },
       subjects: ["contact-0001"],
       occurredAt: at(18),
-      payload: { purpose: "newsletter", evidence: { channel: "phone", wordingVersion: "2026-10", capturedBy: "support-ito" } },
+      payload: {
+        purpose: "newsletter",
+        evidence: { channel: "phone", wordingVersion: "2026-10", capturedBy: "support-ito" },
+      },
     },
     {
       type: "classification.changed",
