@@ -26,12 +26,14 @@ export function canonicalizeOrThrow(value: unknown): string {
   return serialize(value, "$");
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** `String.prototype.isWellFormed` (Node 20+): false exactly when a lone surrogate is present. */
+const isWellFormed = (s: string): boolean =>
+  (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 function serialize(value: unknown, path: string): string {
   switch (typeof value) {
     case "string":
-      if (LONE_SURROGATE.test(value)) {
+      if (!isWellFormed(value)) {
         throw new DaichoError("CANONICALIZATION_ERROR", "string contains a lone surrogate", {
           path,
         });
@@ -69,7 +71,7 @@ function serialize(value: unknown, path: string): string {
       for (const key of keys) {
         const member = record[key];
         if (member === undefined) continue;
-        if (LONE_SURROGATE.test(key)) {
+        if (!isWellFormed(key)) {
           throw new DaichoError("CANONICALIZATION_ERROR", "member name contains a lone surrogate", {
             path,
           });
