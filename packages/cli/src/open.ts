@@ -1,5 +1,6 @@
-import { sqliteStore } from "@daicho/adapters/sqlite";
+import { sqliteStore, sqliteTreeStore } from "@daicho/adapters/sqlite";
 import { DaichoError, type Ledger, openLedger } from "@daicho/core";
+import { catchUp, type LedgerTree } from "@daicho/core/merkle";
 
 /**
  * Open an existing ledger file for reading. Only SQLite files for now; other stores are
@@ -17,6 +18,33 @@ export async function openExistingLedger(location: string | undefined): Promise<
     return await openLedger({ store });
   } catch (e) {
     await store.close();
+    throw e;
+  }
+}
+
+/**
+ * Open an existing ledger file read-only together with its Merkle tree (tree tables in
+ * the same file, created on first use), caught up with the events. The tree is derived
+ * data, so writing it never changes what the ledger records.
+ */
+export async function openLedgerTree(
+  location: string | undefined,
+): Promise<{ ledger: Ledger; tree: LedgerTree; close(): Promise<void> }> {
+  const ledger = await openExistingLedger(location);
+  const treeStore = sqliteTreeStore(location as string);
+  try {
+    const tree = await catchUp(treeStore, ledger.store);
+    return {
+      ledger,
+      tree,
+      close: async () => {
+        await treeStore.close();
+        await ledger.close();
+      },
+    };
+  } catch (e) {
+    await treeStore.close();
+    await ledger.close();
     throw e;
   }
 }

@@ -1,5 +1,19 @@
+import { checkpointCommand } from "./checkpoint";
 import type { Command } from "./command";
+import { consistencyCommand } from "./consistency";
+import { exportBundleCommand } from "./export-bundle";
+import { keygenCommand } from "./keygen";
+import { proveCommand } from "./prove";
 import { verifyCommand } from "./verify";
+import { verifyBundleCommand } from "./verify-bundle";
 
 /** Every subcommand, in the order `daicho help` lists them. Add new commands here. */
-export const COMMANDS: readonly Command[] = [verifyCommand];
+export const COMMANDS: readonly Command[] = [
+  verifyCommand,
+  keygenCommand,
+  checkpointCommand,
+  proveCommand,
+  consistencyCommand,
+  exportBundleCommand,
+  verifyBundleCommand,
+];

@@ -1,0 +1,219 @@
+import { existsSync } from "node:fs";
+import { DaichoError } from "@daicho/core";
+import {
+  type Node,
+  type NodeId,
+  nodeEnd,
+  nodePosition,
+  type StoredCheckpoint,
+  type TreeStore,
+} from "@daicho/core/merkle";
+import Database from "better-sqlite3";
+import { sqliteError } from "./errors";
+
+/**
+ * Tree tables, kept apart from the event tables (which they never touch) so they can
+ * live in the ledger's own file or in a file of their own. Nodes are keyed by their
+ * in-order position (`nodePosition`), one integer, so the table is a plain rowid B-tree.
+ */
+const TREE_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS daicho_tree_state (
+    id     INTEGER PRIMARY KEY CHECK (id = 0),
+    schema INTEGER NOT NULL,
+    size   INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS daicho_tree_nodes (
+    pos  INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS daicho_checkpoints (
+    size       INTEGER PRIMARY KEY,
+    note       TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  INSERT OR IGNORE INTO daicho_tree_state (id, schema, size) VALUES (0, 1, 0);
+`;
+
+export interface SqliteTreeStoreOptions {
+  /** Open without writing; a file without tree tables reads as an empty tree. */
+  readonly readonly?: boolean;
+  /**
+   * `normal` (default): the tree is derived data, so a commit lost on power failure is
+   * rebuilt by the next catch-up. `full` fsyncs every commit.
+   */
+  readonly synchronous?: "full" | "normal";
+  /** How long a writer waits for another process's lock, in ms (default 5000). */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * A `TreeStore` in a SQLite file: usually the ledger's own file, beside the event tables.
+ * `append` checks the stored size and writes nodes and size in one IMMEDIATE transaction,
+ * so several processes may extend the same tree safely.
+ */
+export function sqliteTreeStore(path: string, options: SqliteTreeStoreOptions = {}): TreeStore {
+  return new SqliteTreeStore(path, options);
+}
+
+type CheckpointRow = { size: number; note: string; created_at: string };
+
+class SqliteTreeStore implements TreeStore {
+  readonly kind = "sqlite";
+  private readonly db: Database.Database;
+  private readonly hasTables: boolean;
+  private readonly stmts: ReturnType<typeof prepare> | undefined;
+
+  constructor(
+    private readonly path: string,
+    options: SqliteTreeStoreOptions,
+  ) {
+    const readonly = options.readonly === true;
+    if (readonly && !existsSync(path))
+      throw new DaichoError("NOT_FOUND", "ledger file does not exist", { path });
+    try {
+      this.db = new Database(path, { readonly, timeout: options.busyTimeoutMs ?? 5000 });
+      if (!readonly) {
+        this.db.pragma("journal_mode = WAL");
+        this.db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+        this.db.transaction(() => this.db.exec(TREE_SCHEMA)).immediate();
+      }
+      this.hasTables =
+        this.db
+          .prepare(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'daicho_tree_state'",
+          )
+          .get() !== undefined;
+      this.stmts = this.hasTables ? prepare(this.db) : undefined;
+    } catch (e) {
+      throw sqliteError(e, path);
+    }
+  }
+
+  async size(): Promise<number> {
+    return this.guard((s) => (s === undefined ? 0 : readSize(s)));
+  }
+
+  async append(nodes: readonly Node[], expectedSize: number, newSize: number): Promise<void> {
+    if (newSize < expectedSize)
+      throw new DaichoError("INVALID_ARGUMENT", "a tree never shrinks", { path: "newSize" });
+    this.guard((s) => {
+      if (s === undefined)
+        throw new DaichoError("STORE_UNAVAILABLE", "the tree store is read-only", {
+          path: this.path,
+        });
+      this.db
+        .transaction(() => {
+          const current = readSize(s);
+          if (current !== expectedSize) {
+            throw new DaichoError("CONCURRENCY_CONFLICT", "the tree grew since it was read", {
+              retryable: true,
+              details: { expected: expectedSize, actual: current },
+            });
+          }
+          for (const n of nodes) s.putNode.run(nodePosition(n), n.hash);
+          s.setSize.run(newSize);
+        })
+        .immediate();
+    });
+  }
+
+  async readNodes(ids: readonly NodeId[]): Promise<readonly Uint8Array[]> {
+    return this.guard((s) => {
+      const size = s === undefined ? 0 : readSize(s);
+      return ids.map((id) => {
+        if (nodeEnd(id) > size)
+          throw new DaichoError(
+            "NOT_FOUND",
+            `node ${id.level}/${id.index} lies beyond tree size ${size}`,
+          );
+        const row = s?.getNode.get(nodePosition(id)) as { hash: Buffer } | undefined;
+        if (row === undefined || row.hash.length !== 32) {
+          throw new DaichoError(
+            "STORE_CORRUPT",
+            `tree node ${id.level}/${id.index} is missing or damaged`,
+            { path: this.path },
+          );
+        }
+        return new Uint8Array(row.hash);
+      });
+    });
+  }
+
+  async putCheckpoint(c: StoredCheckpoint): Promise<void> {
+    this.guard((s) => {
+      if (s === undefined)
+        throw new DaichoError("STORE_UNAVAILABLE", "the tree store is read-only", {
+          path: this.path,
+        });
+      s.putCheckpoint.run(c.size, c.note, c.createdAt);
+    });
+  }
+
+  async getCheckpoint(size: number): Promise<StoredCheckpoint | undefined> {
+    return this.guard((s) => toCheckpoint(s?.getCheckpoint.get(size) as CheckpointRow | undefined));
+  }
+
+  async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return this.guard((s) => toCheckpoint(s?.latestCheckpoint.get() as CheckpointRow | undefined));
+  }
+
+  async listCheckpoints(
+    range: { from?: number; to?: number; limit?: number } = {},
+  ): Promise<StoredCheckpoint[]> {
+    return this.guard((s) => {
+      if (s === undefined) return [];
+      const rows = s.listCheckpoints.all(
+        range.from ?? 0,
+        range.to ?? Number.MAX_SAFE_INTEGER,
+        range.limit ?? 1000,
+      ) as CheckpointRow[];
+      return rows.map((r) => toCheckpoint(r) as StoredCheckpoint);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private guard<A>(f: (s: ReturnType<typeof prepare> | undefined) => A): A {
+    if (!this.db.open)
+      throw new DaichoError("STORE_CLOSED", "tree store is closed", { path: this.path });
+    try {
+      return f(this.stmts);
+    } catch (e) {
+      throw sqliteError(e, this.path);
+    }
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    size: db.prepare("SELECT size FROM daicho_tree_state WHERE id = 0"),
+    setSize: db.prepare("UPDATE daicho_tree_state SET size = ? WHERE id = 0"),
+    putNode: db.prepare("INSERT OR REPLACE INTO daicho_tree_nodes (pos, hash) VALUES (?, ?)"),
+    getNode: db.prepare("SELECT hash FROM daicho_tree_nodes WHERE pos = ?"),
+    putCheckpoint: db.prepare(
+      "INSERT INTO daicho_checkpoints (size, note, created_at) VALUES (?, ?, ?) ON CONFLICT (size) DO UPDATE SET note = excluded.note",
+    ),
+    getCheckpoint: db.prepare(
+      "SELECT size, note, created_at FROM daicho_checkpoints WHERE size = ?",
+    ),
+    latestCheckpoint: db.prepare(
+      "SELECT size, note, created_at FROM daicho_checkpoints ORDER BY size DESC LIMIT 1",
+    ),
+    listCheckpoints: db.prepare(
+      "SELECT size, note, created_at FROM daicho_checkpoints WHERE size >= ? AND size < ? ORDER BY size LIMIT ?",
+    ),
+  };
+}
+
+function readSize(s: ReturnType<typeof prepare>): number {
+  const row = s.size.get() as { size: number } | undefined;
+  return row?.size ?? 0;
+}
+
+function toCheckpoint(row: CheckpointRow | undefined): StoredCheckpoint | undefined {
+  return row === undefined
+    ? undefined
+    : { size: row.size, note: row.note, createdAt: row.created_at };
+}

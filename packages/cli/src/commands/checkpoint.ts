@@ -1,0 +1,119 @@
+import { writeFileSync } from "node:fs";
+import { DaichoError, isDaichoError } from "@daicho/core";
+import {
+  cosignCheckpoint,
+  emitCheckpoint,
+  loadSigner,
+  parseCheckpoint,
+  parseNote,
+  storeCosignatures,
+  toBase64,
+  verifyCheckpoint,
+} from "@daicho/core/checkpoint";
+import { type Args, parseArgs } from "../args";
+import { orThrow, readText, trustPolicy, VERIFICATION_CODES } from "../auditor";
+import { openLedgerTree } from "../open";
+import { type Io, printJson } from "../output";
+import type { Command } from "./command";
+
+function describe(note: string) {
+  const body = orThrow(parseCheckpoint(orThrow(parseNote(note)).text));
+  return { origin: body.origin, size: body.size, root: toBase64(body.root) };
+}
+
+function emitText(io: Io, args: Args, note: string, extra: Record<string, unknown> = {}): void {
+  const out = args.options.get("out");
+  if (out !== undefined) writeFileSync(out, note);
+  if (args.flags.has("json")) printJson(io, { ok: true, ...describe(note), ...extra, note });
+  else io.out(note);
+}
+
+export const checkpointCommand: Command = {
+  name: "checkpoint",
+  summary:
+    "checkpoint <ledger.db> [--key FILE] [--latest] [--add-cosignatures FILE] [--out FILE] | checkpoint --verify FILE --vkey K [--threshold k] | checkpoint --cosign FILE --key FILE [--vkey K]: emit, print, co-sign or verify a signed checkpoint",
+  async run(argv: readonly string[], io: Io): Promise<number> {
+    const args = parseArgs(argv, [
+      "key",
+      "out",
+      "vkey",
+      "threshold",
+      "verify",
+      "cosign",
+      "add-cosignatures",
+      "key-env",
+    ]);
+    const json = args.flags.has("json");
+    const verifyFile = args.options.get("verify");
+    if (verifyFile !== undefined) {
+      const result = verifyCheckpoint(readText(verifyFile, "checkpoint"), trustPolicy(args));
+      if (result._tag === "Left") {
+        if (!VERIFICATION_CODES.has(result.left.code)) throw result.left;
+        if (json) printJson(io, { ok: false, error: result.left.toJSON() });
+        else io.out(`INVALID  ${result.left.code}: ${result.left.reason}\n`);
+        return 1;
+      }
+      const { checkpoint, verifiedBy, unknown } = result.right;
+      const summary = {
+        origin: checkpoint.origin,
+        size: checkpoint.size,
+        root: toBase64(checkpoint.root),
+        verifiedBy,
+        unknownSigners: unknown.map((u) => u.name),
+      };
+      if (json) printJson(io, { ok: true, ...summary });
+      else
+        io.out(
+          `OK  ${checkpoint.origin} size ${checkpoint.size} root ${summary.root}; signed by ${verifiedBy.join(", ")}\n`,
+        );
+      return 0;
+    }
+    const signerOptions = () => {
+      const file = args.options.get("key");
+      const env = args.options.get("key-env");
+      return file !== undefined ? { file } : env !== undefined ? { env } : {};
+    };
+    const cosignFile = args.options.get("cosign");
+    if (cosignFile !== undefined) {
+      const signer = await loadSigner(signerOptions());
+      const policy = args.options.has("vkey") ? trustPolicy(args) : undefined;
+      try {
+        emitText(
+          io,
+          args,
+          await cosignCheckpoint(readText(cosignFile, "checkpoint"), signer, policy),
+        );
+      } catch (e) {
+        if (isDaichoError(e) && VERIFICATION_CODES.has(e.code)) {
+          if (json) printJson(io, { ok: false, error: e.toJSON() });
+          else io.out(`REFUSED  ${e.code}: ${e.reason}\n`);
+          return 1;
+        }
+        throw e;
+      }
+      return 0;
+    }
+    const { ledger, tree, close } = await openLedgerTree(args.positional[0]);
+    try {
+      const cosignatures = args.options.get("add-cosignatures");
+      if (cosignatures !== undefined) {
+        const stored = await storeCosignatures(tree, readText(cosignatures, "checkpoint"));
+        emitText(io, args, stored.note);
+        return 0;
+      }
+      if (args.flags.has("latest")) {
+        const latest = await tree.store.latestCheckpoint();
+        if (latest === undefined)
+          throw new DaichoError("NOT_FOUND", "no checkpoint has been emitted for this ledger");
+        emitText(io, args, latest.note, { createdAt: latest.createdAt });
+        return 0;
+      }
+      const signer = await loadSigner(signerOptions());
+      const stored = await emitCheckpoint(tree, signer, ledger.ledgerId);
+      emitText(io, args, stored.note, { createdAt: stored.createdAt });
+      return 0;
+    } finally {
+      await close();
+    }
+  },
+};

@@ -1,0 +1,55 @@
+import { sha256 } from "@noble/hashes/sha2.js";
+import { DaichoError } from "../errors";
+
+/**
+ * RFC 6962 / RFC 9162 §2.1.1 tree hashing with SHA-256. These two functions are the
+ * only place the 0x00 / 0x01 domain prefixes appear (docs/spec.md "Merkle tree").
+ */
+export const HASH_SIZE = 32;
+
+const LEAF_PREFIX = Uint8Array.of(0x00);
+const NODE_PREFIX = Uint8Array.of(0x01);
+
+/** MTH({d}) = SHA-256(0x00 ‖ d): the hash of one leaf whose bytes are `leafData`. */
+export function leafHash(leafData: Uint8Array): Uint8Array {
+  return sha256.create().update(LEAF_PREFIX).update(leafData).digest();
+}
+
+/** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node. */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return sha256.create().update(NODE_PREFIX).update(left).update(right).digest();
+}
+
+/** MTH({}) = SHA-256(""): the root of the empty tree. */
+export const EMPTY_ROOT: Uint8Array = sha256(new Uint8Array(0));
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * The leaf bytes of a Daichō event: the 32 raw bytes of its event hash (docs/spec.md
+ * "Merkle tree" §leaf). `eventHashHex` must be 64 lower-case hex digits, as stored.
+ */
+export function eventLeafData(eventHashHex: string): Uint8Array {
+  if (!HEX64.test(eventHashHex)) {
+    throw new DaichoError("INVALID_ARGUMENT", "an event hash is 64 lower-case hex digits", {
+      path: "hash",
+    });
+  }
+  const out = new Uint8Array(HASH_SIZE);
+  for (let i = 0; i < HASH_SIZE; i++)
+    out[i] = Number.parseInt(eventHashHex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** The Merkle leaf hash of an event: SHA-256(0x00 ‖ eventHashBytes). */
+export function eventLeafHash(eventHashHex: string): Uint8Array {
+  return leafHash(eventLeafData(eventHashHex));
+}
+
+/** Constant-length byte equality (not secret-dependent: hashes here are public). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}

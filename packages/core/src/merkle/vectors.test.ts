@@ -1,0 +1,83 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as E from "fp-ts/Either";
+import { describe, expect, it } from "vitest";
+import { verifyConsistency, verifyInclusion } from "./verify";
+
+// The transparency-dev/merkle conformance suite lives beside the repository, in
+// ../shared/vectors; the suite runs whenever it is present.
+const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+const testdata = path.resolve(repoRoot, "../shared/vectors/transparency-dev-merkle/testdata");
+
+function jsonFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? jsonFiles(full) : name.endsWith(".json") ? [full] : [];
+  });
+}
+
+const b64 = (s: string | null | undefined) => new Uint8Array(Buffer.from(s ?? "", "base64"));
+const proofOf = (p: string[] | null) => (p ?? []).map(b64);
+
+interface InclusionCase {
+  leafIdx: number;
+  treeSize: number;
+  root: string;
+  leafHash: string;
+  proof: string[] | null;
+  desc: string;
+  wantErr: boolean;
+}
+interface ConsistencyCase {
+  size1: number;
+  size2: number;
+  root1: string;
+  root2: string;
+  proof: string[] | null;
+  desc: string;
+  wantErr: boolean;
+}
+
+const inclusion = jsonFiles(path.join(testdata, "inclusion"));
+const consistency = jsonFiles(path.join(testdata, "consistency"));
+
+describe.runIf(existsSync(testdata))("transparency-dev/merkle conformance vectors", () => {
+  it("finds the inclusion and consistency suites", () => {
+    expect(inclusion.length).toBeGreaterThan(90);
+    expect(consistency.length).toBeGreaterThan(90);
+  });
+
+  it.each(inclusion.map((f) => [path.relative(testdata, f), f]))(
+    "inclusion %s behaves as labelled",
+    (_name, file) => {
+      const c = JSON.parse(readFileSync(file, "utf8")) as InclusionCase;
+      const result = verifyInclusion(
+        c.leafIdx,
+        c.treeSize,
+        b64(c.leafHash),
+        proofOf(c.proof),
+        b64(c.root),
+      );
+      if (E.isLeft(result)) expect(result.left.code).toBe("PROOF_INVALID");
+      expect(E.isRight(result)).toBe(!c.wantErr);
+    },
+  );
+
+  it.each(consistency.map((f) => [path.relative(testdata, f), f]))(
+    "consistency %s behaves as labelled",
+    (_name, file) => {
+      const c = JSON.parse(readFileSync(file, "utf8")) as ConsistencyCase;
+      const result = verifyConsistency(
+        c.size1,
+        c.size2,
+        proofOf(c.proof),
+        b64(c.root1),
+        b64(c.root2),
+      );
+      if (E.isLeft(result)) expect(result.left.code).toBe("PROOF_INVALID");
+      expect(E.isRight(result)).toBe(!c.wantErr);
+    },
+  );
+});
