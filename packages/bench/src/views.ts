@@ -1,0 +1,306 @@
+import type { LedgerEvent } from "@daicho/core";
+import { compilePolicy, decide } from "@daicho/core/policy";
+import { decodeSnapshot, encodeSnapshot, Views } from "@daicho/core/views";
+import { Report, timeMs } from "./report";
+import type { Section } from "./sections";
+
+const ACTORS = 10_000;
+const SUBJECTS = 100_000;
+const EVENTS = 1_000_000;
+const ROLES = 50;
+const DECISIONS = 200_000;
+const PURPOSES = ["sales-follow-up", "support", "newsletter"];
+const T0 = Date.parse("2026-01-01T00:00:00.000Z");
+const HASH = "0".repeat(64);
+
+/** Deterministic PRNG (mulberry32) so every run folds the same history. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A CRM-shaped history of EVENTS events over ACTORS staff and SUBJECTS contacts, built as
+ * in-memory events (no store, no hashing: views never look at hashes). Onboarding, role
+ * grants, records and consents come first; then a mix dominated by accesses, with direct
+ * grants, revocations, offboardings, withdrawals, classifications, provenance and restrictions.
+ */
+export function* history(): Generator<LedgerEvent> {
+  const rnd = prng(42);
+  const pick = (n: number) => Math.floor(rnd() * n);
+  let seq = 0;
+  const ev = (type: string, actor: string, payload: unknown, subjects?: string[]): LedgerEvent => {
+    const at = new Date(T0 + seq * 1000).toISOString();
+    const e = {
+      v: 1,
+      seq,
+      id: `ev-${seq}`,
+      type,
+      schema: 1,
+      occurredAt: at,
+      recordedAt: at,
+      actor: { id: actor },
+      payload,
+      prevHash: HASH,
+      hash: HASH,
+      ...(subjects ? { subjects: subjects.map((id) => ({ id })) } : {}),
+    } as unknown as LedgerEvent;
+    seq++;
+    return e;
+  };
+  const levels = ["public", "internal", "confidential", "strictly-confidential"];
+  for (let a = 0; a < ACTORS; a++) {
+    yield ev("actor.onboarded", "admin", {
+      actorId: `u-${a}`,
+      roles: [`role-${a % ROLES}`],
+      teams: [`team-${a % 100}`],
+      clearance: levels[1 + (a % 3)],
+    });
+  }
+  for (let r = 0; r < ROLES; r++) {
+    yield ev("permission.granted", "admin", {
+      grantId: `rg-${r}`,
+      grantee: { role: `role-${r}` },
+      scope: { resourceType: "contact" },
+      actions: ["read", "update", "export"],
+      purposes: PURPOSES.slice(0, 1 + (r % 3)),
+      grantedBy: "admin",
+    });
+  }
+  const evidence = { channel: "web", wordingVersion: "v3", capturedBy: "web-form" };
+  for (let s = 0; s < SUBJECTS; s++) {
+    yield ev(
+      "record.created",
+      `u-${s % ACTORS}`,
+      { resource: { type: "contact", id: `c-${s}` }, fields: ["name", "email", "phone"] },
+      [`c-${s}`],
+    );
+    yield ev(
+      "consent.granted",
+      "web-form",
+      { purpose: PURPOSES[s % 3], lawfulBasis: "consent", evidence },
+      [`c-${s}`],
+    );
+  }
+  while (seq < EVENTS) {
+    const x = rnd();
+    const s = `c-${pick(SUBJECTS)}`;
+    const a = `u-${pick(ACTORS)}`;
+    if (x < 0.04)
+      yield ev("permission.granted", "admin", {
+        grantId: `g-${seq}`,
+        grantee: { actor: a },
+        scope: { resourceType: "contact" },
+        actions: ["read", "share"],
+        purposes: [PURPOSES[pick(3)]],
+        grantedBy: "admin",
+        fields: ["name", "email"],
+      });
+    else if (x < 0.045)
+      yield ev("permission.revoked", "admin", {
+        grantId: `rg-${pick(ROLES)}`.replace("rg", pick(2) ? "rg" : "g"),
+        revokedBy: "admin",
+      });
+    else if (x < 0.0455) yield ev("actor.offboarded", "admin", { actorId: a });
+    else if (x < 0.12)
+      yield ev(
+        "consent.granted",
+        "web-form",
+        { purpose: PURPOSES[pick(3)], lawfulBasis: "consent", evidence },
+        [s],
+      );
+    else if (x < 0.14)
+      yield ev("consent.withdrawn", "web-form", { purpose: PURPOSES[pick(3)], evidence }, [s]);
+    else if (x < 0.17)
+      yield ev("classification.changed", "dpo", {
+        resource: { type: "contact", id: s },
+        field: "phone",
+        level: "confidential",
+        ...(pick(4) === 0 ? { scope: { teams: [`team-${pick(100)}`] } } : {}),
+      });
+    else if (x < 0.27)
+      yield ev("provenance.recorded", a, { source: "web-form", fields: ["name", "email"] }, [s]);
+    else if (x < 0.272)
+      yield ev(
+        "processing.restricted",
+        "dpo",
+        { restrictionId: `r-${seq}`, ground: "accuracy-contested" },
+        [s],
+      );
+    else
+      yield ev(
+        "data.accessed",
+        a,
+        {
+          resource: { type: "contact", id: s },
+          fields: ["name", "email"],
+          purpose: PURPOSES[pick(3)],
+          outcome: "allowed",
+        },
+        [s],
+      );
+  }
+}
+
+async function rebuild(report: Report): Promise<Views> {
+  // Baseline: generating the same events and dispatching on type, folding nothing.
+  const counts = new Map<string, number>();
+  const base = await timeMs(() => {
+    for (const e of history()) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+  });
+  report.add({
+    name: "generate + dispatch (baseline)",
+    value: (EVENTS / base) * 1000,
+    unit: "events/s",
+    note: `${EVENTS.toLocaleString("en-US")} events, ${[...counts].length} types`,
+  });
+  global.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let views = new Views();
+  const ms = await timeMs(() => {
+    views = new Views().applyAll(history());
+  });
+  report.add({
+    name: "views rebuild from scratch",
+    value: (EVENTS / ms) * 1000,
+    unit: "events/s",
+    vs: "generate + dispatch (baseline)",
+    note: `${(ms / 1000).toFixed(2)} s`,
+  });
+  global.gc?.();
+  const retained = process.memoryUsage().heapUsed - heapBefore;
+  report.add({
+    name: "views heap retained",
+    value: retained / 2 ** 20,
+    unit: "MiB",
+    note: global.gc ? "after GC" : "no --expose-gc: upper bound",
+  });
+  report.add({
+    name: "peak RSS (process)",
+    value: process.resourceUsage().maxRSS / 1024,
+    unit: "MiB",
+  });
+  return views;
+}
+
+function decisions(report: Report, views: Views): void {
+  const policy = compilePolicy({
+    purposes: {
+      "sales-follow-up": { basis: "consent" },
+      support: { basis: "consent" },
+      newsletter: { basis: "consent" },
+    },
+  });
+  const rnd = prng(7);
+  const at = T0 + EVENTS * 1000;
+  const requests = Array.from({ length: DECISIONS }, () => ({
+    actor: `u-${Math.floor(rnd() * ACTORS)}`,
+    action: "read",
+    resource: { type: "contact", id: `c-${Math.floor(rnd() * SUBJECTS)}` },
+    fields: ["name", "email", "phone"],
+    purpose: PURPOSES[Math.floor(rnd() * 3)] as string,
+    context: { at },
+  }));
+  // Baseline: the bare map lookups any decision needs (actor, grants, record, consent).
+  const actorsMap = new Map(
+    Array.from({ length: ACTORS }, (_, i) => [`u-${i}`, { roles: [`role-${i % ROLES}`] }]),
+  );
+  const consentMap = new Map(
+    Array.from({ length: SUBJECTS }, (_, i) => [`c-${i}`, new Map([[PURPOSES[i % 3], "granted"]])]),
+  );
+  const timesOf = (f: (i: number) => unknown) => {
+    const t = new Float64Array(DECISIONS);
+    for (let i = 0; i < DECISIONS; i++) {
+      const start = process.hrtime.bigint();
+      f(i);
+      t[i] = Number(process.hrtime.bigint() - start);
+    }
+    t.sort();
+    return {
+      p50: (t[Math.floor(DECISIONS * 0.5)] as number) / 1000,
+      p99: (t[Math.floor(DECISIONS * 0.99)] as number) / 1000,
+    };
+  };
+  let sink = 0;
+  const baseline = timesOf((i) => {
+    const r = requests[i] as (typeof requests)[number];
+    if (
+      actorsMap.get(r.actor) !== undefined &&
+      consentMap.get(r.resource.id)?.get(r.purpose) === "granted"
+    )
+      sink++;
+  });
+  for (let i = 0; i < 20_000; i++)
+    decide(views, policy, requests[i % DECISIONS] as (typeof requests)[number], () => at); // warm-up
+  let allowed = 0;
+  let masked = 0;
+  const ours = timesOf((i) => {
+    const d = decide(views, policy, requests[i] as (typeof requests)[number], () => at);
+    if (d.allowed) allowed++;
+    if (d.obligations.maskFields.length > 0) masked++;
+  });
+  report.add({
+    name: "bare map lookups p50 (baseline)",
+    value: baseline.p50,
+    unit: "µs",
+    note: `sink ${sink > 0}`,
+  });
+  report.add({ name: "bare map lookups p99 (baseline)", value: baseline.p99, unit: "µs" });
+  report.add({
+    name: "decide() p50",
+    value: ours.p50,
+    unit: "µs",
+    vs: "bare map lookups p50 (baseline)",
+    note: `${DECISIONS.toLocaleString("en-US")} calls, ${((allowed / DECISIONS) * 100).toFixed(0)}% allowed, ${((masked / DECISIONS) * 100).toFixed(0)}% with masks`,
+  });
+  report.add({
+    name: "decide() p99",
+    value: ours.p99,
+    unit: "µs",
+    vs: "bare map lookups p99 (baseline)",
+    note: "target < 50 µs",
+  });
+}
+
+async function snapshots(report: Report, views: Views): Promise<void> {
+  let text = "";
+  const enc = await timeMs(() => {
+    text = encodeSnapshot(views, "bench.example/views");
+  });
+  report.add({
+    name: "snapshot encode",
+    value: enc,
+    unit: "ms",
+    note: `${(text.length / 2 ** 20).toFixed(0)} MiB of JSON`,
+  });
+  const parse = await timeMs(() => JSON.parse(text));
+  report.add({ name: "JSON.parse of snapshot (baseline)", value: parse, unit: "ms" });
+  let ok = false;
+  const restore = await timeMs(() => {
+    ok = decodeSnapshot(text, "bench.example/views")._tag === "Right";
+  });
+  report.add({
+    name: "snapshot restore (decode + digest + rebuild indexes)",
+    value: restore,
+    unit: "ms",
+    vs: "JSON.parse of snapshot (baseline)",
+    note: ok ? "ok" : "FAILED",
+  });
+}
+
+export const viewsSection: Section = {
+  name: "views",
+  async run(): Promise<Report> {
+    const report = new Report("views");
+    const views = await rebuild(report);
+    decisions(report, views);
+    await snapshots(report, views);
+    return report;
+  },
+};

@@ -1,0 +1,97 @@
+import * as E from "fp-ts/Either";
+import { pipe } from "fp-ts/function";
+import * as t from "io-ts";
+import { decodeWith } from "../decode";
+import type { DaichoError } from "../errors";
+import { AlertSeverity } from "../events/catalogue";
+import { Id, Label, strictStruct } from "../events/primitives";
+import { WorkingHoursCodec } from "../policy/config";
+import { compileWorkingHours } from "../policy/hours";
+import { type CidrRange, parseCidr } from "../policy/ip";
+
+const Positive = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n > 0, "PositiveInteger");
+const Window = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n > 0, "WindowMs");
+
+/**
+ * Monitoring thresholds (SOC 2 CC7.2, ISO 27001 A.8.16). Every rule is off unless
+ * configured. "More than N" rules fire on N + 1; "N times" rules fire on the N-th.
+ */
+export const MonitorConfig = strictStruct(
+  "MonitorConfig",
+  {},
+  {
+    /** Fires when one actor exports more than `maxSubjects` distinct subjects or `maxRecords` records within `windowMs`. */
+    massExport: strictStruct(
+      "MassExportRule",
+      { windowMs: Window },
+      { maxSubjects: Positive, maxRecords: Positive },
+    ),
+    /** Fires when one actor is denied `count` times within `windowMs`. */
+    repeatedDenials: strictStruct("RepeatedDenialsRule", { count: Positive, windowMs: Window }),
+    /** Fires on any access, export or share outside these hours. */
+    workingHours: WorkingHoursCodec,
+    /** Fires on any event whose request context IP is outside these CIDR ranges. */
+    ipAllowList: t.array(t.refinement(t.string, (s) => parseCidr(s) !== undefined, "Cidr")),
+    /** Fires on exports and shares to any other destination; `id: "*"` approves a whole kind. */
+    approvedDestinations: t.array(
+      strictStruct("ApprovedDestination", { kind: Label, id: t.union([Id, t.literal("*")]) }),
+    ),
+    /** Fires on any action by an actor offboarded at the time (default on). */
+    offboardedAccess: t.boolean,
+    /** Severity per rule name, overriding the defaults. */
+    severities: t.record(Label, AlertSeverity),
+    /** Actor id written on `alert.raised` events (default `daicho-monitor`). */
+    monitorActor: Id,
+  },
+);
+export type MonitorConfigInput = t.OutputOf<typeof MonitorConfig>;
+
+export interface CompiledMonitorConfig {
+  readonly massExport?: {
+    readonly windowMs: number;
+    readonly maxSubjects?: number;
+    readonly maxRecords?: number;
+  };
+  readonly repeatedDenials?: { readonly count: number; readonly windowMs: number };
+  readonly withinHours?: (at: number) => boolean;
+  readonly ipAllowList?: readonly CidrRange[];
+  readonly approvedDestinations?: readonly { readonly kind: string; readonly id: string }[];
+  readonly offboardedAccess: boolean;
+  readonly severities: Readonly<Record<string, "info" | "warning" | "critical">>;
+  readonly monitorActor: string;
+}
+
+/** Decode monitor thresholds; `DECODE_ERROR` names the path of the first bad member. */
+export function decodeMonitorConfig(input: unknown): E.Either<DaichoError, CompiledMonitorConfig> {
+  return pipe(
+    decodeWith(MonitorConfig, input, "$monitor"),
+    E.map((c) => ({
+      ...(c.massExport ? { massExport: c.massExport } : {}),
+      ...(c.repeatedDenials ? { repeatedDenials: c.repeatedDenials } : {}),
+      ...(c.workingHours ? { withinHours: compileWorkingHours(c.workingHours) } : {}),
+      ...(c.ipAllowList
+        ? { ipAllowList: c.ipAllowList.map((s) => parseCidr(s) as CidrRange) }
+        : {}),
+      ...(c.approvedDestinations ? { approvedDestinations: c.approvedDestinations } : {}),
+      offboardedAccess: c.offboardedAccess ?? true,
+      severities: { ...DEFAULT_SEVERITIES, ...c.severities },
+      monitorActor: c.monitorActor ?? "daicho-monitor",
+    })),
+  );
+}
+
+export const DEFAULT_SEVERITIES: Readonly<Record<string, "info" | "warning" | "critical">> = {
+  "mass-export": "critical",
+  "out-of-hours": "warning",
+  "repeated-denials": "warning",
+  "offboarded-actor": "critical",
+  "ip-not-allowed": "warning",
+  "unapproved-destination": "critical",
+};
+
+/** Like {@link decodeMonitorConfig} but throws the `DaichoError`; for configuration at start-up. */
+export function compileMonitorConfig(input: unknown): CompiledMonitorConfig {
+  const result = decodeMonitorConfig(input);
+  if (E.isLeft(result)) throw result.left;
+  return result.right;
+}

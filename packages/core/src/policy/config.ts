@@ -1,0 +1,123 @@
+import * as E from "fp-ts/Either";
+import { pipe } from "fp-ts/function";
+import * as t from "io-ts";
+import { decodeWith } from "../decode";
+import type { DaichoError } from "../errors";
+import { Action, ClassificationLevel, LawfulBasis } from "../events/catalogue";
+import { Label, Note, strictStruct } from "../events/primitives";
+import { levelRank } from "../views/classification";
+import { compileWorkingHours, minutesOf } from "./hours";
+import { type CidrRange, parseCidr } from "./ip";
+
+/**
+ * How the host processes data for one purpose. `basis` is the GDPR Art. 6 / APPI basis the
+ * host relies on. With `perSubject` (the default) each subject needs their own recorded
+ * basis (`consent.granted`, whose `lawfulBasis` may be `contract` etc.) in force; without
+ * it the host's blanket basis covers every subject — but a recorded withdrawal or
+ * objection for the purpose still locks that subject.
+ */
+export const PurposeRule = strictStruct(
+  "PurposeRule",
+  { basis: LawfulBasis },
+  { perSubject: t.boolean, description: Note },
+);
+
+export const WorkingHoursCodec = strictStruct("WorkingHours", {
+  timeZone: t.refinement(t.string, validTimeZone, "TimeZone"),
+  days: t.array(t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0 && n <= 6, "Weekday")),
+  start: t.refinement(t.string, (s) => !Number.isNaN(minutesOf(s)), "HH:MM"),
+  end: t.refinement(t.string, (s) => !Number.isNaN(minutesOf(s)), "HH:MM"),
+});
+
+/** The host's access policy, decoded with {@link decodePolicyConfig}. */
+export const PolicyConfig = strictStruct(
+  "PolicyConfig",
+  {
+    /** Every purpose the host processes data for; any other purpose is denied. */
+    purposes: t.record(Label, PurposeRule),
+  },
+  {
+    /**
+     * Purposes still allowed while a subject's processing is restricted (GDPR Art. 18(2):
+     * storage, legal claims, protecting another person's rights, important public
+     * interest). Default `["storage", "legal-claims"]`.
+     */
+    restrictionExemptPurposes: t.array(Label),
+    /** Level of items never classified (default `internal`). */
+    defaultLevel: ClassificationLevel,
+    /** Clearance of actors onboarded without one (default `internal`). */
+    defaultClearance: ClassificationLevel,
+    /** CIDR ranges requests must come from; absent = no IP check. */
+    ipAllowList: t.array(t.refinement(t.string, (s) => parseCidr(s) !== undefined, "Cidr")),
+    /** Requests outside these hours are denied; absent = no time check. */
+    workingHours: WorkingHoursCodec,
+    /**
+     * Actions for which fields the actor may not see are masked rather than denied
+     * (default `["read", "export"]`). For other actions such fields deny the request.
+     */
+    maskActions: t.array(Action),
+    /** Deny requests about resources no `record.*` event mentioned (default true). */
+    requireKnownResource: t.boolean,
+  },
+);
+export type PolicyConfigInput = t.OutputOf<typeof PolicyConfig>;
+
+/** A decoded policy with its allow-list parsed and its working hours compiled. */
+export interface CompiledPolicy {
+  readonly purposes: ReadonlyMap<
+    string,
+    { readonly basis: LawfulBasis; readonly perSubject: boolean }
+  >;
+  readonly restrictionExempt: ReadonlySet<string>;
+  readonly defaultLevelRank: number;
+  readonly defaultClearanceRank: number;
+  readonly ipAllowList?: readonly CidrRange[];
+  readonly withinHours?: (at: number) => boolean;
+  readonly maskActions: ReadonlySet<string>;
+  readonly requireKnownResource: boolean;
+}
+
+/**
+ * Decode and compile a host policy. Fails with `DECODE_ERROR` naming the path of the
+ * first bad member (an unknown purpose label, a malformed CIDR, an unknown time zone).
+ */
+export function decodePolicyConfig(input: unknown): E.Either<DaichoError, CompiledPolicy> {
+  return pipe(
+    decodeWith(PolicyConfig, input, "$policy"),
+    E.map((c) => {
+      const purposes = new Map<string, { basis: LawfulBasis; perSubject: boolean }>();
+      for (const [label, rule] of Object.entries(c.purposes)) {
+        purposes.set(label, { basis: rule.basis, perSubject: rule.perSubject ?? true });
+      }
+      const policy: CompiledPolicy = {
+        purposes,
+        restrictionExempt: new Set(c.restrictionExemptPurposes ?? ["storage", "legal-claims"]),
+        defaultLevelRank: levelRank(c.defaultLevel ?? "internal"),
+        defaultClearanceRank: levelRank(c.defaultClearance ?? "internal"),
+        ...(c.ipAllowList
+          ? { ipAllowList: c.ipAllowList.map((s) => parseCidr(s) as CidrRange) }
+          : {}),
+        ...(c.workingHours ? { withinHours: compileWorkingHours(c.workingHours) } : {}),
+        maskActions: new Set(c.maskActions ?? ["read", "export"]),
+        requireKnownResource: c.requireKnownResource ?? true,
+      };
+      return policy;
+    }),
+  );
+}
+
+/** Like {@link decodePolicyConfig} but throws the `DaichoError`; for configuration at start-up. */
+export function compilePolicy(input: unknown): CompiledPolicy {
+  const result = decodePolicyConfig(input);
+  if (E.isLeft(result)) throw result.left;
+  return result.right;
+}
+
+function validTimeZone(s: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: s });
+    return true;
+  } catch {
+    return false;
+  }
+}

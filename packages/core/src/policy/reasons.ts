@@ -1,0 +1,33 @@
+/**
+ * Machine-readable reasons a decision gives. A denial lists every check that failed (so
+ * a host can explain it in one go); an allowed decision carries `allowed`. The codes are
+ * also written into the `data.accessed` event's `reasons`, so the log explains itself.
+ */
+export const DENY_REASONS = [
+  "request-invalid",
+  "action-unknown",
+  "purpose-unknown",
+  "actor-unknown",
+  "actor-offboarded",
+  "ip-not-allowed",
+  "outside-working-hours",
+  "resource-unknown",
+  "resource-deleted",
+  "no-grant",
+  "grant-revoked",
+  "grant-expired",
+  "grant-offboarded",
+  "above-clearance",
+  "disclosure-scope",
+  "recipient-out-of-scope",
+  "field-not-permitted",
+  "no-fields-permitted",
+  "subject-erased",
+  "processing-restricted",
+  "consent-missing",
+  "consent-withdrawn",
+  "consent-expired",
+] as const;
+
+export type DenyReason = (typeof DENY_REASONS)[number];
+export type Reason = DenyReason | "allowed";

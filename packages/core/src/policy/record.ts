@@ -1,0 +1,112 @@
+import type { LedgerEvent } from "../events/envelope";
+import type { EventInput } from "../events/input";
+import { FieldName, Id, Label } from "../events/primitives";
+import { uuidv7 } from "../ids";
+import type { Ledger } from "../ledger";
+import type { Views } from "../views/view-set";
+import type { CompiledPolicy } from "./config";
+import { type Decision, type DecisionRequest, decide } from "./decide";
+
+/** A decision together with the `data.accessed` event that records it. */
+export interface RecordedDecision {
+  readonly decision: Decision & { readonly decisionId: string };
+  readonly event: LedgerEvent<"data.accessed">;
+}
+
+const PLACEHOLDER = "invalid";
+const IP = /^[0-9A-Fa-f:.]{2,45}$/;
+const ACTIONS = new Set(["read", "create", "update", "delete", "export", "share"]);
+
+/**
+ * Decide a request and append a `data.accessed` event recording the attempt, allowed or
+ * denied (PCI DSS 10.2.1/10.2.2: invalid access attempts are logged too), with the
+ * reasons, the masked fields and a decision id. The decision is taken before the append
+ * and returned whatever the outcome; the promise rejects only when the ledger cannot
+ * write. Values that cannot be written (a malformed id in a `request-invalid` call) are
+ * replaced by the placeholder `invalid`, never echoed.
+ */
+export async function decideAndRecord(
+  ledger: Ledger,
+  views: Views,
+  policy: CompiledPolicy,
+  request: DecisionRequest,
+  options: { readonly now?: () => number; readonly decisionId?: string } = {},
+): Promise<RecordedDecision> {
+  const decision = decide(views, policy, request, options.now);
+  const decisionId = options.decisionId ?? uuidv7();
+  const input = accessEvent(request, decision, decisionId, options.now ?? Date.now);
+  const event = (await ledger.append(input)) as LedgerEvent<"data.accessed">;
+  return { decision: { ...decision, decisionId }, event };
+}
+
+/** The `data.accessed` input for a decision; exported for hosts that batch their writes. */
+export function accessEvent(
+  request: DecisionRequest,
+  decision: Decision,
+  decisionId: string,
+  now: () => number = Date.now,
+): EventInput<"data.accessed"> {
+  const r = (request ?? {}) as Partial<DecisionRequest>;
+  const ctx = typeof r.context === "object" && r.context !== null ? r.context : {};
+  const context: Record<string, string> = {};
+  if (typeof ctx.ip === "string" && IP.test(ctx.ip)) context.ip = ctx.ip;
+  if (typeof ctx.device === "string" && Id.is(ctx.device)) context.device = ctx.device;
+  if (typeof ctx.session === "string" && Id.is(ctx.session)) context.session = ctx.session;
+  if (typeof ctx.channel === "string" && Label.is(ctx.channel)) context.channel = ctx.channel;
+  const fields = Array.isArray(r.fields)
+    ? [...new Set(r.fields.filter((f) => FieldName.is(f)))]
+    : [];
+  const at = Number.isFinite(decision.at) ? decision.at : now();
+  const payload: Record<string, unknown> = {
+    resource: {
+      type:
+        typeof r.resource?.type === "string" && Label.is(r.resource.type)
+          ? r.resource.type
+          : PLACEHOLDER,
+      id: typeof r.resource?.id === "string" && Id.is(r.resource.id) ? r.resource.id : PLACEHOLDER,
+    },
+    fields,
+    purpose: typeof r.purpose === "string" && Label.is(r.purpose) ? r.purpose : PLACEHOLDER,
+    outcome: decision.outcome,
+    reason: decision.reasons[0] ?? "denied",
+    reasons: [...decision.reasons],
+    decisionId,
+  };
+  const masked = decision.obligations.maskFields.filter((f) => FieldName.is(f));
+  if (masked.length > 0) payload.maskedFields = masked;
+  if (typeof r.action === "string" && ACTIONS.has(r.action)) payload.action = r.action;
+  if (typeof r.recipient === "string" && Id.is(r.recipient)) payload.recipient = r.recipient;
+  const subjects = decision.subjects.filter((s) => Id.is(s));
+  return {
+    type: "data.accessed",
+    actor: {
+      id: typeof r.actor === "string" && Id.is(r.actor) ? r.actor : PLACEHOLDER,
+      ...(Object.keys(context).length > 0 ? { context } : {}),
+    },
+    ...(subjects.length > 0 ? { subjects } : {}),
+    occurredAt: new Date(at).toISOString(),
+    payload,
+  } as EventInput<"data.accessed">;
+}
+
+/**
+ * Views and a compiled policy bundled with a clock: the object a CRM keeps and calls on
+ * every read. `decide` is synchronous; `decideAndRecord` also writes the attempt.
+ */
+export class AccessPolicy {
+  constructor(
+    readonly views: Views,
+    readonly policy: CompiledPolicy,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** See {@link decide}. */
+  decide(request: DecisionRequest): Decision {
+    return decide(this.views, this.policy, request, this.now);
+  }
+
+  /** See {@link decideAndRecord}. */
+  decideAndRecord(ledger: Ledger, request: DecisionRequest): Promise<RecordedDecision> {
+    return decideAndRecord(ledger, this.views, this.policy, request, { now: this.now });
+  }
+}

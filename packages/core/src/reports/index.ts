@@ -1,0 +1,22 @@
+/**
+ * @daicho/core/reports — records derived from events: APPI third-party provision and
+ * entrustment records, GDPR Art. 30 records of processing, per-actor access history, and
+ * the one table of regulatory numbers (deadlines, thresholds, retention).
+ */
+export { type ActorAction, actorHistory } from "./history";
+export { type ProcessingActivity, recordsOfProcessing } from "./processing";
+export {
+  type EntrustmentRecord,
+  type ProvisionRecord,
+  type ProvisionReport,
+  provisionRecords,
+} from "./provision";
+export {
+  addDays,
+  addYears,
+  DEFAULT_REGULATIONS,
+  type RegulationOverrides,
+  type Regulations,
+  regulations,
+} from "./regulations";
+export { type EventSource, inWindow, type Window } from "./source";

@@ -1,0 +1,42 @@
+/**
+ * @daicho/core/views — projections of the ledger: actors, permissions, consent,
+ * classification, provenance, restriction (GDPR Art. 18) and records, folded from events,
+ * snapshotted without personal values, and kept live by a projection runner.
+ */
+export { type ActorEntry, type ActorStatus, ActorsView } from "./actors";
+export {
+  type ClassEntry,
+  ClassificationView,
+  LEVELS,
+  levelRank,
+  outsideScope,
+  type ScopeRule,
+} from "./classification";
+export {
+  type ConsentAnswer,
+  type ConsentEntry,
+  type ConsentEvidenceRef,
+  type ConsentStatus,
+  ConsentView,
+} from "./consent";
+export { type Instant, instantMs, ms, subjectsOf, type ViewEvent } from "./event";
+export {
+  type GrantEnd,
+  type GrantRecord,
+  grantEndReason,
+  grantEndsAt,
+  PermissionsView,
+} from "./permissions";
+export { type AppliedListener, Projector, type ProjectorOptions } from "./projector";
+export { type ProvenanceEntry, ProvenanceView } from "./provenance";
+export { type ErasureInfo, type RecordInfo, RecordsView } from "./records";
+export { type RestrictionEntry, RestrictionView } from "./restriction";
+export {
+  decodeSnapshot,
+  encodeSnapshot,
+  SNAPSHOT_FORMAT,
+  type SnapshotHeader,
+  snapshotHeader,
+} from "./snapshot";
+export { type Entry, entriesUntil, entryAt } from "./timeline";
+export { Views, type ViewsPosition, type ViewsState } from "./view-set";

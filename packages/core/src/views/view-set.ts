@@ -1,0 +1,176 @@
+import * as E from "fp-ts/Either";
+import { DaichoError } from "../errors";
+import { ActorsView } from "./actors";
+import { ClassificationView } from "./classification";
+import { ConsentView } from "./consent";
+import type { ViewEvent } from "./event";
+import { PermissionsView } from "./permissions";
+import { ProvenanceView } from "./provenance";
+import { RecordsView } from "./records";
+import { RestrictionView } from "./restriction";
+
+/** The JSON-safe state of every view, as written inside a snapshot. */
+export interface ViewsState {
+  readonly actors: unknown;
+  readonly permissions: unknown;
+  readonly consent: unknown;
+  readonly classification: unknown;
+  readonly provenance: unknown;
+  readonly restriction: unknown;
+  readonly records: unknown;
+}
+
+/** Where the views stand in the ledger: the last event folded in. */
+export interface ViewsPosition {
+  /** Sequence number of the last applied event; -1 before any. */
+  readonly seq: number;
+  /** Hash of that event (absent before any). */
+  readonly hash?: string;
+}
+
+/**
+ * All views over one ledger, folded together. `apply` must see events in sequence
+ * order, each once; it is deterministic (no clock, no I/O), so applying the same events
+ * to a fresh `Views` always yields the same state — which is what makes rebuilds and
+ * snapshots interchangeable.
+ */
+export class Views {
+  readonly actors: ActorsView;
+  readonly permissions: PermissionsView;
+  readonly consent: ConsentView;
+  readonly classification: ClassificationView;
+  readonly provenance: ProvenanceView;
+  readonly restriction: RestrictionView;
+  readonly records: RecordsView;
+  private position: ViewsPosition = { seq: -1 };
+
+  constructor(parts?: {
+    actors: ActorsView;
+    permissions: PermissionsView;
+    consent: ConsentView;
+    classification: ClassificationView;
+    provenance: ProvenanceView;
+    restriction: RestrictionView;
+    records: RecordsView;
+    position: ViewsPosition;
+  }) {
+    this.actors = parts?.actors ?? new ActorsView();
+    this.permissions = parts?.permissions ?? new PermissionsView();
+    this.consent = parts?.consent ?? new ConsentView();
+    this.classification = parts?.classification ?? new ClassificationView();
+    this.provenance = parts?.provenance ?? new ProvenanceView();
+    this.restriction = parts?.restriction ?? new RestrictionView();
+    this.records = parts?.records ?? new RecordsView();
+    if (parts) this.position = parts.position;
+  }
+
+  /** The last event folded in. */
+  get at(): ViewsPosition {
+    return this.position;
+  }
+
+  /**
+   * Fold one event into every view that tracks its type. Throws `INVALID_ARGUMENT` when
+   * the event is not the next in sequence: a gap or a repeat would silently corrupt the
+   * views, so the projection runner reads the missing range instead.
+   */
+  apply(event: ViewEvent): void {
+    if (event.seq !== this.position.seq + 1) {
+      throw new DaichoError("INVALID_ARGUMENT", "event out of sequence for views", {
+        path: `seq ${event.seq}`,
+        details: { expected: this.position.seq + 1 },
+      });
+    }
+    switch (event.type) {
+      case "actor.onboarded":
+        this.actors.apply(event);
+        break;
+      case "actor.offboarded":
+        this.actors.apply(event);
+        this.permissions.apply(event);
+        break;
+      case "permission.granted":
+      case "permission.revoked":
+        this.permissions.apply(event);
+        break;
+      case "consent.granted":
+      case "consent.withdrawn":
+      case "consent.expired":
+        this.consent.apply(event);
+        break;
+      case "classification.changed":
+        this.classification.apply(event);
+        break;
+      case "provenance.recorded":
+        this.provenance.apply(event);
+        break;
+      case "processing.restricted":
+      case "processing.restriction-lifted":
+        this.restriction.apply(event);
+        break;
+      case "record.created":
+      case "record.updated":
+      case "record.deleted":
+      case "erasure.requested":
+      case "erasure.completed":
+        this.records.apply(event);
+        break;
+    }
+    this.position = { seq: event.seq, hash: event.hash };
+  }
+
+  /** Fold a sequence of events, in order. */
+  applyAll(events: Iterable<ViewEvent>): this {
+    for (const e of events) this.apply(e);
+    return this;
+  }
+
+  /** Fold an async sequence of events (e.g. `ledger.read()`), in order. */
+  async applyAllAsync(events: AsyncIterable<ViewEvent>): Promise<this> {
+    for await (const e of events) this.apply(e);
+    return this;
+  }
+
+  /** The JSON-safe state of every view (identifiers, labels, field names, times; no personal values). */
+  state(): ViewsState {
+    return {
+      actors: this.actors.toSnapshot(),
+      permissions: this.permissions.toSnapshot(),
+      consent: this.consent.toSnapshot(),
+      classification: this.classification.toSnapshot(),
+      provenance: this.provenance.toSnapshot(),
+      restriction: this.restriction.toSnapshot(),
+      records: this.records.toSnapshot(),
+    };
+  }
+
+  /** Rebuild views from {@link Views.state} output at `position`, decoding every section. */
+  static fromState(state: ViewsState, position: ViewsPosition): E.Either<DaichoError, Views> {
+    const actors = ActorsView.fromSnapshot(state.actors);
+    if (E.isLeft(actors)) return actors;
+    const permissions = PermissionsView.fromSnapshot(state.permissions);
+    if (E.isLeft(permissions)) return permissions;
+    const consent = ConsentView.fromSnapshot(state.consent);
+    if (E.isLeft(consent)) return consent;
+    const classification = ClassificationView.fromSnapshot(state.classification);
+    if (E.isLeft(classification)) return classification;
+    const provenance = ProvenanceView.fromSnapshot(state.provenance);
+    if (E.isLeft(provenance)) return provenance;
+    const restriction = RestrictionView.fromSnapshot(state.restriction);
+    if (E.isLeft(restriction)) return restriction;
+    const records = RecordsView.fromSnapshot(state.records);
+    if (E.isLeft(records)) return records;
+    return E.right(
+      new Views({
+        actors: actors.right,
+        permissions: permissions.right,
+        consent: consent.right,
+        classification: classification.right,
+        provenance: provenance.right,
+        restriction: restriction.right,
+        records: records.right,
+        position,
+      }),
+    );
+  }
+}
