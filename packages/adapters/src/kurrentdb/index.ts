@@ -1,0 +1,8 @@
+/**
+ * @daicho/adapters/kurrentdb — the KurrentDB / EventStoreDB store. Needs the optional
+ * peer dependency `@kurrent/kurrentdb-client`. See docs/kurrentdb.md (not run against a
+ * server in this repository).
+ */
+
+export { kurrentEventId, streamNames } from "./mapping";
+export { type KurrentStoreOptions, kurrentdbStore } from "./store";

@@ -1,0 +1,91 @@
+import { DaichoError } from "@daicho/core";
+
+/** SQLSTATEs raised by the schema's own functions (schema.ts). */
+export const SQLSTATE = {
+  headMoved: "DA001",
+  notInitialised: "DA002",
+  appendOnly: "DA003",
+} as const;
+
+/** Connection-level failures: the server is down, restarting, or the link broke. */
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOENT", // unix socket gone while the server is down
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now (starting up or shutting down)
+  "53300", // too_many_connections
+  "40001", // serialization_failure
+  "40P01", // deadlock_detected
+]);
+
+const UNAVAILABLE_MESSAGES = [
+  "Connection terminated",
+  "connection timeout",
+  "timeout exceeded when trying to connect",
+  "Client has encountered a connection error",
+  "Client was closed",
+];
+
+/**
+ * Map an error from `pg` onto the library's typed errors. A lost connection or a server
+ * that is restarting becomes `STORE_UNAVAILABLE` with `retryable: true`; when the
+ * connection broke while a commit was in flight the outcome is unknown, which
+ * `details.outcome` says, so a caller retries with the same event ids and treats
+ * `DUPLICATE_EVENT` as "already recorded".
+ */
+export function pgError(e: unknown, path: string, inFlightCommit = false): DaichoError {
+  if (e instanceof DaichoError) return e;
+  const err = e as { code?: string; message?: string; constraint?: string; detail?: string };
+  const code = err.code ?? "";
+  const message = err.message ?? "";
+  if (code === SQLSTATE.headMoved) {
+    return new DaichoError("CONCURRENCY_CONFLICT", "the ledger head moved since it was read", {
+      path,
+      retryable: true,
+      details: { actualSeq: err.detail === undefined ? null : Number(err.detail) },
+    });
+  }
+  if (code === SQLSTATE.notInitialised) {
+    return new DaichoError(
+      "NOT_FOUND",
+      "ledger is not initialised in this database (or was erased)",
+      { path },
+    );
+  }
+  if (code === SQLSTATE.appendOnly) {
+    return new DaichoError("INVALID_ARGUMENT", "ledger rows are append-only", { path, cause: e });
+  }
+  if (code === "23505") {
+    if (err.constraint === "events_id_unique") {
+      return new DaichoError("DUPLICATE_EVENT", "event id is already recorded", { path, cause: e });
+    }
+    // Two writers at one sequence number: the head lock makes this unreachable, the key makes it harmless.
+    return new DaichoError("CONCURRENCY_CONFLICT", "sequence number is already taken", {
+      path,
+      retryable: true,
+      cause: e,
+    });
+  }
+  if (
+    UNAVAILABLE_CODES.has(code) ||
+    UNAVAILABLE_MESSAGES.some((m) => message.includes(m)) ||
+    code.startsWith("08")
+  ) {
+    return new DaichoError("STORE_UNAVAILABLE", "PostgreSQL is unreachable or restarting; retry", {
+      path,
+      retryable: true,
+      cause: e,
+      details: { pg: code || "connection", ...(inFlightCommit ? { outcome: "unknown" } : {}) },
+    });
+  }
+  return new DaichoError("STORE_UNAVAILABLE", `PostgreSQL error ${code || "(no code)"}`, {
+    path,
+    cause: e,
+    details: { pg: code },
+  });
+}

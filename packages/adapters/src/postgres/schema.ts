@@ -1,0 +1,151 @@
+import { DaichoError } from "@daicho/core";
+
+/**
+ * PostgreSQL schema, as numbered migrations the library applies itself (see migrate.ts).
+ * Every object lives in one schema (default `daicho`); `{s}` is replaced by its quoted
+ * name. One database holds many ledgers: each tenant has a row in `ledgers` (its own
+ * chain head, metadata and integer `ledger_key`), and every other table is keyed by
+ * `ledger_key` first, so one tenant can be exported, erased or partitioned out at once.
+ *
+ * Appends go through `append_events`, one statement and one round trip: it locks the
+ * tenant's head row (`SELECT … FOR UPDATE`), compares it with the head the writer sealed
+ * onto, inserts the batch with `unnest` and moves the head, all in the caller's
+ * transaction. Concurrent writers to one tenant queue on that row lock, so the chain stays
+ * one line; the primary key on (ledger_key, seq) would refuse a fork even if it did not.
+ */
+export const MIGRATIONS: readonly { readonly name: string; readonly sql: string }[] = [
+  {
+    name: "ledgers, events, subjects, append function, append-only guard",
+    sql: `
+CREATE TABLE {s}.ledgers (
+  tenant            text PRIMARY KEY,
+  ledger_key        bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+  ledger_id         text NOT NULL,
+  created_at        text NOT NULL,
+  envelope_version  integer NOT NULL,
+  head_seq          bigint NOT NULL DEFAULT -1,
+  head_hash         text
+);
+
+CREATE TABLE {s}.events (
+  ledger_key   bigint NOT NULL,
+  seq          bigint NOT NULL,
+  id           text NOT NULL,
+  type         text NOT NULL,
+  recorded_at  text NOT NULL,
+  subjects     text[] NOT NULL,
+  prev_hash    text NOT NULL,
+  hash         text NOT NULL,
+  body         text NOT NULL,
+  CONSTRAINT events_pkey PRIMARY KEY (ledger_key, seq),
+  CONSTRAINT events_id_unique UNIQUE (ledger_key, id)
+);
+
+CREATE TABLE {s}.event_subjects (
+  ledger_key  bigint NOT NULL,
+  subject     text NOT NULL,
+  seq         bigint NOT NULL,
+  CONSTRAINT event_subjects_pkey PRIMARY KEY (ledger_key, subject, seq)
+);
+
+CREATE FUNCTION {s}.append_events(
+  p_key bigint, p_expected_seq bigint, p_expected_hash text,
+  p_seq bigint[], p_id text[], p_type text[], p_recorded_at text[], p_subjects text[],
+  p_prev_hash text[], p_hash text[], p_body text[]
+) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  h_seq bigint;
+  h_hash text;
+  n integer := cardinality(p_seq);
+BEGIN
+  -- An acknowledged append must be durable: never commit it asynchronously.
+  IF current_setting('synchronous_commit') = 'off' THEN
+    PERFORM set_config('synchronous_commit', 'on', true);
+  END IF;
+  SELECT head_seq, head_hash INTO h_seq, h_hash FROM {s}.ledgers WHERE ledger_key = p_key FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'ledger is not initialised' USING ERRCODE = 'DA002';
+  END IF;
+  IF h_seq <> p_expected_seq OR h_hash IS DISTINCT FROM p_expected_hash THEN
+    RAISE EXCEPTION 'the ledger head moved since it was read' USING ERRCODE = 'DA001', DETAIL = h_seq::text;
+  END IF;
+  IF n IS NULL OR n = 0 THEN
+    RETURN;
+  END IF;
+  INSERT INTO {s}.events (ledger_key, seq, id, type, recorded_at, subjects, prev_hash, hash, body)
+  SELECT p_key, u.seq, u.id, u.type, u.recorded_at, string_to_array(u.subjects, ' '), u.prev_hash, u.hash, u.body
+  FROM unnest(p_seq, p_id, p_type, p_recorded_at, p_subjects, p_prev_hash, p_hash, p_body)
+    AS u(seq, id, type, recorded_at, subjects, prev_hash, hash, body);
+  INSERT INTO {s}.event_subjects (ledger_key, subject, seq)
+  SELECT p_key, s.subject, u.seq
+  FROM unnest(p_seq, p_subjects) AS u(seq, subjects)
+  CROSS JOIN LATERAL unnest(string_to_array(u.subjects, ' ')) AS s(subject);
+  UPDATE {s}.ledgers SET head_seq = p_seq[n], head_hash = p_hash[n] WHERE ledger_key = p_key;
+END
+$fn$;
+
+-- Events are append-only. Only erasing a whole tenant (which sets daicho.erasing for its
+-- transaction) may delete them. This guards against mistakes, not against a superuser:
+-- the hash chain and checkpoints are what detect tampering.
+CREATE FUNCTION {s}.forbid_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'DELETE' AND current_setting('daicho.erasing', true) = 'on' THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION 'Daicho ledger rows are append-only (% on %)', TG_OP, TG_TABLE_NAME USING ERRCODE = 'DA003';
+END
+$fn$;
+
+CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON {s}.events
+  FOR EACH ROW EXECUTE FUNCTION {s}.forbid_change();
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON {s}.events
+  FOR EACH STATEMENT EXECUTE FUNCTION {s}.forbid_change();
+CREATE TRIGGER event_subjects_append_only BEFORE UPDATE OR DELETE ON {s}.event_subjects
+  FOR EACH ROW EXECUTE FUNCTION {s}.forbid_change();
+CREATE TRIGGER event_subjects_no_truncate BEFORE TRUNCATE ON {s}.event_subjects
+  FOR EACH STATEMENT EXECUTE FUNCTION {s}.forbid_change();
+`,
+  },
+  {
+    name: "key store for crypto-shredding (per tenant, apart from events)",
+    sql: `
+CREATE TABLE {s}.kek_checks (
+  tenant       text PRIMARY KEY,
+  kek_id       text NOT NULL,
+  check_value  bytea NOT NULL
+);
+
+CREATE TABLE {s}.subject_keys (
+  tenant      text NOT NULL,
+  subject     text NOT NULL,
+  key_id      text NOT NULL,
+  kek_id      text NOT NULL,
+  wrapped     bytea NOT NULL,
+  created_at  text NOT NULL,
+  ord         bigint GENERATED ALWAYS AS IDENTITY,
+  CONSTRAINT subject_keys_pkey PRIMARY KEY (tenant, subject, key_id)
+);
+
+CREATE TABLE {s}.key_tombstones (
+  tenant     text NOT NULL,
+  subject    text NOT NULL,
+  key_ids    text[] NOT NULL,
+  erased_at  text NOT NULL,
+  CONSTRAINT key_tombstones_pkey PRIMARY KEY (tenant, subject)
+);
+`,
+  },
+];
+
+/**
+ * Quote a schema name after checking it is a plain lower-case identifier, so it can be
+ * spliced into SQL text safely. Throws `INVALID_ARGUMENT` otherwise.
+ */
+export function quoteSchema(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new DaichoError("INVALID_ARGUMENT", "schema name must match [a-z_][a-z0-9_]{0,62}", {
+      path: "schema",
+    });
+  }
+  return `"${schema}"`;
+}
