@@ -4,6 +4,11 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   entry: {
     "sqlite/index": "src/sqlite/index.ts",
+    "sqlite-keys/index": "src/sqlite-keys/index.ts",
+    "http/index": "src/http/index.ts",
+    "postgres/index": "src/postgres/index.ts",
+    "postgres/harness/index": "src/postgres/harness/index.ts",
+    "kurrentdb/index": "src/kurrentdb/index.ts",
   },
   format: ["esm"],
   dts: true,

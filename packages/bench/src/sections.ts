@@ -1,4 +1,9 @@
+import { merkleSection } from "./merkle";
+import { postgresSection } from "./postgres";
 import type { Report } from "./report";
+import { shreddingSection } from "./shredding";
+import { sqliteSection } from "./sqlite";
+import { viewsSection } from "./views";
 
 export interface Section {
   readonly name: string;
@@ -6,4 +11,10 @@ export interface Section {
 }
 
 /** Every benchmark section, in run order. Add yours here. */
-export const SECTIONS: Section[] = [];
+export const SECTIONS: Section[] = [
+  postgresSection,
+  sqliteSection,
+  merkleSection,
+  shreddingSection,
+  viewsSection,
+];

@@ -14,7 +14,7 @@ import { DaichoError } from "./errors";
  */
 export function canonicalize(value: unknown): E.Either<DaichoError, string> {
   try {
-    return E.right(serialize(value, "$"));
+    return E.right(canonicalizeOrThrow(value));
   } catch (e) {
     if (e instanceof DaichoError) return E.left(e);
     throw e;
@@ -23,28 +23,36 @@ export function canonicalize(value: unknown): E.Either<DaichoError, string> {
 
 /** Same as {@link canonicalize} but throws the `DaichoError`; for internal hot paths. */
 export function canonicalizeOrThrow(value: unknown): string {
-  return serialize(value, "$");
+  try {
+    return serialize(value);
+  } catch (e) {
+    if (e !== NOT_JSON) throw e;
+    // The fast path keeps no path; walk again to say where and why.
+    throw locate(value, "$") ?? new DaichoError("CANONICALIZATION_ERROR", "value is not JSON", { path: "$" });
+  }
 }
+
+/** Thrown by the fast path; never escapes this module. */
+const NOT_JSON = Symbol("not JSON");
 
 /** `String.prototype.isWellFormed` (Node 20+): false exactly when a lone surrogate is present. */
 const isWellFormed = (s: string): boolean =>
   (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
-function serialize(value: unknown, path: string): string {
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The hot path: no path strings are built unless something is wrong. */
+function serialize(value: unknown): string {
   switch (typeof value) {
     case "string":
-      if (!isWellFormed(value)) {
-        throw new DaichoError("CANONICALIZATION_ERROR", "string contains a lone surrogate", {
-          path,
-        });
-      }
+      if (!isWellFormed(value)) throw NOT_JSON;
       return JSON.stringify(value);
     case "number":
-      if (!Number.isFinite(value)) {
-        throw new DaichoError("CANONICALIZATION_ERROR", "number is not finite", { path });
-      }
-      // Number.prototype.toString is exactly the ECMAScript serialisation RFC 8785 cites;
-      // -0 serialises as "0" there as well.
+      if (!Number.isFinite(value)) throw NOT_JSON;
+      // Number.prototype.toString is the ECMAScript serialisation RFC 8785 cites; -0 → "0".
       return Object.is(value, -0) ? "0" : String(value);
     case "boolean":
       return value ? "true" : "false";
@@ -54,35 +62,60 @@ function serialize(value: unknown, path: string): string {
         let out = "[";
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out += ",";
-          out += serialize(value[i], `${path}[${i}]`);
+          out += serialize(value[i]);
         }
         return `${out}]`;
       }
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) {
-        throw new DaichoError("CANONICALIZATION_ERROR", "only plain objects can be canonicalized", {
-          path,
-        });
-      }
+      if (!isPlainObject(value)) throw NOT_JSON;
       const record = value as Record<string, unknown>;
       const keys = Object.keys(record).sort();
       let out = "{";
-      let first = true;
       for (const key of keys) {
         const member = record[key];
         if (member === undefined) continue;
-        if (!isWellFormed(key)) {
-          throw new DaichoError("CANONICALIZATION_ERROR", "member name contains a lone surrogate", {
-            path,
-          });
-        }
-        if (!first) out += ",";
-        first = false;
-        out += `${JSON.stringify(key)}:${serialize(member, `${path}.${key}`)}`;
+        if (!isWellFormed(key)) throw NOT_JSON;
+        if (out.length > 1) out += ",";
+        out += JSON.stringify(key);
+        out += ":";
+        out += serialize(member);
       }
       return `${out}}`;
     }
     default:
-      throw new DaichoError("CANONICALIZATION_ERROR", `a ${typeof value} is not JSON`, { path });
+      throw NOT_JSON;
+  }
+}
+
+/** The slow path: find the first value that is not canonicalizable, with its path. */
+function locate(value: unknown, path: string): DaichoError | undefined {
+  const fail = (reason: string) => new DaichoError("CANONICALIZATION_ERROR", reason, { path });
+  switch (typeof value) {
+    case "string":
+      return isWellFormed(value) ? undefined : fail("string contains a lone surrogate");
+    case "number":
+      return Number.isFinite(value) ? undefined : fail("number is not finite");
+    case "boolean":
+      return undefined;
+    case "object": {
+      if (value === null) return undefined;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const e = locate(value[i], `${path}[${i}]`);
+          if (e !== undefined) return e;
+        }
+        return undefined;
+      }
+      if (!isPlainObject(value)) return fail("only plain objects can be canonicalized");
+      for (const key of Object.keys(value).sort()) {
+        const member = (value as Record<string, unknown>)[key];
+        if (member === undefined) continue;
+        if (!isWellFormed(key)) return fail("member name contains a lone surrogate");
+        const e = locate(member, `${path}.${key}`);
+        if (e !== undefined) return e;
+      }
+      return undefined;
+    }
+    default:
+      return fail(`a ${typeof value} is not JSON`);
   }
 }

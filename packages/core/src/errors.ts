@@ -25,7 +25,10 @@ export type DaichoErrorCode =
   | "CIPHERTEXT_TAMPERED"
   | "WRONG_KEK"
   | "LEGAL_HOLD"
-  | "ALREADY_ERASED";
+  | "ALREADY_ERASED"
+  /** Erasure refused under a GDPR Art. 17(3) exemption such as a legal retention obligation. */
+  | "ERASURE_EXEMPT"
+  | "BACKUP_INVALID";
 
 export interface DaichoErrorOptions {
   /** Where the problem is: a JSON path such as `payload.fields[2]`, a sequence number, a file. */

@@ -3,7 +3,10 @@
  * Subpath exports: `@daicho/core/testing` (the store conformance suite).
  */
 export { canonicalize } from "./canonical";
-export { buildBody, eventHash, type LinkContext, sealBody, type SubjectHead } from "./chain";
+export { buildBody, eventHash, type LinkContext, type SubjectHead, sealBody } from "./chain";
+// Crypto-shredding (issue 4): the pieces a host needs beside `openLedger({ keys })`.
+export type { Kek } from "./crypto/key-wrap";
+export { isRedacted, type PersonalField, type Redacted } from "./crypto/redacted";
 export { decodeWith } from "./decode";
 export {
   DaichoError,
@@ -15,7 +18,17 @@ export {
 export * from "./events/index";
 export { genesisHash, HASH_TAGS, taggedHash } from "./hash";
 export { uuidv7 } from "./ids";
-export { type AppendListener, Ledger, type LedgerOptions, openLedger, toLedgerEvent } from "./ledger";
+export type { KeyStore } from "./keys/key-store";
+export { memoryKeyStore } from "./keys/memory";
+export {
+  type AppendListener,
+  Ledger,
+  type LedgerKeysOptions,
+  type LedgerOptions,
+  type OpenedEvent,
+  openLedger,
+  toLedgerEvent,
+} from "./ledger";
 export { assertContiguousBatch, concurrencyConflict, sameHead } from "./store/checks";
 export { memoryStore } from "./store/memory";
 export type { ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";

@@ -1,11 +1,17 @@
 import * as E from "fp-ts/lib/Either.js";
 import { buildBody, type SubjectHead, sealBody } from "./chain";
-import type { EventType } from "./events/catalogue";
-import type { LedgerEvent, StoredEvent } from "./events/envelope";
-import { decodeEventInput, type EventInput } from "./events/input";
+import type { Kek } from "./crypto/key-wrap";
+import { openPersonal, sealPersonal } from "./crypto/personal";
+import type { PersonalField } from "./crypto/redacted";
 import { DaichoError, isDaichoError } from "./errors";
+import type { EventType } from "./events/catalogue";
+import type { LedgerEvent, SealedField, StoredEvent } from "./events/envelope";
+import { decodeEventInput, type EventInput } from "./events/input";
 import { genesisHash } from "./hash";
 import { uuidv7 } from "./ids";
+import { FENCE_EVENT_TYPES, ledgerFence } from "./keys/fence";
+import type { KeyStore } from "./keys/key-store";
+import { type KeyRing, openKeyRing } from "./keys/ring";
 import type { ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
 import { type VerifyOptions, type VerifyReport, verifyEvents } from "./verify";
 
@@ -27,7 +33,29 @@ export interface LedgerOptions {
   readonly maxGroupEvents?: number;
   /** Where errors thrown by `onAppend` listeners go (default: console.error with the code). */
   readonly onListenerError?: (e: unknown) => void;
+  /**
+   * Per-subject data keys for personal values (issue 4): a key store kept apart from
+   * `store`, and the host's key-encryption key. Without it, inputs with `personal` are
+   * refused with `KEY_UNAVAILABLE`. Opening rejects with `WRONG_KEK` for the wrong KEK.
+   */
+  readonly keys?: LedgerKeysOptions;
 }
+
+/** The key store, KEK and cache settings a ledger seals personal values with. */
+export interface LedgerKeysOptions {
+  readonly store: KeyStore;
+  readonly kek: Kek;
+  /** Most unwrapped data keys held in memory (default 10 000). */
+  readonly cacheSize?: number;
+  /** How long an unwrapped key is served from memory, in ms (default 60 000). */
+  readonly cacheTtlMs?: number;
+}
+
+/** A decoded input whose id is fixed and whose personal values are sealed (no plaintext left). */
+type PreparedInput = EventInput & { readonly id: string; readonly sealed?: readonly SealedField[] };
+
+/** An event with its personal fields opened: plaintext, or a `Redacted` marker. */
+export type OpenedEvent = LedgerEvent & { readonly fields: readonly PersonalField[] };
 
 interface PendingBatch {
   readonly inputs: readonly EventInput[];
@@ -59,7 +87,9 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
   }
   if (meta === null) {
     if (options.ledgerId === undefined) {
-      throw new DaichoError("INVALID_ARGUMENT", "a new ledger needs a ledgerId", { path: "ledgerId" });
+      throw new DaichoError("INVALID_ARGUMENT", "a new ledger needs a ledgerId", {
+        path: "ledgerId",
+      });
     }
     meta = await store.init({
       ledgerId: options.ledgerId,
@@ -72,7 +102,18 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
       details: { stored: meta.ledgerId, requested: options.ledgerId },
     });
   }
-  return new Ledger(store, meta, options);
+  const keys =
+    options.keys === undefined
+      ? undefined
+      : await openKeyRing({
+          store: options.keys.store,
+          kek: options.keys.kek,
+          fence: ledgerFence(store),
+          cacheSize: options.keys.cacheSize,
+          cacheTtlMs: options.keys.cacheTtlMs,
+          clock: options.clock,
+        });
+  return new Ledger(store, meta, options, keys);
 }
 
 export class Ledger {
@@ -84,13 +125,25 @@ export class Ledger {
   private readonly maxGroupEvents: number;
   private readonly pending: PendingBatch[] = [];
   private writing = false;
+  private prepareTail: Promise<void> | undefined;
   private readonly onListenerError: (e: unknown) => void;
 
   constructor(
     readonly store: Store,
     readonly meta: LedgerMeta,
     options: LedgerOptions,
+    /** The data-key ring personal values are sealed with, when the ledger was opened with `keys`. */
+    readonly keys?: KeyRing,
   ) {
+    if (keys !== undefined) {
+      // The erasure fence: a fence event appended through this ledger evicts at once.
+      this.listeners.add((events) => {
+        for (const e of events) {
+          if (!FENCE_EVENT_TYPES.has(e.type)) continue;
+          for (const s of e.subjects ?? []) keys.observeFence(s.id);
+        }
+      });
+    }
     this.genesis = genesisHash(meta.ledgerId);
     this.clock = options.clock ?? (() => new Date());
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
@@ -122,12 +175,35 @@ export class Ledger {
    * caller's batch stays contiguous and all-or-nothing.
    */
   async appendBatch(inputs: readonly unknown[]): Promise<LedgerEvent[]> {
-    const decoded = decodeBatch(inputs);
+    const decoded = await this.prepare(decodeBatch(inputs));
     if (decoded.length === 0) return [];
     return new Promise<LedgerEvent[]>((resolve, reject) => {
       this.pending.push({ inputs: decoded, resolve, reject });
       void this.drain();
     });
+  }
+
+  /**
+   * Open an event's personal fields with the subjects' data keys: plaintext where the key
+   * is live, a typed `Redacted` marker where it is erased or absent. Rejects with
+   * `CIPHERTEXT_TAMPERED` when a ciphertext fails authentication under a live key (moved
+   * between events, subjects or fields, or altered) — tampering is never shown as erasure.
+   */
+  async openPersonal(event: LedgerEvent): Promise<PersonalField[]> {
+    if (event.personal === undefined || event.personal.length === 0) return [];
+    if (this.keys === undefined) {
+      throw new DaichoError("KEY_UNAVAILABLE", "ledger was opened without a key store", {
+        path: "keys",
+      });
+    }
+    return openPersonal(this.keys, this.ledgerId, event);
+  }
+
+  /** Events in sequence order with their personal fields opened (see `openPersonal`). */
+  async *readOpened(range?: ReadRange): AsyncIterable<OpenedEvent> {
+    for await (const event of this.read(range)) {
+      yield { ...event, fields: await this.openPersonal(event) };
+    }
   }
 
   /** Register a listener for appended events; returns a function that removes it. */
@@ -181,7 +257,9 @@ export class Ledger {
       let head: ChainHead | null;
       try {
         head = await this.store.head();
-        const subjects = [...new Set(group.flatMap((b) => b.inputs.flatMap((i) => i.subjects ?? [])))];
+        const subjects = [
+          ...new Set(group.flatMap((b) => b.inputs.flatMap((i) => i.subjects ?? []))),
+        ];
         const subjectHeads = new Map<string, SubjectHead>(
           subjects.length === 0 ? [] : await this.store.subjectHeads(subjects),
         );
@@ -191,7 +269,8 @@ export class Ledger {
           try {
             const events = this.seal(batch.inputs, tip, new Map(subjectHeads));
             const last = events[events.length - 1] as StoredEvent;
-            for (const e of events) for (const s of e.subjects) subjectHeads.set(s, { seq: e.seq, hash: e.hash });
+            for (const e of events)
+              for (const s of e.subjects) subjectHeads.set(s, { seq: e.seq, hash: e.hash });
             tip = { seq: last.seq, hash: last.hash };
             sealed.push({ batch, events });
           } catch (e) {
@@ -233,6 +312,29 @@ export class Ledger {
     }
   }
 
+  /**
+   * Fix ids and seal personal values, keeping call order. Batches without personal values
+   * take a synchronous path when nothing is being sealed, so plain appends queue exactly
+   * as before; otherwise batches are prepared one after another behind `prepareTail`.
+   */
+  private async prepare(inputs: readonly EventInput[]): Promise<PreparedInput[]> {
+    const sealing = inputs.some((i) => (i.personal?.length ?? 0) > 0);
+    if (!sealing && this.prepareTail === undefined) {
+      return inputs.map((i) => ({ ...i, id: i.id ?? uuidv7() }) as PreparedInput);
+    }
+    const run = (this.prepareTail ?? Promise.resolve()).then(() => prepareInputs(this, inputs));
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.prepareTail = tail;
+    try {
+      return await run;
+    } finally {
+      if (this.prepareTail === tail) this.prepareTail = undefined;
+    }
+  }
+
   private seal(
     inputs: readonly EventInput[],
     head: ChainHead | null,
@@ -247,6 +349,7 @@ export class Ledger {
         id: input.id ?? uuidv7(),
         recordedAt,
         subjectHeads,
+        personal: (input as PreparedInput).sealed,
       });
       const stored = sealBody(body);
       if (Buffer.byteLength(stored.body, "utf8") > this.maxEventBytes) {
@@ -260,6 +363,35 @@ export class Ledger {
       return stored;
     });
   }
+}
+
+/**
+ * Fix each input's event id and seal its personal values under the subjects' data keys,
+ * before the inputs join the commit queue: the ids are part of the sealed values'
+ * associated data, and sealing needs key-store I/O the synchronous sealer must not do.
+ * The plaintext `personal` member is dropped from what is queued.
+ */
+async function prepareInputs(
+  ledger: Ledger,
+  inputs: readonly EventInput[],
+): Promise<PreparedInput[]> {
+  const out: PreparedInput[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    const { personal, ...rest } = inputs[i] as EventInput;
+    const id = rest.id ?? uuidv7();
+    if (personal === undefined || personal.length === 0) {
+      out.push({ ...rest, id } as PreparedInput);
+      continue;
+    }
+    if (ledger.keys === undefined) {
+      throw new DaichoError("KEY_UNAVAILABLE", "personal values need a ledger opened with `keys`", {
+        path: `$[${i}].personal`,
+      });
+    }
+    const sealed = await sealPersonal(ledger.keys, ledger.ledgerId, id, personal);
+    out.push({ ...rest, id, sealed } as PreparedInput);
+  }
+  return out;
 }
 
 function decodeBatch(inputs: readonly unknown[]): EventInput[] {
@@ -283,4 +415,3 @@ function backoff(attempt: number): Promise<void> {
   const ms = Math.min(50, 2 ** attempt) * (0.5 + Math.random());
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-

@@ -2,10 +2,11 @@ import { type ChainHead, DaichoError } from "@daicho/core";
 import pg from "pg";
 import { type BackupResult, backupTenant, type RestoreOptions, restoreTenant } from "./backup";
 import { PostgresKeyStore } from "./key-store";
-import { migrate } from "./migrate";
+import { migrate, schemaVersion } from "./migrate";
 import { quoteSchema } from "./schema";
 import { type PgContext, PostgresStore, type TenantStoreOptions } from "./store";
 import { eraseTenant, listTenants, type TenantInfo } from "./tenants";
+import { PostgresTreeStore } from "./tree-store";
 
 export interface PostgresOptions {
   /** A `postgresql://` URL; ignored when `pool` is given. */
@@ -18,6 +19,13 @@ export interface PostgresOptions {
   readonly maxConnections?: number;
   /** How long to wait for a connection before failing with STORE_UNAVAILABLE, ms (default 5000). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Open for reading only (auditing, a read replica, a role with only `SELECT`): no
+   * migrations are run (the schema must exist), and when the library creates the pool
+   * every connection sets `default_transaction_read_only`, so PostgreSQL itself refuses
+   * any write. Appends and tree writes then fail with STORE_UNAVAILABLE.
+   */
+  readonly readonly?: boolean;
 }
 
 /**
@@ -31,6 +39,11 @@ export interface PostgresDatabase {
   readonly schema: string;
   /** The store of one tenant's ledger. Stores share this database's pool; closing one does not end it. */
   store(tenant: string, options?: Omit<TenantStoreOptions, "onClose">): PostgresStore;
+  /**
+   * The Merkle tree store (nodes, size, checkpoints with co-signatures) of one tenant's
+   * ledger; pair it with `store(tenant)` in `withTree` / `catchUp` from `@daicho/core/merkle`.
+   */
+  treeStore(tenant: string): PostgresTreeStore;
   /** The key store (crypto-shredding) of one tenant, in tables apart from the events. */
   keyStore(tenant: string): PostgresKeyStore;
   /** Every tenant with its ledger id and head. */
@@ -90,15 +103,25 @@ export function postgresDatabase(options: PostgresOptions): PostgresDatabase {
   // An idle client whose server went away emits 'error' on the pool; without a listener
   // Node would crash the process. The next query reconnects and reports STORE_UNAVAILABLE.
   if (owned) pool.on("error", () => {});
-  const ready = migrate(pool, schema).then(() => undefined);
+  const readonly = options.readonly === true;
+  if (owned && readonly) {
+    // Queued before the caller's first query on every new connection.
+    pool.on("connect", (client) => {
+      client.query("SET default_transaction_read_only = on").catch(() => {});
+    });
+  }
+  const ready = (readonly ? schemaVersion(pool, schema) : migrate(pool, schema)).then(
+    () => undefined,
+  );
   ready.catch(() => {}); // reported by the first call that awaits it
-  const context: PgContext = { pool, s, schema, ready };
+  const context: PgContext = { pool, s, schema, ready, readonly };
   let ended = false;
   return {
     pool,
     schema,
     context,
     store: (tenant, storeOptions = {}) => new PostgresStore(context, tenant, storeOptions),
+    treeStore: (tenant) => new PostgresTreeStore(context, tenant),
     keyStore: (tenant) => new PostgresKeyStore(context, tenant),
     tenants: async () => {
       await ready;

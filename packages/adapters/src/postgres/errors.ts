@@ -5,6 +5,7 @@ export const SQLSTATE = {
   headMoved: "DA001",
   notInitialised: "DA002",
   appendOnly: "DA003",
+  treeMoved: "DA004",
 } as const;
 
 /** Connection-level failures: the server is down, restarting, or the link broke. */
@@ -48,6 +49,21 @@ export function pgError(e: unknown, path: string, inFlightCommit = false): Daich
       path,
       retryable: true,
       details: { actualSeq: err.detail === undefined ? null : Number(err.detail) },
+    });
+  }
+  if (code === SQLSTATE.treeMoved) {
+    return new DaichoError("CONCURRENCY_CONFLICT", "the tree grew since it was read", {
+      path,
+      retryable: true,
+      details: { actual: err.detail === undefined ? null : Number(err.detail) },
+    });
+  }
+  if (code === "25006") {
+    // read_only_sql_transaction: opened read-only, or connected to a standby.
+    return new DaichoError("STORE_UNAVAILABLE", "the database connection is read-only", {
+      path,
+      cause: e,
+      details: { pg: code },
     });
   }
   if (code === SQLSTATE.notInitialised) {

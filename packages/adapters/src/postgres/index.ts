@@ -16,4 +16,5 @@ export {
 } from "./database";
 export { PostgresKeyStore } from "./key-store";
 export { PostgresStore } from "./store";
+export { PostgresTreeStore } from "./tree-store";
 export type { TenantInfo } from "./tenants";

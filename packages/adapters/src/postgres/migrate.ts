@@ -1,3 +1,4 @@
+import { DaichoError } from "@daicho/core";
 import type pg from "pg";
 import { MIGRATIONS, quoteSchema } from "./schema";
 
@@ -37,4 +38,22 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<number> {
   } finally {
     client.release();
   }
+}
+
+/**
+ * The migration version `schema` is at, without changing anything (for read-only opens:
+ * a replica or a role with only `SELECT`). NOT_FOUND when the schema was never migrated.
+ */
+export async function schemaVersion(pool: pg.Pool, schema: string): Promise<number> {
+  const s = quoteSchema(schema);
+  const found = await pool.query<{ t: string | null }>("SELECT to_regclass($1) AS t", [
+    `${s}.schema_migrations`,
+  ]);
+  if (found.rows[0]?.t === null || found.rows[0]?.t === undefined) {
+    throw new DaichoError("NOT_FOUND", "no Daichō schema in this database", { path: schema });
+  }
+  const done = await pool.query<{ v: number | null }>(
+    `SELECT max(version) AS v FROM ${s}.schema_migrations`,
+  );
+  return done.rows[0]?.v ?? 0;
 }

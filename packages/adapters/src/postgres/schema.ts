@@ -135,6 +135,56 @@ CREATE TABLE {s}.key_tombstones (
 );
 `,
   },
+  {
+    name: "Merkle tree nodes, tree size, checkpoints (per tenant)",
+    // Nodes are keyed by their post-order number (tree-position.ts): the nodes of the tree
+    // of size n are exactly ord < 2n − popcount(n), in the order a tree built leaf by leaf
+    // completes them. The size lives in its own row, apart from the ledgers row that
+    // appends lock, so tree updates never queue behind (or hold up) event appends.
+    sql: `
+CREATE TABLE {s}.tree_state (
+  ledger_key  bigint PRIMARY KEY,
+  size        bigint NOT NULL CHECK (size >= 0)
+);
+
+CREATE TABLE {s}.tree_nodes (
+  ledger_key  bigint NOT NULL,
+  ord         bigint NOT NULL,
+  hash        bytea NOT NULL CHECK (octet_length(hash) = 32),
+  CONSTRAINT tree_nodes_pkey PRIMARY KEY (ledger_key, ord)
+);
+
+CREATE TABLE {s}.checkpoints (
+  ledger_key  bigint NOT NULL,
+  size        bigint NOT NULL,
+  note        text NOT NULL,
+  created_at  text NOT NULL,
+  CONSTRAINT checkpoints_pkey PRIMARY KEY (ledger_key, size)
+);
+
+-- Grow one tenant's tree: lock its size row, compare with the size the writer built on,
+-- store the nodes and move the size, all in the caller's transaction (one round trip).
+-- Nodes beyond the stored size belong to no tree (a writer that lost a race may have
+-- left none, but a restore or repair might), so they are replaced.
+CREATE FUNCTION {s}.append_tree(
+  p_key bigint, p_expected bigint, p_new bigint, p_ord bigint[], p_hash bytea[]
+) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  cur bigint;
+BEGIN
+  INSERT INTO {s}.tree_state (ledger_key, size) VALUES (p_key, 0) ON CONFLICT (ledger_key) DO NOTHING;
+  SELECT size INTO cur FROM {s}.tree_state WHERE ledger_key = p_key FOR UPDATE;
+  IF cur <> p_expected THEN
+    RAISE EXCEPTION 'the tree grew since it was read' USING ERRCODE = 'DA004', DETAIL = cur::text;
+  END IF;
+  INSERT INTO {s}.tree_nodes (ledger_key, ord, hash)
+  SELECT p_key, u.ord, u.hash FROM unnest(p_ord, p_hash) AS u(ord, hash)
+  ON CONFLICT (ledger_key, ord) DO UPDATE SET hash = excluded.hash;
+  UPDATE {s}.tree_state SET size = p_new WHERE ledger_key = p_key;
+END
+$fn$;
+`,
+  },
 ];
 
 /**

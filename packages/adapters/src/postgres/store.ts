@@ -19,6 +19,8 @@ export interface PgContext {
   readonly s: string;
   readonly schema: string;
   readonly ready: Promise<void>;
+  /** Opened read-only: no migrations ran and the connections refuse writes. */
+  readonly readonly?: boolean;
 }
 
 export interface TenantStoreOptions {

@@ -33,7 +33,8 @@ export async function listTenants(ctx: PgContext): Promise<TenantInfo[]> {
 
 /**
  * Delete one tenant's ledger in one transaction: its head row is locked first, so no
- * append can slip in, then its subject index, events, head row and key-store rows go. Other tenants are
+ * append can slip in, then its subject index, events, Merkle tree, checkpoints, head row
+ * and key-store rows go. Other tenants are
  * untouched. `confirmLedgerId` must equal the stored ledger id (`LEDGER_MISMATCH`
  * otherwise); an unknown tenant is `NOT_FOUND`. This is the "customer leaves" operation
  * of a SaaS deployment, not per-subject erasure (that is crypto-shredding).
@@ -72,6 +73,10 @@ export async function eraseTenant(
     const deleted = await client.query(`DELETE FROM ${ctx.s}.events WHERE ledger_key = $1`, [
       row.ledger_key,
     ]);
+    // The tree and checkpoints are derived from the events and go with them.
+    for (const table of ["tree_nodes", "tree_state", "checkpoints"]) {
+      await client.query(`DELETE FROM ${ctx.s}.${table} WHERE ledger_key = $1`, [row.ledger_key]);
+    }
     await client.query(`DELETE FROM ${ctx.s}.ledgers WHERE ledger_key = $1`, [row.ledger_key]);
     // The tenant's keys go with it: every personal field it ever sealed becomes unreadable.
     await client.query(`DELETE FROM ${ctx.s}.subject_keys WHERE tenant = $1`, [tenant]);

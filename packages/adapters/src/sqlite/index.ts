@@ -2,3 +2,4 @@
  * @daicho/adapters/sqlite — the embedded default store (better-sqlite3, WAL).
  */
 export { type SqliteStoreOptions, sqliteStore } from "./store";
+export { type SqliteTreeStoreOptions, sqliteTreeStore } from "./tree-store";

@@ -1,4 +1,4 @@
-import * as E from "fp-ts/Either";
+import * as E from "fp-ts/lib/Either.js";
 import { toBase64 } from "../checkpoint/base64";
 import { parseCheckpoint } from "../checkpoint/checkpoint";
 import { parseNote } from "../checkpoint/note";

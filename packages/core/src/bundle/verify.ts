@@ -1,4 +1,4 @@
-import * as E from "fp-ts/Either";
+import * as E from "fp-ts/lib/Either.js";
 import { eventHash } from "../chain";
 import { fromBase64, toBase64 } from "../checkpoint/base64";
 import type { Checkpoint } from "../checkpoint/checkpoint";

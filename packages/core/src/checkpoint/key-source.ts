@@ -1,4 +1,4 @@
-import * as E from "fp-ts/Either";
+import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
 import { type LocalSigner, signerFromKeyText } from "./signer";
 

@@ -1,6 +1,6 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import * as E from "fp-ts/Either";
+import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
 import { fromBase64, toBase64 } from "./base64";
 

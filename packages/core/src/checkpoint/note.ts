@@ -1,4 +1,4 @@
-import * as E from "fp-ts/Either";
+import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
 import { bytesToHex } from "../hash";
 import { fromBase64, toBase64 } from "./base64";

@@ -1,5 +1,5 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
-import * as E from "fp-ts/Either";
+import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
 import {
   ed25519KeyId,

@@ -95,7 +95,10 @@ export const Relationship = t.keyof(
 export const DataShared = strictStruct(
   "DataShared",
   {
-    recipient: strictStruct("Recipient", { kind: t.keyof({ organisation: null, person: null }), id: Id }),
+    recipient: strictStruct("Recipient", {
+      kind: t.keyof({ organisation: null, person: null }),
+      id: Id,
+    }),
     relationship: Relationship,
     legalBasis: LawfulBasis,
     fields: Fields,
@@ -104,18 +107,25 @@ export const DataShared = strictStruct(
   { contractRef: Id, recordCount: Nat },
 );
 
-export const RecordChanged = strictStruct("RecordChanged", { resource: ResourceRef, fields: Fields });
-export const RecordDeleted = strictStruct("RecordDeleted", { resource: ResourceRef }, { fields: Fields });
+export const RecordChanged = strictStruct("RecordChanged", {
+  resource: ResourceRef,
+  fields: Fields,
+});
+export const RecordDeleted = strictStruct(
+  "RecordDeleted",
+  { resource: ResourceRef },
+  { fields: Fields },
+);
 
 export const ConsentGranted = strictStruct(
   "ConsentGranted",
   { purpose: Label, lawfulBasis: LawfulBasis, evidence: ConsentEvidence },
   { expiresAt: Timestamp },
 );
-export const ConsentWithdrawn = strictStruct(
-  "ConsentWithdrawn",
-  { purpose: Label, evidence: ConsentEvidence },
-);
+export const ConsentWithdrawn = strictStruct("ConsentWithdrawn", {
+  purpose: Label,
+  evidence: ConsentEvidence,
+});
 export const ConsentExpired = strictStruct("ConsentExpired", { purpose: Label });
 
 export const DisclosureScope = strictStruct(
@@ -191,24 +201,65 @@ export const RetentionPolicySet = strictStruct(
   "RetentionPolicySet",
   {
     policyId: Id,
-    appliesTo: t.union([strictStruct("PurposeTarget", { purpose: Label }), strictStruct("CategoryTarget", { category: Label })]),
+    appliesTo: t.union([
+      strictStruct("PurposeTarget", { purpose: Label }),
+      strictStruct("CategoryTarget", { category: Label }),
+    ]),
     period: RetentionPeriod,
     trigger: t.keyof({ "last-contact": null, "record-created": null, "consent-withdrawn": null }),
   },
   { action: t.keyof({ erase: null, review: null }), basis: Note },
 );
 
-export const LegalHoldPlaced = strictStruct("LegalHoldPlaced", { holdId: Id, reason: Note }, { until: Timestamp });
-export const LegalHoldReleased = strictStruct("LegalHoldReleased", { holdId: Id }, { reason: Note });
+export const LegalHoldPlaced = strictStruct(
+  "LegalHoldPlaced",
+  { holdId: Id, reason: Note },
+  { until: Timestamp },
+);
+export const LegalHoldReleased = strictStruct(
+  "LegalHoldReleased",
+  { holdId: Id },
+  { reason: Note },
+);
 
 export const ErasureRequested = strictStruct(
   "ErasureRequested",
   { requestId: Id, requestedBy: Id, channel: Label, dueBy: Timestamp },
   { reason: Note },
 );
-export const ErasureCompleted = strictStruct(
-  "ErasureCompleted",
-  { requestId: Id, keyIds: boundedList(Id, 1024), eventsAffected: Nat },
+export const ErasureCompleted = strictStruct("ErasureCompleted", {
+  requestId: Id,
+  keyIds: boundedList(Id, 1024),
+  eventsAffected: Nat,
+});
+
+/**
+ * The erasure fence (issue 4, docs/erasure.md): recorded before a subject's keys are
+ * destroyed; from then on every key load refuses the subjects named in the envelope,
+ * even from a key store restored from backup.
+ */
+export const ErasureFenced = strictStruct("ErasureFenced", {
+  requestId: Id,
+  keyIds: boundedList(Id, 1024),
+});
+
+/** Why an erasure request was refused: a legal hold, or a GDPR Art. 17(3) exemption. */
+export const ErasureRefusalGround = t.keyof(
+  {
+    "legal-hold": null,
+    "legal-obligation": null, // Art. 17(3)(b)
+    "legal-claims": null, // Art. 17(3)(e)
+    "freedom-of-expression": null, // Art. 17(3)(a)
+    "public-health": null, // Art. 17(3)(c)
+    archiving: null, // Art. 17(3)(d)
+  },
+  "ErasureRefusalGround",
+);
+/** GDPR Art. 17(3): a refused erasure states the exemption that applies, and is itself recorded. */
+export const ErasureRefused = strictStruct(
+  "ErasureRefused",
+  { requestId: Id, ground: ErasureRefusalGround, reason: Note },
+  { holdId: Id, obligationId: Id, until: Timestamp },
 );
 
 /** GDPR Art. 18(1)(a)–(d): why processing of a subject's data is restricted. */
@@ -234,7 +285,10 @@ export const ProcessingRestrictionLifted = strictStruct(
   { reason: Note },
 );
 
-export const AlertSeverity = t.keyof({ info: null, warning: null, critical: null }, "AlertSeverity");
+export const AlertSeverity = t.keyof(
+  { info: null, warning: null, critical: null },
+  "AlertSeverity",
+);
 /**
  * A monitoring rule fired (SOC 2 CC7.2). `actorId` is the staff member or system the
  * alert concerns; `triggeredBy` lists the ids of the events that tripped the rule.
@@ -278,6 +332,8 @@ export const EVENT_PAYLOADS = {
   "legal-hold.released": LegalHoldReleased,
   "erasure.requested": ErasureRequested,
   "erasure.completed": ErasureCompleted,
+  "erasure.fenced": ErasureFenced,
+  "erasure.refused": ErasureRefused,
   "processing.restricted": ProcessingRestricted,
   "processing.restriction-lifted": ProcessingRestrictionLifted,
   "alert.raised": AlertRaised,

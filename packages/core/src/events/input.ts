@@ -9,7 +9,7 @@ import { boundedList, FieldName, Id, strictStruct, Timestamp } from "./primitive
 
 /**
  * A personal value a caller wants recorded: sealed under `subject`'s data key before the
- * event is hashed, so the log holds only ciphertext (docs/spec.md, personal data §P).
+ * event is hashed, so the log holds only ciphertext (docs/spec.md §10).
  * `keep` is the host-declared non-identifying part that stays readable after erasure
  * (a birth year, the last digits); it is stored in clear, so it must not identify.
  */
@@ -70,7 +70,39 @@ export function decodeEventInput(input: unknown, root = "$"): E.Either<DaichoErr
       return pipe(
         decodeWith(codec, shape.payload, `${root}.payload`),
         E.map((payload) => ({ ...shape, type: shape.type, payload }) as EventInput),
+        E.chainFirst((decoded) => checkPersonalSubjects(decoded, root)),
       );
     }),
   );
+}
+
+/**
+ * Every personal value must name one of the event's subjects (so the subject's own
+ * back-linked list reaches it, for erasure and access requests), and a (subject, field)
+ * pair may appear once per event.
+ */
+function checkPersonalSubjects(input: EventInput, root: string): E.Either<DaichoError, EventInput> {
+  const subjects = new Set(input.subjects ?? []);
+  const seen = new Set<string>();
+  const personal = input.personal ?? [];
+  for (let i = 0; i < personal.length; i++) {
+    const p = personal[i] as t.OutputOf<typeof PersonalInput>;
+    if (!subjects.has(p.subject)) {
+      return E.left(
+        new DaichoError("DECODE_ERROR", "personal value names a subject not in `subjects`", {
+          path: `${root}.personal[${i}].subject`,
+        }),
+      );
+    }
+    const key = `${p.subject}\u0000${p.field}`;
+    if (seen.has(key)) {
+      return E.left(
+        new DaichoError("DECODE_ERROR", "the same subject and field appear twice", {
+          path: `${root}.personal[${i}]`,
+        }),
+      );
+    }
+    seen.add(key);
+  }
+  return E.right(input);
 }

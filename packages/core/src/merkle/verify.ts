@@ -1,4 +1,4 @@
-import * as E from "fp-ts/Either";
+import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
 import { isPowerOfTwo, isTreeSize, lsb } from "./bits";
 import { bytesEqual, HASH_SIZE, nodeHash } from "./hash";

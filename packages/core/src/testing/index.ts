@@ -4,4 +4,14 @@
  */
 
 export { sampleInput, sampleInputs } from "./fixtures";
+export {
+  type KeyStoreFactory,
+  type KeyStoreHandle,
+  keyStoreConformance,
+} from "./key-store-conformance";
 export { type StoreFactory, storeConformance } from "./store-conformance";
+export {
+  type TreeStoreFactory,
+  type TreeStoreHandle,
+  treeStoreConformance,
+} from "./tree-store-conformance";

@@ -1,4 +1,4 @@
-import * as E from "fp-ts/Either";
+import * as E from "fp-ts/lib/Either.js";
 import { DaichoError, isDaichoError } from "../errors";
 import type { LedgerEvent } from "../events/envelope";
 import type { Ledger } from "../ledger";

@@ -5,7 +5,7 @@
  */
 
 import fc from "fast-check";
-import * as E from "fp-ts/Either";
+import * as E from "fp-ts/lib/Either.js";
 import { buildBody, type SubjectHead, sealBody } from "../chain";
 import type { LedgerEvent } from "../events/envelope";
 import { decodeEventInput, type EventInput } from "../events/input";

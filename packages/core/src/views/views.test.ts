@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import * as E from "fp-ts/Either";
+import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { buildBody, sealBody } from "../chain";
 import type { SealedField } from "../events/envelope";

@@ -1,0 +1,31 @@
+/**
+ * @daicho/core/erasure — erasure requests with legal deadlines, legal holds, retention
+ * policies and schedule, crypto-shredding behind the erasure fence, signed certificates.
+ * See docs/erasure.md.
+ */
+export {
+  CERTIFICATE_TAG,
+  CertificateBody,
+  certificateMessage,
+  ErasureCertificate,
+  signCertificate,
+  verifyCertificate,
+} from "./certificate";
+export { addPeriod, ERASURE_DEADLINES, type ErasureRegime } from "./deadlines";
+export { APPI_PROVISION_RECORDS, activeObligation, type RetentionObligation } from "./obligations";
+export { policyCovers, type RetentionDue, retentionDue, triggerTime } from "./retention";
+export {
+  type ErasureOutcome,
+  ErasureService,
+  type ErasureServiceOptions,
+  erasureService,
+  type OpenRequest,
+} from "./service";
+export { ed25519Signer, ed25519Verify, type Signer } from "./signer";
+export { type ActiveHold, foldSubjectState, type SubjectErasureState } from "./subject-state";
+export {
+  type ErasureRequestStatus,
+  ErasureView,
+  type RetentionPolicy,
+  type SubjectRetentionFacts,
+} from "./view";

@@ -1,0 +1,401 @@
+import * as E from "fp-ts/lib/Either.js";
+import * as t from "io-ts";
+import { decodeWith } from "../decode";
+import { DaichoError, isDaichoError } from "../errors";
+import type { Actor, LedgerEvent } from "../events/envelope";
+import { Id, Label, Note, strictStruct, Timestamp } from "../events/index";
+import { uuidv7 } from "../ids";
+import type { KeyRing } from "../keys/ring";
+import { type Ledger, toLedgerEvent } from "../ledger";
+import { type CertificateBody, type ErasureCertificate, signCertificate } from "./certificate";
+import { addPeriod, ERASURE_DEADLINES, type ErasureRegime } from "./deadlines";
+import { activeObligation, type RetentionObligation } from "./obligations";
+import { type RetentionDue, retentionDue } from "./retention";
+import type { Signer } from "./signer";
+import { foldSubjectState, type SubjectErasureState } from "./subject-state";
+import { type ErasureRequestStatus, ErasureView } from "./view";
+
+export interface ErasureServiceOptions {
+  /** A ledger opened with `keys`. */
+  readonly ledger: Ledger;
+  /** Signs erasure certificates (Ed25519, like checkpoints). */
+  readonly signer: Signer;
+  /** Who the erasure module records its own events as (a system or DPO actor). */
+  readonly actor: t.OutputOf<typeof Actor>;
+  readonly clock?: () => Date;
+  /** Deadline regime for new requests (default `gdpr`: one month, GDPR Art. 12(3)). */
+  readonly regime?: ErasureRegime;
+  readonly obligations?: readonly RetentionObligation[];
+}
+
+const RequestOptions = strictStruct(
+  "ErasureRequestOptions",
+  { requestedBy: Id, channel: Label },
+  { reason: Note, regime: t.keyof({ gdpr: null, ccpa: null }), dueBy: Timestamp },
+);
+
+/** The outcome of `execute`: erased now, or erased before (idempotent). Refusals reject. */
+export type ErasureOutcome =
+  | { readonly outcome: "erased"; readonly certificate: ErasureCertificate }
+  | {
+      readonly outcome: "already-erased";
+      readonly code: "ALREADY_ERASED";
+      readonly certificate: ErasureCertificate;
+    };
+
+/** An open (or refused, still unanswered) request, with how its deadline stands. */
+export type OpenRequest = ErasureRequestStatus & {
+  readonly overdue: boolean;
+  readonly msLeft: number;
+};
+
+/** Create the erasure API over a ledger opened with `keys`. */
+export function erasureService(options: ErasureServiceOptions): ErasureService {
+  return new ErasureService(options);
+}
+
+/**
+ * Erasure as an API (GDPR Art. 17, APPI Art. 35): requests with their legal deadline,
+ * execution that honours legal holds and retention obligations and records refusals,
+ * crypto-shredding behind a fence recorded in the ledger, signed certificates, status
+ * queries and opt-in scheduled retention. All evidence is ledger events.
+ */
+export class ErasureService {
+  private readonly ledger: Ledger;
+  private readonly keys: KeyRing;
+  private readonly view = new ErasureView();
+  private readonly clock: () => Date;
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly options: ErasureServiceOptions) {
+    if (options.ledger.keys === undefined) {
+      throw new DaichoError("KEY_UNAVAILABLE", "erasure needs a ledger opened with `keys`", {
+        path: "ledger",
+      });
+    }
+    this.ledger = options.ledger;
+    this.keys = options.ledger.keys;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /**
+   * Record an erasure request with its deadline (`dueBy`, one month under GDPR Art. 12(3)
+   * unless another regime or date is given). Rejects with `NOT_FOUND` for a subject the
+   * ledger has never seen, `ALREADY_ERASED` for an erased one, `DECODE_ERROR` for bad options.
+   */
+  async request(
+    subject: string,
+    opts: t.OutputOf<typeof RequestOptions>,
+  ): Promise<ErasureRequestStatus> {
+    const id = decodeWith(Id, subject, "subject");
+    if (E.isLeft(id)) throw id.left;
+    const o = decodeWith(RequestOptions, opts, "options");
+    if (E.isLeft(o)) throw o.left;
+    const heads = await this.ledger.store.subjectHeads([subject]);
+    if (!heads.has(subject))
+      throw new DaichoError("NOT_FOUND", "the ledger holds nothing about this subject", {
+        path: "subject",
+      });
+    if (await this.keys.isErased(subject)) {
+      throw new DaichoError("ALREADY_ERASED", "the subject is already erased", {
+        path: "subject",
+        details: { subject },
+      });
+    }
+    const now = this.clock();
+    const regime = ERASURE_DEADLINES[o.right.regime ?? this.options.regime ?? "gdpr"];
+    const dueBy = o.right.dueBy ?? (addPeriod(now, regime.period) as Date).toISOString();
+    const requestId = `er-${uuidv7(now.getTime())}`;
+    await this.view.catchUp(this.ledger);
+    const event = await this.ledger.append({
+      type: "erasure.requested",
+      actor: this.options.actor,
+      subjects: [subject],
+      occurredAt: now.toISOString(),
+      payload: {
+        requestId,
+        requestedBy: o.right.requestedBy,
+        channel: o.right.channel,
+        dueBy,
+        ...(o.right.reason ? { reason: o.right.reason } : {}),
+      },
+    });
+    this.view.apply(event);
+    return this.view.requests.get(requestId) as ErasureRequestStatus;
+  }
+
+  /**
+   * Execute a request: refuse (and record the refusal) while a legal hold or retention
+   * obligation applies — rejecting with `LEGAL_HOLD` or `ERASURE_EXEMPT` naming the
+   * reason — else record the fence, destroy the subject's keys, record completion with
+   * evidence and return a signed certificate. A second call, or a call for a subject
+   * erased under another request, resolves with `already-erased` and the certificate.
+   */
+  async execute(requestId: string): Promise<ErasureOutcome> {
+    await this.view.catchUp(this.ledger);
+    const request = this.view.requests.get(requestId);
+    if (request === undefined)
+      throw new DaichoError("NOT_FOUND", "no such erasure request", { path: "requestId" });
+    return this.serialised(request.subject, () => this.executeLocked(request));
+  }
+
+  /** One request's status, or `NOT_FOUND`. */
+  async status(requestId: string): Promise<ErasureRequestStatus> {
+    await this.view.catchUp(this.ledger);
+    const r = this.view.requests.get(requestId);
+    if (r === undefined)
+      throw new DaichoError("NOT_FOUND", "no such erasure request", { path: "requestId" });
+    return r;
+  }
+
+  /** Requests not yet completed (open or refused), earliest deadline first, with overdue flags. */
+  async openRequests(now: Date = this.clock()): Promise<OpenRequest[]> {
+    await this.view.catchUp(this.ledger);
+    return [...this.view.requests.values()]
+      .filter((r) => r.status !== "completed")
+      .map((r) => ({
+        ...r,
+        msLeft: Date.parse(r.dueBy) - now.getTime(),
+        overdue: Date.parse(r.dueBy) < now.getTime(),
+      }))
+      .sort((a, b) => a.msLeft - b.msLeft);
+  }
+
+  /** The signed certificate of a completed request (re-signed; Ed25519 is deterministic). */
+  async certificate(requestId: string): Promise<ErasureCertificate> {
+    const r = await this.status(requestId);
+    if (r.status !== "completed")
+      throw new DaichoError("NOT_FOUND", "request is not completed", { path: "requestId" });
+    const state = await this.subjectState(r.subject);
+    return this.certify(r, state);
+  }
+
+  /** Place a legal hold on subjects (records `legal-hold.placed`); erasure is refused until released. */
+  async placeHold(
+    subjects: readonly string[],
+    hold: { holdId: string; reason: string; until?: string },
+  ): Promise<LedgerEvent> {
+    return this.ledger.append({
+      type: "legal-hold.placed",
+      actor: this.options.actor,
+      subjects,
+      payload: hold,
+    });
+  }
+
+  /** Release a legal hold (records `legal-hold.released`). */
+  async releaseHold(
+    subjects: readonly string[],
+    holdId: string,
+    reason?: string,
+  ): Promise<LedgerEvent> {
+    return this.ledger.append({
+      type: "legal-hold.released",
+      actor: this.options.actor,
+      subjects,
+      payload: reason === undefined ? { holdId } : { holdId, reason },
+    });
+  }
+
+  /** Subjects due for erasure or review under the recorded retention policies (GDPR Art. 5(1)(e)). */
+  async retentionDue(now: Date = this.clock()): Promise<RetentionDue[]> {
+    await this.view.catchUp(this.ledger);
+    return retentionDue(this.view.policies.values(), this.view.subjects, now);
+  }
+
+  /**
+   * Scheduled retention, opt-in: for each subject due under an `erase` policy, record a
+   * request whose reason names the policy (reusing an open one), then execute it. Held
+   * subjects are refused and the refusal recorded; the run goes on with the others.
+   */
+  async runRetention(
+    now: Date = this.clock(),
+  ): Promise<{ erased: string[]; refused: string[]; failed: string[] }> {
+    const result = { erased: [] as string[], refused: [] as string[], failed: [] as string[] };
+    for (const due of await this.retentionDue(now)) {
+      if (due.action !== "erase") continue;
+      try {
+        const open = [...this.view.requests.values()].find(
+          (r) => r.subject === due.subject && r.status !== "completed",
+        );
+        const request =
+          open ??
+          (await this.request(due.subject, {
+            requestedBy: `retention:${due.policyId}`.slice(0, 128),
+            channel: "retention-schedule",
+            reason: due.reason,
+          }));
+        await this.execute(request.requestId);
+        result.erased.push(due.subject);
+      } catch (e) {
+        if (isDaichoError(e, "LEGAL_HOLD") || isDaichoError(e, "ERASURE_EXEMPT"))
+          result.refused.push(due.subject);
+        else result.failed.push(due.subject);
+      }
+    }
+    return result;
+  }
+
+  /** Run `runRetention` every `intervalMs`; returns a function that stops the schedule. */
+  scheduleRetention(
+    intervalMs: number,
+    onRun?: (r: Awaited<ReturnType<ErasureService["runRetention"]>>) => void,
+  ): () => void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.runRetention()
+        .then((r) => onRun?.(r))
+        .catch(() => undefined)
+        .finally(() => {
+          running = false;
+        });
+    }, intervalMs);
+    timer.unref?.();
+    return () => clearInterval(timer);
+  }
+
+  private async executeLocked(request: ErasureRequestStatus): Promise<ErasureOutcome> {
+    const { subject, requestId } = request;
+    let state = await this.subjectState(subject);
+    const done = state.completions.get(requestId);
+    if (done !== undefined) {
+      return {
+        outcome: "already-erased",
+        code: "ALREADY_ERASED",
+        certificate: await this.certify(request, state),
+      };
+    }
+    if (state.fence !== undefined && state.fence.requestId !== requestId) {
+      // Erased (or being erased) under another request: finish that one, close this one.
+      const owner = this.view.requests.get(state.fence.requestId) ?? request;
+      if (!state.completions.has(owner.requestId)) await this.finish(owner.requestId, state);
+      await this.record("erasure.completed", subject, { requestId, keyIds: [], eventsAffected: 0 });
+      state = await this.subjectState(subject);
+      return {
+        outcome: "already-erased",
+        code: "ALREADY_ERASED",
+        certificate: await this.certify(owner, state),
+      };
+    }
+    if (state.fence === undefined) {
+      await this.refuseIfExempt(requestId, state);
+      const keyIds = [
+        ...new Set([...(await this.keys.keyIds(subject)), ...state.keyIdsSeen]),
+      ].sort();
+      await this.record("erasure.fenced", subject, { requestId, keyIds });
+      state = await this.subjectState(subject);
+    }
+    await this.finish(requestId, state);
+    return {
+      outcome: "erased",
+      certificate: await this.certify(request, await this.subjectState(subject)),
+    };
+  }
+
+  /** Behind a recorded fence: destroy the keys, then record completion with evidence. */
+  private async finish(requestId: string, fenced: SubjectErasureState): Promise<void> {
+    await this.keys.destroy(fenced.subject);
+    await this.record("erasure.completed", fenced.subject, {
+      requestId,
+      keyIds: [...(fenced.fence?.keyIds ?? [])],
+      eventsAffected: fenced.eventsWithPersonal,
+    });
+  }
+
+  private async refuseIfExempt(requestId: string, state: SubjectErasureState): Promise<void> {
+    const hold = [...state.holds.values()][0];
+    if (hold !== undefined) {
+      const refusal = await this.record("erasure.refused", state.subject, {
+        requestId,
+        ground: "legal-hold",
+        reason: hold.reason,
+        holdId: hold.holdId,
+        ...(hold.until ? { until: hold.until } : {}),
+      });
+      throw new DaichoError("LEGAL_HOLD", hold.reason, {
+        details: { holdId: hold.holdId, refusalEventId: refusal.id, requestId },
+      });
+    }
+    const active = activeObligation(this.options.obligations ?? [], state, this.clock());
+    if (active !== undefined) {
+      const { obligation: o, until } = active;
+      const refusal = await this.record("erasure.refused", state.subject, {
+        requestId,
+        ground: o.ground,
+        reason: o.basis.slice(0, 500),
+        obligationId: o.id,
+        until: until.toISOString(),
+      });
+      throw new DaichoError("ERASURE_EXEMPT", o.basis, {
+        details: {
+          obligationId: o.id,
+          ground: o.ground,
+          until: until.toISOString(),
+          refusalEventId: refusal.id,
+          requestId,
+        },
+      });
+    }
+  }
+
+  private async record(
+    type: "erasure.fenced" | "erasure.completed" | "erasure.refused",
+    subject: string,
+    payload: unknown,
+  ): Promise<LedgerEvent> {
+    const event = await this.ledger.append({
+      type,
+      actor: this.options.actor,
+      subjects: [subject],
+      payload,
+    } as never);
+    await this.view.catchUp(this.ledger);
+    return event;
+  }
+
+  private async subjectState(subject: string): Promise<SubjectErasureState> {
+    const events: LedgerEvent[] = [];
+    for await (const s of this.ledger.store.readSubject(subject)) events.push(toLedgerEvent(s));
+    return foldSubjectState(subject, events, this.clock());
+  }
+
+  private async certify(
+    request: ErasureRequestStatus,
+    state: SubjectErasureState,
+  ): Promise<ErasureCertificate> {
+    const completion = state.completions.get(request.requestId);
+    const fence = state.fence?.event;
+    if (completion === undefined || fence === undefined) {
+      throw new DaichoError("NOT_FOUND", "request has no recorded completion", {
+        path: "requestId",
+      });
+    }
+    const body: CertificateBody = {
+      v: 1,
+      ledgerId: this.ledger.ledgerId,
+      requestId: request.requestId,
+      subject: state.subject,
+      requestedAt: request.requestedAt,
+      dueBy: request.dueBy,
+      completedAt: completion.recordedAt,
+      keyIds: [...completion.payload.keyIds],
+      eventsAffected: completion.payload.eventsAffected,
+      fence: { seq: fence.seq, id: fence.id, hash: fence.hash },
+      completion: { seq: completion.seq, id: completion.id, hash: completion.hash },
+    } as CertificateBody;
+    return signCertificate(body, this.options.signer);
+  }
+
+  private serialised<A>(subject: string, f: () => Promise<A>): Promise<A> {
+    const prev = this.locks.get(subject) ?? Promise.resolve();
+    const next = prev.then(f, f);
+    const tail = next.catch(() => undefined);
+    this.locks.set(subject, tail);
+    void tail.then(() => {
+      if (this.locks.get(subject) === tail) this.locks.delete(subject);
+    });
+    return next;
+  }
+}

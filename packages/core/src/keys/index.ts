@@ -1,0 +1,16 @@
+/**
+ * @daicho/core/keys — per-subject data keys: the `KeyStore` seam (kept apart from the
+ * event store), an in-memory store, the `KeyRing` (KEK check, wrapping, cache, rotation)
+ * and the erasure fence read from the ledger.
+ */
+export { KeyCache } from "./cache";
+export { type ErasureFence, FENCE_EVENT_TYPES, ledgerFence } from "./fence";
+export {
+  isTombstone,
+  type KekCheck,
+  type KeyStore,
+  type KeyTombstone,
+  type WrappedKeyRecord,
+} from "./key-store";
+export { memoryKeyStore } from "./memory";
+export { KeyRing, type KeyRingOptions, newKeyId, openKeyRing } from "./ring";

@@ -1,0 +1,76 @@
+/**
+ * A data key as a key store keeps it: wrapped under the host's KEK, never in clear.
+ * `subject` and `keyId` are opaque identifiers, never personal values.
+ */
+export interface WrappedKeyRecord {
+  readonly keyId: string;
+  readonly subject: string;
+  /** Which KEK `wrapped` is sealed under. */
+  readonly kekId: string;
+  /** `0x01 ‖ nonce ‖ ciphertext ‖ tag` (docs/spec.md §10.5). */
+  readonly wrapped: Uint8Array;
+  readonly createdAt: string;
+}
+
+/** The KEK check value a key store holds (docs/spec.md §10.5). */
+export interface KekCheck {
+  readonly kekId: string;
+  readonly check: Uint8Array;
+}
+
+/** Left behind when a subject's keys are destroyed: which keys, and when. */
+export interface KeyTombstone {
+  readonly subject: string;
+  readonly keyIds: readonly string[];
+  readonly erasedAt: string;
+}
+
+/**
+ * The seam for key storage, kept apart from the event `Store` so a backup of the log
+ * never carries keys (in-memory here, SQLite in `@daicho/adapters/sqlite-keys`, a
+ * PostgreSQL one later). Like event stores, key stores do no cryptography: the
+ * `KeyRing` wraps, unwraps and checks; a store only keeps what it is given and must
+ * make destruction real (no copy of a destroyed record left in anything it wrote).
+ * Every implementation passes `keyStoreConformance` from `@daicho/core/testing`.
+ */
+export interface KeyStore {
+  readonly kind: string;
+  /** The KEK check value, or null for a store never used. */
+  kekCheck(): Promise<KekCheck | null>;
+  /** Record the KEK check value of a new store; a no-op returning the stored one if already set. */
+  initKekCheck(check: KekCheck): Promise<KekCheck>;
+  /**
+   * Store `record` as `subject`'s key unless the subject already has one or a tombstone;
+   * resolves with the record that is stored (the winner when two writers race), or the
+   * tombstone when the subject was erased.
+   */
+  putIfAbsent(record: WrappedKeyRecord): Promise<WrappedKeyRecord | KeyTombstone>;
+  /** The subject's live keys (oldest first), or its tombstone. Empty when never seen. */
+  forSubject(subject: string): Promise<readonly WrappedKeyRecord[] | KeyTombstone>;
+  /**
+   * Destroy every key of `subject` and leave a tombstone, atomically. Resolves with the
+   * destroyed key ids, or with the existing tombstone when already destroyed.
+   */
+  destroy(
+    subject: string,
+    erasedAt: string,
+  ): Promise<{ readonly destroyed: readonly string[] } | KeyTombstone>;
+  /**
+   * Replace every record and the KEK check in one atomic step: `rewrap` maps each record
+   * to its re-wrapped form. Fails with `WRONG_KEK` and changes nothing when the stored
+   * check does not name `fromKekId`. Resolves with the number of records rewritten.
+   */
+  rewrapAll(
+    fromKekId: string,
+    rewrap: (r: WrappedKeyRecord) => WrappedKeyRecord,
+    check: KekCheck,
+  ): Promise<number>;
+  /** How many live keys the store holds. */
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Type guard: is this a tombstone rather than a live record? */
+export function isTombstone(x: unknown): x is KeyTombstone {
+  return typeof x === "object" && x !== null && "erasedAt" in x && "keyIds" in x;
+}

@@ -1,0 +1,207 @@
+import { randomBytes } from "@noble/hashes/utils.js";
+import * as E from "fp-ts/lib/Either.js";
+import {
+  assertKek,
+  DATA_KEY_BYTES,
+  type Kek,
+  kekCheckValue,
+  kekMatches,
+  unwrapDataKey,
+  wrapDataKey,
+} from "../crypto/key-wrap";
+import type { DataKeySource } from "../crypto/personal";
+import { DaichoError } from "../errors";
+import { bytesToHex } from "../hash";
+import { KeyCache } from "./cache";
+import type { ErasureFence } from "./fence";
+import { isTombstone, type KeyStore, type KeyTombstone, type WrappedKeyRecord } from "./key-store";
+
+export interface KeyRingOptions {
+  readonly store: KeyStore;
+  readonly kek: Kek;
+  readonly fence: ErasureFence;
+  /** Most unwrapped keys kept in memory (default 10 000). */
+  readonly cacheSize?: number;
+  /** How long an unwrapped key may be served from memory, in ms (default 60 000). */
+  readonly cacheTtlMs?: number;
+  readonly clock?: () => Date;
+}
+
+/** Key ids are `dk1-` and 32 random hex digits: no relation to the subject or its data. */
+export function newKeyId(): string {
+  return `dk1-${bytesToHex(randomBytes(16))}`;
+}
+
+/**
+ * Open a key ring over a key store with the host's KEK. Rejects with `WRONG_KEK` and
+ * touches nothing when the store's KEK check value was made with another KEK; records
+ * the check value when the store is new.
+ */
+export async function openKeyRing(options: KeyRingOptions): Promise<KeyRing> {
+  assertKek(options.kek);
+  let check = await options.store.kekCheck();
+  if (check === null)
+    check = await options.store.initKekCheck({
+      kekId: options.kek.id,
+      check: kekCheckValue(options.kek),
+    });
+  if (check.kekId !== options.kek.id || !kekMatches(options.kek, check.check)) {
+    throw new DaichoError("WRONG_KEK", "key store was not made with this KEK", {
+      details: { storedKekId: check.kekId, givenKekId: options.kek.id },
+    });
+  }
+  return new KeyRing(options);
+}
+
+/**
+ * Per-subject data keys: created on first use, wrapped under the KEK in the key store,
+ * unwrapped into a bounded cache, refused once the subject is fenced or tombstoned.
+ * Implements the `DataKeySource` the sealing functions use.
+ */
+export class KeyRing implements DataKeySource {
+  readonly store: KeyStore;
+  private kek: Kek;
+  private readonly fence: ErasureFence;
+  private readonly cache: KeyCache;
+  private readonly clock: () => Date;
+
+  constructor(options: KeyRingOptions) {
+    this.store = options.store;
+    this.kek = options.kek;
+    this.fence = options.fence;
+    this.cache = new KeyCache(options.cacheSize ?? 10_000, options.cacheTtlMs ?? 60_000);
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  get kekId(): string {
+    return this.kek.id;
+  }
+
+  /** The subject's data key for sealing; created and stored on first use. Rejects `KEY_ERASED` once erased. */
+  async writeKey(subject: string): Promise<{ keyId: string; key: Uint8Array }> {
+    const cached = this.cache.get(subject);
+    if (cached !== undefined) return cached;
+    if (await this.fence.isFenced(subject)) throw erased(subject);
+    const existing = await this.store.forSubject(subject);
+    if (isTombstone(existing)) throw erased(subject);
+    let record = existing[existing.length - 1];
+    let key: Uint8Array | undefined;
+    if (record === undefined) {
+      const keyId = newKeyId();
+      key = randomBytes(DATA_KEY_BYTES);
+      const fresh: WrappedKeyRecord = {
+        keyId,
+        subject,
+        kekId: this.kek.id,
+        wrapped: wrapDataKey(this.kek, { keyId, subject, kekId: this.kek.id }, key),
+        createdAt: this.clock().toISOString(),
+      };
+      const stored = await this.store.putIfAbsent(fresh);
+      if (isTombstone(stored)) throw erased(subject);
+      if (stored.keyId !== keyId) key = undefined; // another writer won the race: use theirs
+      record = stored;
+    }
+    key ??= this.unwrap(record);
+    this.cache.set(subject, record.keyId, key);
+    return { keyId: record.keyId, key };
+  }
+
+  /** The key `keyId` of `subject` for opening, or `erased` / `unavailable`. */
+  async readKey(subject: string, keyId: string): Promise<Uint8Array | "erased" | "unavailable"> {
+    const cached = this.cache.get(subject, keyId);
+    if (cached !== undefined) return cached.key;
+    if (await this.fence.isFenced(subject)) return "erased";
+    const records = await this.store.forSubject(subject);
+    if (isTombstone(records)) return "erased";
+    const record = records.find((r) => r.keyId === keyId);
+    if (record === undefined) return "unavailable";
+    const key = this.unwrap(record);
+    this.cache.set(subject, keyId, key);
+    return key;
+  }
+
+  /** True when the subject is fenced in the ledger or tombstoned in the key store. */
+  async isErased(subject: string): Promise<boolean> {
+    if (await this.fence.isFenced(subject)) return true;
+    return isTombstone(await this.store.forSubject(subject));
+  }
+
+  /** Ids of the subject's live keys (empty when none or erased). */
+  async keyIds(subject: string): Promise<string[]> {
+    const records = await this.store.forSubject(subject);
+    return isTombstone(records) ? [...records.keyIds] : records.map((r) => r.keyId);
+  }
+
+  /**
+   * Destroy the subject's keys: mark the fence in this process, evict the cache, then
+   * have the store delete the records and leave a tombstone. Idempotent: a second call
+   * resolves with the tombstone.
+   */
+  async destroy(
+    subject: string,
+  ): Promise<{ readonly destroyed: readonly string[] } | KeyTombstone> {
+    this.fence.mark(subject);
+    this.cache.evict(subject);
+    const result = await this.store.destroy(subject, this.clock().toISOString());
+    this.cache.evict(subject);
+    return result;
+  }
+
+  /** A fence about `subject` was appended or observed: refuse its key from now on. */
+  observeFence(subject: string): void {
+    this.fence.mark(subject);
+    this.cache.evict(subject);
+  }
+
+  /**
+   * Re-wrap every data key under `next` in one atomic key-store step and switch this
+   * ring to it. Events are untouched: they hold ciphertexts under data keys, which do not
+   * change. Rejects with `WRONG_KEK` (nothing changed) when a record does not unwrap
+   * under the current KEK. Resolves with the number of keys re-wrapped.
+   */
+  async rotateKek(next: Kek): Promise<number> {
+    assertKek(next);
+    const current = this.kek;
+    const n = await this.store.rewrapAll(
+      current.id,
+      (r) => {
+        const key = this.unwrapWith(current, r);
+        const out = {
+          ...r,
+          kekId: next.id,
+          wrapped: wrapDataKey(next, { keyId: r.keyId, subject: r.subject, kekId: next.id }, key),
+        };
+        key.fill(0);
+        return out;
+      },
+      { kekId: next.id, check: kekCheckValue(next) },
+    );
+    this.kek = next;
+    this.cache.clear();
+    return n;
+  }
+
+  private unwrap(record: WrappedKeyRecord): Uint8Array {
+    return this.unwrapWith(this.kek, record);
+  }
+
+  private unwrapWith(kek: Kek, record: WrappedKeyRecord): Uint8Array {
+    const key = unwrapDataKey(
+      kek,
+      { keyId: record.keyId, subject: record.subject, kekId: record.kekId },
+      record.wrapped,
+    );
+    if (E.isLeft(key)) throw key.left;
+    return key.right;
+  }
+}
+
+function erased(subject: string): DaichoError {
+  return new DaichoError(
+    "KEY_ERASED",
+    "the subject's keys are erased; record a returning person under a new subject id",
+    {
+      details: { subject },
+    },
+  );
+}

@@ -1,0 +1,12 @@
+/**
+ * @daicho/core/subject-access — `subjectAccess(ledger, subject)`: the documented JSON
+ * answer to access and portability requests (GDPR Art. 15/20, APPI Art. 33).
+ */
+export { type SubjectAccessOptions, subjectAccess } from "./access";
+export {
+  type ActivityEntry,
+  type ConsentEntry,
+  type PersonalDataEntry,
+  SUBJECT_ACCESS_FORMAT,
+  type SubjectAccessReport,
+} from "./report";
