@@ -35,6 +35,8 @@ describe("canonicalize (RFC 8785)", () => {
       '{"\\r":2,"1":4,"\u0080":6,"\u00f6":7,"\u20ac":1,"\ud83d\ude00":5,"\ufb33":3}',
     );
     expect(canon({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
+    // Integer-like names sort as strings, not numbers (JSON.stringify alone would write 9 first).
+    expect(canon({ a: 3, 9: 2, 10: 1, "01": 0 })).toBe('{"01":0,"10":1,"9":2,"a":3}');
   });
 
   it("rejects what JSON cannot carry, naming the path", () => {

@@ -1,15 +1,16 @@
-import { canonicalizeOrThrow } from "./canonical";
+import { canonicalForm } from "./canonical";
 import type { EventType } from "./events/catalogue";
 import { SCHEMA_VERSIONS } from "./events/catalogue";
 import {
   ENVELOPE_VERSION,
   type EventBody,
+  type LedgerEvent,
   type SealedField,
   type StoredEvent,
   type SubjectLink,
 } from "./events/envelope";
 import type { EventInput } from "./events/input";
-import { bytesToHex, HASH_TAGS, taggedHash, utf8ToBytes } from "./hash";
+import { HASH_TAGS, taggedHashHexOfText } from "./hash";
 
 /** The position an event is written at: the chain head it extends. */
 export interface ChainPosition {
@@ -37,7 +38,7 @@ export interface LinkContext {
  * (docs/spec.md §3.2). `body` is the exact text that was stored.
  */
 export function eventHash(canonicalBody: string): string {
-  return bytesToHex(taggedHash(HASH_TAGS.event, utf8ToBytes(canonicalBody)));
+  return taggedHashHexOfText(HASH_TAGS.event, canonicalBody);
 }
 
 /** Build the hashed body of an event from a decoded input and its chain position. */
@@ -68,15 +69,29 @@ export function buildBody(input: EventInput, ctx: LinkContext): EventBody {
 
 /** Canonicalize and hash a body into the record a store keeps. */
 export function sealBody(body: EventBody): StoredEvent {
-  const canonical = canonicalizeOrThrow(body);
-  return {
+  return sealEvent(body).stored;
+}
+
+/**
+ * Canonicalize and hash a body: the record a store keeps, and the event as handed to
+ * callers and listeners (a deep copy sharing nothing with the caller's input).
+ */
+export function sealEvent(body: EventBody): {
+  readonly stored: StoredEvent;
+  readonly event: LedgerEvent;
+} {
+  const { text, copy } = canonicalForm(body);
+  const hash = eventHash(text);
+  const stored: StoredEvent = {
     seq: body.seq,
     id: body.id,
     type: body.type,
     recordedAt: body.recordedAt,
     subjects: body.subjects?.map((s) => s.id) ?? [],
     prevHash: body.prevHash,
-    hash: eventHash(canonical),
-    body: canonical,
+    hash,
+    body: text,
   };
+  (copy as { hash: string }).hash = hash;
+  return { stored, event: copy as LedgerEvent };
 }

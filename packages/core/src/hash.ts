@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 
@@ -30,6 +31,16 @@ function tagPrefix(tag: string): Uint8Array {
 /** SHA-256(tag ‖ 0x00 ‖ message). */
 export function taggedHash(tag: HashTag, message: Uint8Array): Uint8Array {
   return sha256.create().update(tagPrefix(tag)).update(message).digest();
+}
+
+/**
+ * hex(SHA-256(tag ‖ 0x00 ‖ UTF-8(text))) — the event hash's hot path. Uses Node's native
+ * SHA-256 (OpenSSL), about four times faster than the pure-JS one on event-sized inputs;
+ * `taggedHash` (@noble/hashes) computes the same function and a property test holds the
+ * two equal on arbitrary input.
+ */
+export function taggedHashHexOfText(tag: HashTag, text: string): string {
+  return createHash("sha256").update(tagPrefix(tag)).update(text, "utf8").digest("hex");
 }
 
 /** Plain SHA-256, for formats whose own standard fixes the input (RFC 9162, C2SP). */

@@ -1,5 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
-import { buildBody, type SubjectHead, sealBody } from "./chain";
+import { buildBody, type SubjectHead, sealEvent } from "./chain";
 import type { Kek } from "./crypto/key-wrap";
 import { openPersonal, sealPersonal } from "./crypto/personal";
 import type { PersonalField } from "./crypto/redacted";
@@ -56,6 +56,9 @@ type PreparedInput = EventInput & { readonly id: string; readonly sealed?: reado
 
 /** An event with its personal fields opened: plaintext, or a `Redacted` marker. */
 export type OpenedEvent = LedgerEvent & { readonly fields: readonly PersonalField[] };
+
+/** An event sealed for the store, with its caller-facing form. */
+type Sealed = ReturnType<typeof sealEvent>;
 
 interface PendingBatch {
   readonly inputs: readonly EventInput[];
@@ -253,7 +256,7 @@ export class Ledger {
   /** Seal every batch of the group onto the current head and write them in one append. */
   private async commitGroup(group: readonly PendingBatch[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      let sealed: { batch: PendingBatch; events: StoredEvent[] }[];
+      let sealed: { batch: PendingBatch; events: Sealed[] }[];
       let head: ChainHead | null;
       try {
         head = await this.store.head();
@@ -268,8 +271,8 @@ export class Ledger {
         for (const batch of group) {
           try {
             const events = this.seal(batch.inputs, tip, new Map(subjectHeads));
-            const last = events[events.length - 1] as StoredEvent;
-            for (const e of events)
+            const last = (events[events.length - 1] as Sealed).stored;
+            for (const { stored: e } of events)
               for (const s of e.subjects) subjectHeads.set(s, { seq: e.seq, hash: e.hash });
             tip = { seq: last.seq, hash: last.hash };
             sealed.push({ batch, events });
@@ -279,7 +282,7 @@ export class Ledger {
         }
         if (sealed.length === 0) return;
         await this.store.append(
-          sealed.flatMap((s) => s.events),
+          sealed.flatMap((s) => s.events.map((e) => e.stored)),
           head,
         );
       } catch (e) {
@@ -290,7 +293,7 @@ export class Ledger {
         for (const batch of group) batch.reject(e);
         return;
       }
-      const all = sealed.flatMap((s) => s.events.map(toLedgerEvent));
+      const all = sealed.flatMap((s) => s.events.map((e) => e.event));
       this.notify(all);
       let offset = 0;
       for (const s of sealed) {
@@ -339,7 +342,7 @@ export class Ledger {
     inputs: readonly EventInput[],
     head: ChainHead | null,
     subjectHeads: Map<string, SubjectHead>,
-  ): StoredEvent[] {
+  ): Sealed[] {
     const recordedAt = this.clock().toISOString();
     let seq = head === null ? 0 : head.seq + 1;
     let prevHash = head === null ? this.genesis : head.hash;
@@ -351,8 +354,12 @@ export class Ledger {
         subjectHeads,
         personal: (input as PreparedInput).sealed,
       });
-      const stored = sealBody(body);
-      if (Buffer.byteLength(stored.body, "utf8") > this.maxEventBytes) {
+      const sealed = sealEvent(body);
+      const { stored } = sealed;
+      if (
+        stored.body.length > this.maxEventBytes / 3 &&
+        Buffer.byteLength(stored.body, "utf8") > this.maxEventBytes
+      ) {
         throw new DaichoError("PAYLOAD_TOO_LARGE", `event exceeds ${this.maxEventBytes} bytes`, {
           path: `$[${i}]`,
         });
@@ -360,7 +367,7 @@ export class Ledger {
       for (const s of stored.subjects) subjectHeads.set(s, { seq: stored.seq, hash: stored.hash });
       seq++;
       prevHash = stored.hash;
-      return stored;
+      return sealed;
     });
   }
 }

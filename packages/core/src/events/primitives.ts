@@ -130,8 +130,12 @@ export function boundedList<C extends t.Mixed>(item: C, max: number, name?: stri
 }
 
 /**
- * `t.exact(t.intersection([required, partial]))` with unknown keys rejected, not stripped:
- * a misspelt key is an error, so a caller never believes a field was recorded when it was not.
+ * A struct codec with required and optional members that rejects unknown keys instead of
+ * stripping them: a misspelt key is an error, so a caller never believes a field was
+ * recorded when it was not. Optional members given as `undefined` count as absent.
+ * Decoding always returns a fresh object (never the caller's), and reports every
+ * failing member. Written by hand rather than as `t.exact(t.intersection(…))` because it
+ * sits on the append hot path and is several times cheaper.
  */
 export function strictStruct<R extends t.Props, O extends t.Props>(
   name: string,
@@ -142,28 +146,53 @@ export function strictStruct<R extends t.Props, O extends t.Props>(
   t.OutputOf<t.TypeC<R>> & Partial<t.OutputOf<t.TypeC<O>>>,
   unknown
 > {
-  const inner = t.exact(t.intersection([t.type(required), t.partial(optional)]));
+  type A = t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>;
+  type Out = t.OutputOf<t.TypeC<R>> & Partial<t.OutputOf<t.TypeC<O>>>;
+  const requiredEntries = Object.entries(required);
+  const optionalEntries = Object.entries(optional);
   const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
-  return new t.Type(
+  const isRecord = (u: unknown): u is Record<string, unknown> =>
+    typeof u === "object" && u !== null && !Array.isArray(u);
+  return new t.Type<A, Out, unknown>(
     name,
-    (u): u is t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>> => inner.is(u),
+    (u): u is A =>
+      isRecord(u) &&
+      Object.keys(u).every((k) => known.has(k)) &&
+      requiredEntries.every(([k, codec]) => codec.is(u[k])) &&
+      optionalEntries.every(([k, codec]) => u[k] === undefined || codec.is(u[k])),
     (u, c) => {
-      if (typeof u === "object" && u !== null && !Array.isArray(u)) {
-        for (const key of Object.keys(u)) {
-          if (!known.has(key)) {
-            return t.failure(
-              u,
-              [...c, { key, type: t.never, actual: undefined }],
-              "unknown property",
-            );
-          }
+      if (!isRecord(u)) return t.failure(u, c, `expected an object (${name})`);
+      for (const key of Object.keys(u)) {
+        if (!known.has(key)) {
+          return t.failure(
+            u,
+            [...c, { key, type: t.never, actual: undefined }],
+            "unknown property",
+          );
         }
       }
-      // Optional keys given as `undefined` are treated as absent.
-      return inner.validate(u, c) as t.Validation<
-        t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>
-      >;
+      const out: Record<string, unknown> = {};
+      let errors: t.ValidationError[] | undefined;
+      const member = (key: string, codec: t.Mixed, value: unknown) => {
+        const r = codec.validate(value, t.appendContext(c, key, codec, value));
+        if (r._tag === "Left") (errors ??= []).push(...r.left);
+        else out[key] = r.right;
+      };
+      for (const [key, codec] of requiredEntries) member(key, codec, u[key]);
+      for (const [key, codec] of optionalEntries) {
+        const value = u[key];
+        if (value !== undefined) member(key, codec, value);
+      }
+      return errors === undefined ? t.success(out as A) : t.failures(errors);
     },
-    (a) => inner.encode(a as never) as t.OutputOf<t.TypeC<R>> & Partial<t.OutputOf<t.TypeC<O>>>,
+    (a) => {
+      const out: Record<string, unknown> = {};
+      const record = a as Record<string, unknown>;
+      for (const [key, codec] of [...requiredEntries, ...optionalEntries]) {
+        const value = record[key];
+        if (value !== undefined) out[key] = codec.encode(value);
+      }
+      return out as Out;
+    },
   );
 }
