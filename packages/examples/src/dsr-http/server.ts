@@ -1,0 +1,57 @@
+/**
+ * The CRM with data-subject request routes mounted at /dsr: the framework-neutral
+ * `dsrHandler` from `@daicho/adapters/http` takes a web `Request` and returns a
+ * `Response`, so in Hono it is one line.
+ */
+import { randomBytes } from "node:crypto";
+import { type DsrAction, dsrHandler, type Principal } from "@daicho/adapters/http";
+import { type ErasureService, ed25519Signer, erasureService } from "@daicho/core/erasure";
+import { Hono } from "hono";
+import { appFor, type Crm } from "../crm-service/server";
+
+/** Stand-in for real authentication: people sign in with a one-time link, the DPO with SSO. */
+const PRINCIPALS = new Map<string, Principal>([
+  ["tok-dpo", { actorId: "dpo-kato", role: "dpo" }],
+  ["tok-person-0003", { actorId: "contact-0003", role: "data-subject" }],
+]);
+
+/**
+ * A person may ask about and request erasure of their own data only; the DPO may do
+ * everything, including executing erasures. Refusals are recorded by the handler.
+ */
+function authorize(p: Principal, action: DsrAction, subject: string | undefined): boolean {
+  if (p.role === "dpo") return true;
+  return (action === "access" || action === "erasure.request") && subject === p.actorId;
+}
+
+export interface DsrServer {
+  readonly app: Hono;
+  readonly erasure: ErasureService;
+  /** The public half of the key that signs erasure certificates. */
+  readonly certificateKey: Uint8Array;
+}
+
+/** Mount the CRM and the DSR routes on one app. */
+export function dsrApp(crm: Crm): DsrServer {
+  // In production the signing key lives in your KMS/HSM, like the checkpoint key.
+  const signer = ed25519Signer("crm.example.com/erasure", new Uint8Array(randomBytes(32)));
+  const erasure = erasureService({
+    ledger: crm.ledger,
+    signer,
+    actor: { id: "dpo-kato", role: "dpo" },
+  });
+  const handler = dsrHandler({
+    ledger: crm.ledger,
+    erasure,
+    basePath: "/dsr",
+    authenticate: (request) => {
+      const token = request.headers.get("authorization")?.replace(/^Bearer /, "");
+      return (token && PRINCIPALS.get(token)) || null;
+    },
+    authorize,
+  });
+  const app = new Hono();
+  app.all("/dsr/*", (c) => handler(c.req.raw));
+  app.route("/", appFor(crm));
+  return { app, erasure, certificateKey: signer.publicKey };
+}
