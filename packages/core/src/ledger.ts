@@ -230,8 +230,10 @@ export class Ledger {
     return verifyEvents(this.store.read(), this.genesis, options);
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  /** Close the event store and, when the ledger was opened with `keys`, the key store. */
+  async close(): Promise<void> {
+    await this.store.close();
+    await this.keys?.store.close();
   }
 
   private async drain(): Promise<void> {

@@ -89,6 +89,21 @@ describe("dsrHandler", () => {
     expect((await ledger.verify()).ok).toBe(true);
   });
 
+  it("records the authenticated principal as requester, whatever the body says", async () => {
+    const { ledger, call } = await setup();
+    const created = await call("POST", "/dsr/subjects/c-1/erasure", "dpo", {
+      channel: "web-form",
+      requestedBy: "someone-else",
+    });
+    expect(created.status).toBe(201);
+    let requester: unknown;
+    for await (const e of ledger.read()) {
+      if (e.type === "erasure.requested")
+        requester = (e.payload as { requestedBy: string }).requestedBy;
+    }
+    expect(requester).toBe("dpo-1");
+  });
+
   it("answers 401 without credentials and 403 (recorded as a denial) without permission", async () => {
     const { ledger, call } = await setup();
     expect((await call("GET", "/dsr/subjects/c-1/access")).status).toBe(401);

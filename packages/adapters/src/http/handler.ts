@@ -50,7 +50,8 @@ type Route = {
  * `authenticate`; authorisation its `authorize`. Routes (under `basePath`):
  *
  * - `GET  /subjects/:subject/access` — subject access report (GDPR Art. 15/20), recorded as an export
- * - `POST /subjects/:subject/erasure` — record an erasure request `{ channel, reason?, requestedBy?, regime? }`
+ * - `POST /subjects/:subject/erasure` — record an erasure request `{ channel, reason?, regime? }`;
+ *   `requestedBy` is always the authenticated principal
  * - `GET  /erasure-requests` — open requests with deadlines
  * - `GET  /erasure-requests/:id` — one request's status
  * - `POST /erasure-requests/:id/execute` — execute: 200 with the certificate, 409 when held or exempt
@@ -119,7 +120,8 @@ async function dispatch(
       const body = await readJson(request, maxBody);
       const status = await options.erasure.request(
         route.subject as string,
-        { requestedBy: principal.actorId, ...body } as never,
+        // The authenticated principal is who asked; the body cannot name someone else.
+        { ...body, requestedBy: principal.actorId } as never,
       );
       return json(201, status);
     }
