@@ -1,6 +1,8 @@
 /**
  * @daicho/core — the compliance ledger's pure core and its async façade.
  * Subpath exports: `@daicho/core/testing` (the store conformance suite).
+ *
+ * @module @daicho/core
  */
 export { canonicalize } from "./canonical";
 export { buildBody, eventHash, type LinkContext, type SubjectHead, sealBody } from "./chain";

@@ -1,5 +1,7 @@
 /**
  * @daicho/adapters/sqlite — the embedded default store (better-sqlite3, WAL).
+ *
+ * @module @daicho/adapters/sqlite
  */
 export { type SqliteStoreOptions, sqliteStore } from "./store";
 export { type SqliteTreeStoreOptions, sqliteTreeStore } from "./tree-store";

@@ -1,6 +1,8 @@
 /**
  * @daicho/core/checkpoint — C2SP signed-note v1.0.0 and tlog-checkpoint v1.0.0 with
  * Ed25519: checkpoint text, signing, co-signatures, k-of-n verification, key texts.
+ *
+ * @module @daicho/core/checkpoint
  */
 export { fromBase64, toBase64 } from "./base64";
 export {

@@ -1,6 +1,8 @@
 /**
  * @daicho/core/crypto — sealing personal values and wrapping data keys (pure; no I/O).
  * Formats: docs/spec.md, "Personal data: sealing and crypto-shredding".
+ *
+ * @module @daicho/core/crypto
  */
 export { framed, fromBase64Url, toBase64Url } from "./encoding";
 export {

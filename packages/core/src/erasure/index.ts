@@ -2,6 +2,8 @@
  * @daicho/core/erasure — erasure requests with legal deadlines, legal holds, retention
  * policies and schedule, crypto-shredding behind the erasure fence, signed certificates.
  * See docs/erasure.md.
+ *
+ * @module @daicho/core/erasure
  */
 export {
   CERTIFICATE_TAG,

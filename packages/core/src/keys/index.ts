@@ -2,6 +2,8 @@
  * @daicho/core/keys — per-subject data keys: the `KeyStore` seam (kept apart from the
  * event store), an in-memory store, the `KeyRing` (KEK check, wrapping, cache, rotation)
  * and the erasure fence read from the ledger.
+ *
+ * @module @daicho/core/keys
  */
 export { KeyCache } from "./cache";
 export { type ErasureFence, FENCE_EVENT_TYPES, ledgerFence } from "./fence";

@@ -1,6 +1,8 @@
 /**
  * @daicho/core/merkle — RFC 6962 / RFC 9162 Merkle tree over a ledger's events:
  * hashing, proof generation from stored nodes, pure proof verification, tree stores.
+ *
+ * @module @daicho/core/merkle
  */
 export { isTreeSize, MAX_TREE_SIZE } from "./bits";
 export {

@@ -2,6 +2,8 @@
  * @daicho/core/monitor — rules over the live event stream that raise `alert.raised`
  * events and call host callbacks: mass export, out-of-hours access, repeated denials,
  * access by an offboarded actor, addresses outside the allow-list, unapproved destinations.
+ *
+ * @module @daicho/core/monitor
  */
 export {
   type CompiledMonitorConfig,

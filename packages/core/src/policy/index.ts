@@ -2,6 +2,8 @@
  * @daicho/core/policy — access decisions on in-memory views: `decide` (synchronous,
  * machine-readable reasons and obligations) and `decideAndRecord` (decides and appends
  * the `data.accessed` event, allowed or denied).
+ *
+ * @module @daicho/core/policy
  */
 export {
   type CompiledPolicy,

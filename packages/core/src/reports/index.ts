@@ -2,6 +2,8 @@
  * @daicho/core/reports — records derived from events: APPI third-party provision and
  * entrustment records, GDPR Art. 30 records of processing, per-actor access history, and
  * the one table of regulatory numbers (deadlines, thresholds, retention).
+ *
+ * @module @daicho/core/reports
  */
 export { type ActorAction, actorHistory } from "./history";
 export { type ProcessingActivity, recordsOfProcessing } from "./processing";

@@ -1,6 +1,8 @@
 /**
  * @daicho/core/subject-access — `subjectAccess(ledger, subject)`: the documented JSON
  * answer to access and portability requests (GDPR Art. 15/20, APPI Art. 33).
+ *
+ * @module @daicho/core/subject-access
  */
 export { type SubjectAccessOptions, subjectAccess } from "./access";
 export {

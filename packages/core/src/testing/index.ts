@@ -1,6 +1,8 @@
 /**
  * @daicho/core/testing — what adapters need to prove they behave: the shared store
  * conformance suite and event fixtures. Depends on vitest (an optional peer).
+ *
+ * @module @daicho/core/testing
  */
 
 export { sampleInput, sampleInputs } from "./fixtures";

@@ -2,6 +2,8 @@
  * @daicho/core/views — projections of the ledger: actors, permissions, consent,
  * classification, provenance, restriction (GDPR Art. 18) and records, folded from events,
  * snapshotted without personal values, and kept live by a projection runner.
+ *
+ * @module @daicho/core/views
  */
 export { type ActorEntry, type ActorStatus, ActorsView } from "./actors";
 export {
