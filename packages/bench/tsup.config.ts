@@ -9,5 +9,12 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "node20",
-  external: [/^@daicho\//, /^@event-driven-io\//, "better-sqlite3", "pg", "@noble/hashes", "@noble/ciphers"],
+  external: [
+    /^@daicho\//,
+    /^@event-driven-io\//,
+    "better-sqlite3",
+    "pg",
+    "@noble/hashes",
+    "@noble/ciphers",
+  ],
 });

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +7,6 @@ import { fileURLToPath } from "node:url";
 import { sqliteStore } from "@daicho/adapters/sqlite";
 import { memoryStore, openLedger, type StoredEvent } from "@daicho/core";
 import { sampleInputs } from "@daicho/core/testing";
-import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
 import { Report, timeMs } from "./report";
 import type { Section } from "./sections";

@@ -172,10 +172,10 @@ export function strictStruct<R extends t.Props, O extends t.Props>(
         }
       }
       const out: Record<string, unknown> = {};
-      let errors: t.ValidationError[] | undefined;
+      const errors: t.ValidationError[] = [];
       const member = (key: string, codec: t.Mixed, value: unknown) => {
         const r = codec.validate(value, t.appendContext(c, key, codec, value));
-        if (r._tag === "Left") (errors ??= []).push(...r.left);
+        if (r._tag === "Left") errors.push(...r.left);
         else out[key] = r.right;
       };
       for (const [key, codec] of requiredEntries) member(key, codec, u[key]);
@@ -183,7 +183,7 @@ export function strictStruct<R extends t.Props, O extends t.Props>(
         const value = u[key];
         if (value !== undefined) member(key, codec, value);
       }
-      return errors === undefined ? t.success(out as A) : t.failures(errors);
+      return errors.length === 0 ? t.success(out as A) : t.failures(errors);
     },
     (a) => {
       const out: Record<string, unknown> = {};
