@@ -1,6 +1,7 @@
-import { type ChainHead, DaichoError } from "@daicho/core";
+import { DaichoError } from "@daicho/core";
 import pg from "pg";
-import { type BackupResult, backupTenant, type RestoreOptions, restoreTenant } from "./backup";
+import { type BackupResult, backupTenant } from "./backup";
+import { type RestoreOptions, type RestoreResult, restoreTenant } from "./backup-restore";
 import { PostgresKeyStore } from "./key-store";
 import { migrate, schemaVersion } from "./migrate";
 import { quoteSchema } from "./schema";
@@ -55,12 +56,11 @@ export interface PostgresDatabase {
   eraseTenant(tenant: string, confirmLedgerId: string): Promise<{ events: number }>;
   /** Online consistent backup of one tenant to a file; see `backupTenant`. */
   backup(tenant: string, file: string): Promise<BackupResult>;
-  /** Restore a backup as a new tenant, verified before it is committed; see `restoreTenant`. */
-  restore(
-    tenant: string,
-    file: string,
-    options?: RestoreOptions,
-  ): Promise<{ count: number; head: ChainHead | null }>;
+  /**
+   * Restore a backup as a new tenant, verified (against a signed checkpoint when given
+   * keys or a checkpoint) before it is committed; see `restoreTenant`.
+   */
+  restore(tenant: string, file: string, options?: RestoreOptions): Promise<RestoreResult>;
   /** End the pool if this database created it. */
   close(): Promise<void>;
   /** @internal the context stores and backups share. */
@@ -93,23 +93,25 @@ export function postgresDatabase(options: PostgresOptions): PostgresDatabase {
       path: "connectionString",
     });
   }
+  const readonly = options.readonly === true;
   const pool =
     options.pool ??
     new pg.Pool({
       connectionString: options.connectionString,
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      // Read-only opens: every new connection refuses writes before it is handed out.
+      ...(readonly
+        ? {
+            onConnect: async (client: pg.ClientBase) => {
+              await client.query("SET default_transaction_read_only = on");
+            },
+          }
+        : {}),
     });
   // An idle client whose server went away emits 'error' on the pool; without a listener
   // Node would crash the process. The next query reconnects and reports STORE_UNAVAILABLE.
   if (owned) pool.on("error", () => {});
-  const readonly = options.readonly === true;
-  if (owned && readonly) {
-    // Queued before the caller's first query on every new connection.
-    pool.on("connect", (client) => {
-      client.query("SET default_transaction_read_only = on").catch(() => {});
-    });
-  }
   const ready = (readonly ? schemaVersion(pool, schema) : migrate(pool, schema)).then(
     () => undefined,
   );

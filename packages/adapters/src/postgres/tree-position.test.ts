@@ -32,9 +32,7 @@ describe("post-order node numbering", () => {
       fc.property(fc.integer({ min: 0, max: 300 }), fc.nat(300), (size, from) => {
         const start = Math.min(from, size);
         const suffix = [...nodesInPostOrder(size, start)];
-        expect(suffix.map(postOrder)).toEqual(
-          suffix.map((_, i) => nodeCount(start) + i),
-        );
+        expect(suffix.map(postOrder)).toEqual(suffix.map((_, i) => nodeCount(start) + i));
       }),
       { numRuns: 60 },
     );

@@ -12,7 +12,7 @@ import {
 } from "@daicho/core/checkpoint";
 import { type Args, parseArgs } from "../args";
 import { orThrow, readText, trustPolicy, VERIFICATION_CODES } from "../auditor";
-import { openLedgerTree } from "../open";
+import { LEDGER_OPTIONS, ledgerLocation, openLedgerTree } from "../open";
 import { type Io, printJson } from "../output";
 import type { Command } from "./command";
 
@@ -31,7 +31,7 @@ function emitText(io: Io, args: Args, note: string, extra: Record<string, unknow
 export const checkpointCommand: Command = {
   name: "checkpoint",
   summary:
-    "checkpoint <ledger.db> [--key FILE] [--latest] [--add-cosignatures FILE] [--out FILE] | checkpoint --verify FILE --vkey K [--threshold k] | checkpoint --cosign FILE --key FILE [--vkey K]: emit, print, co-sign or verify a signed checkpoint",
+    "checkpoint <ledger> [--tenant T] [--key FILE] [--latest] [--add-cosignatures FILE] [--out FILE] | checkpoint --verify FILE --vkey K [--threshold k] | checkpoint --cosign FILE --key FILE [--vkey K]: emit, print, co-sign or verify a signed checkpoint",
   async run(argv: readonly string[], io: Io): Promise<number> {
     const args = parseArgs(argv, [
       "key",
@@ -42,6 +42,7 @@ export const checkpointCommand: Command = {
       "cosign",
       "add-cosignatures",
       "key-env",
+      ...LEDGER_OPTIONS,
     ]);
     const json = args.flags.has("json");
     const verifyFile = args.options.get("verify");
@@ -93,7 +94,10 @@ export const checkpointCommand: Command = {
       }
       return 0;
     }
-    const { ledger, tree, close } = await openLedgerTree(args.positional[0]);
+    // Emitting or co-signing stores a checkpoint; printing the latest only reads.
+    const { ledger, tree, close } = await openLedgerTree(ledgerLocation(args), {
+      write: !args.flags.has("latest"),
+    });
     try {
       const cosignatures = args.options.get("add-cosignatures");
       if (cosignatures !== undefined) {

@@ -3,7 +3,7 @@ import { type Checkpoint, fromBase64, toBase64, verifyCheckpoint } from "@daicho
 import { bytesEqual, CompactRange, eventLeafHash, verifyConsistency } from "@daicho/core/merkle";
 import { type Args, parseArgs } from "../args";
 import { orThrow, readText, trustPolicy } from "../auditor";
-import { openLedgerTree } from "../open";
+import { LEDGER_OPTIONS, ledgerLocation, openLedgerTree } from "../open";
 import { type Io, printJson } from "../output";
 import type { Command } from "./command";
 
@@ -52,7 +52,9 @@ async function againstLedger(
   old: Checkpoint,
   target: Checkpoint | undefined,
 ): Promise<Outcome> {
-  const { ledger, tree, close } = await openLedgerTree(args.options.get("ledger"));
+  const { ledger, tree, close } = await openLedgerTree(
+    ledgerLocation(args, args.options.get("ledger")),
+  );
   try {
     if (old.origin !== ledger.ledgerId)
       throw new DaichoError("CHECKPOINT_INVALID", "the checkpoint is from another ledger");
@@ -138,9 +140,9 @@ async function againstLedger(
 export const consistencyCommand: Command = {
   name: "consistency",
   summary:
-    "consistency <old-checkpoint> [<new-checkpoint>] --vkey K [--ledger ledger.db [--fast] | --proof FILE] [--threshold k] [--json]: prove a log extends a checkpoint you hold; reports rollback, truncation and forks",
+    "consistency <old-checkpoint> [<new-checkpoint>] --vkey K [--ledger <ledger> [--tenant T] [--fast] | --proof FILE] [--threshold k] [--json]: prove a log extends a checkpoint you hold; reports rollback, truncation and forks",
   async run(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseArgs(argv, ["vkey", "threshold", "ledger", "proof"]);
+    const args = parseArgs(argv, ["vkey", "threshold", "ledger", "proof", ...LEDGER_OPTIONS]);
     const json = args.flags.has("json");
     const policy = trustPolicy(args);
     const [oldFile, newFile] = args.positional;

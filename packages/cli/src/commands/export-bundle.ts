@@ -3,16 +3,16 @@ import { DaichoError } from "@daicho/core";
 import { exportBundle } from "@daicho/core/bundle";
 import { parseArgs } from "../args";
 import { intOption, readText } from "../auditor";
-import { openLedgerTree } from "../open";
+import { LEDGER_OPTIONS, ledgerLocation, openLedgerTree } from "../open";
 import { type Io, printJson } from "../output";
 import type { Command } from "./command";
 
 export const exportBundleCommand: Command = {
   name: "export-bundle",
   summary:
-    "export-bundle <ledger.db> --from A [--to B] [--checkpoint FILE] [--since FILE[,FILE…]] --out bundle.json [--json]: events, checkpoint and proofs in one file",
+    "export-bundle <ledger> [--tenant T] --from A [--to B] [--checkpoint FILE] [--since FILE[,FILE…]] --out bundle.json [--json]: events, checkpoint and proofs in one file",
   async run(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseArgs(argv, ["from", "to", "checkpoint", "since", "out"]);
+    const args = parseArgs(argv, ["from", "to", "checkpoint", "since", "out", ...LEDGER_OPTIONS]);
     const out = args.options.get("out");
     const from = intOption(args, "from");
     if (out === undefined || from === undefined) {
@@ -21,7 +21,7 @@ export const exportBundleCommand: Command = {
         "usage: daicho export-bundle <ledger.db> --from A [--to B] --out FILE",
       );
     }
-    const { ledger, tree, close } = await openLedgerTree(args.positional[0]);
+    const { ledger, tree, close } = await openLedgerTree(ledgerLocation(args));
     try {
       const to = intOption(args, "to");
       const cpFile = args.options.get("checkpoint");

@@ -3,16 +3,16 @@ import { toBase64, verifyCheckpoint } from "@daicho/core/checkpoint";
 import { bytesEqual, eventLeafHash, verifyInclusion } from "@daicho/core/merkle";
 import { parseArgs } from "../args";
 import { intOption, orThrow, readText, trustPolicy } from "../auditor";
-import { openLedgerTree } from "../open";
+import { LEDGER_OPTIONS, ledgerLocation, openLedgerTree } from "../open";
 import { type Io, printJson } from "../output";
 import type { Command } from "./command";
 
 export const proveCommand: Command = {
   name: "prove",
   summary:
-    "prove <ledger.db> <seq> [--size N | --checkpoint FILE --vkey K] [--json]: RFC 9162 inclusion proof of one event",
+    "prove <ledger> <seq> [--tenant T] [--size N | --checkpoint FILE --vkey K] [--json]: RFC 9162 inclusion proof of one event",
   async run(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseArgs(argv, ["size", "checkpoint", "vkey", "threshold"]);
+    const args = parseArgs(argv, ["size", "checkpoint", "vkey", "threshold", ...LEDGER_OPTIONS]);
     const seqText = args.positional[1];
     if (seqText === undefined || !/^(0|[1-9][0-9]{0,15})$/.test(seqText)) {
       throw new DaichoError("INVALID_ARGUMENT", "usage: daicho prove <ledger.db> <seq>", {
@@ -20,7 +20,7 @@ export const proveCommand: Command = {
       });
     }
     const seq = Number(seqText);
-    const { ledger, tree, close } = await openLedgerTree(args.positional[0]);
+    const { ledger, tree, close } = await openLedgerTree(ledgerLocation(args));
     try {
       const cpFile = args.options.get("checkpoint");
       const cp =

@@ -1,15 +1,16 @@
 import { parseArgs } from "../args";
-import { openExistingLedger } from "../open";
+import { LEDGER_OPTIONS, ledgerLocation, openExistingLedger } from "../open";
 import { type Io, printJson, progressBar } from "../output";
 import type { Command } from "./command";
 
 export const verifyCommand: Command = {
   name: "verify",
-  summary: "verify <ledger.db> [--json] [--expect-seq N --expect-hash H]: recompute the hash chain",
+  summary:
+    "verify <ledger.db | postgres://… [--tenant T] [--schema S]> [--json] [--expect-seq N --expect-hash H]: recompute the hash chain",
   async run(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseArgs(argv, ["expect-seq", "expect-hash"]);
+    const args = parseArgs(argv, ["expect-seq", "expect-hash", ...LEDGER_OPTIONS]);
     const json = args.flags.has("json");
-    const ledger = await openExistingLedger(args.positional[0]);
+    const ledger = await openExistingLedger(ledgerLocation(args));
     try {
       const total = ((await ledger.head())?.seq ?? -1) + 1;
       const bar = progressBar(io, "verifying", total, !json);
