@@ -29,7 +29,7 @@ export interface LinkContext {
   readonly id: string;
   readonly recordedAt: string;
   /** Heads of the event's subjects; a missing subject has no earlier event. */
-  readonly subjectHeads: ReadonlyMap<string, SubjectHead>;
+  readonly subjectHeads: Pick<ReadonlyMap<string, SubjectHead>, "get">;
   readonly personal?: readonly SealedField[];
 }
 

@@ -145,6 +145,34 @@ describe("ledger.append", () => {
     expect(await ledger.verify()).toMatchObject({ ok: true, count: 2 });
   });
 
+  it("two ledgers on one store interleave without stale heads or subject links (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 3 })),
+          {
+            minLength: 1,
+            maxLength: 30,
+          },
+        ),
+        async (steps) => {
+          const store = memoryStore();
+          const a = await openLedger({ store, ledgerId: LEDGER_ID });
+          const b = await openLedger({ store, ledgerId: LEDGER_ID });
+          for (const [useA, subject, size] of steps) {
+            const batch = Array.from({ length: size }, (_, i) =>
+              sampleInput(i, `contact-${subject}`),
+            );
+            await (useA ? a : b).appendBatch(batch);
+          }
+          const total = steps.reduce((n, [, , size]) => n + size, 0);
+          expect(await a.verify()).toMatchObject({ ok: true, count: total });
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
   it("notifies listeners after a durable append", async () => {
     const ledger = await open();
     const seen: number[] = [];

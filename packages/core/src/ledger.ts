@@ -70,6 +70,8 @@ interface PendingBatch {
 export type AppendListener = (events: readonly LedgerEvent[]) => void;
 
 const DEFAULT_MAX_EVENT_BYTES = 256 * 1024;
+/** Subject heads remembered between commits; past this the cache starts afresh. */
+const MAX_CACHED_SUBJECTS = 50_000;
 /** Printable ASCII without space or '+': usable as a C2SP checkpoint origin and note name. */
 const LEDGER_ID = /^[\x21-\x2A\x2C-\x7E]{1,255}$/;
 
@@ -130,6 +132,8 @@ export class Ledger {
   private writing = false;
   private prepareTail: Promise<void> | undefined;
   private readonly onListenerError: (e: unknown) => void;
+  /** The head and subject heads after this ledger's last successful append (see `knownPosition`). */
+  private position: { head: ChainHead | null; subjects: Map<string, SubjectHead> } | undefined;
 
   constructor(
     readonly store: Store,
@@ -261,18 +265,15 @@ export class Ledger {
       let sealed: { batch: PendingBatch; events: Sealed[] }[];
       let head: ChainHead | null;
       try {
-        head = await this.store.head();
-        const subjects = [
-          ...new Set(group.flatMap((b) => b.inputs.flatMap((i) => i.subjects ?? []))),
-        ];
-        const subjectHeads = new Map<string, SubjectHead>(
-          subjects.length === 0 ? [] : await this.store.subjectHeads(subjects),
-        );
+        const known = await this.knownPosition(group);
+        head = known.head;
+        const subjectHeads = known.subjects;
         sealed = [];
         let tip = head;
         for (const batch of group) {
           try {
-            const events = this.seal(batch.inputs, tip, new Map(subjectHeads));
+            // An overlay, so a batch that fails half-way leaves the shared map untouched.
+            const events = this.seal(batch.inputs, tip, overlay(subjectHeads));
             const last = (events[events.length - 1] as Sealed).stored;
             for (const { stored: e } of events)
               for (const s of e.subjects) subjectHeads.set(s, { seq: e.seq, hash: e.hash });
@@ -287,7 +288,11 @@ export class Ledger {
           sealed.flatMap((s) => s.events.map((e) => e.stored)),
           head,
         );
+        this.position = { head: tip, subjects: subjectHeads };
       } catch (e) {
+        // Whatever failed, the head may have moved (another writer, or a commit whose
+        // acknowledgement was lost): read it again before the next attempt.
+        this.position = undefined;
         if (isDaichoError(e, "CONCURRENCY_CONFLICT") && attempt < this.maxRetries) {
           await backoff(attempt);
           continue;
@@ -304,6 +309,35 @@ export class Ledger {
       }
       return;
     }
+  }
+
+  /**
+   * The head a group extends and the latest event about each of its subjects. After a
+   * successful append the ledger knows both without asking the store: if another writer
+   * appended meanwhile, the store refuses the stale head (CONCURRENCY_CONFLICT), the
+   * cache is dropped and the next attempt reads the store. This saves two round trips per
+   * commit for the common single-writer case.
+   */
+  private async knownPosition(
+    group: readonly PendingBatch[],
+  ): Promise<{ head: ChainHead | null; subjects: Map<string, SubjectHead> }> {
+    let position = this.position;
+    if (position === undefined || position.subjects.size > MAX_CACHED_SUBJECTS) {
+      position = { head: await this.store.head(), subjects: new Map() };
+    }
+    const missing = new Set<string>();
+    for (const batch of group) {
+      for (const input of batch.inputs) {
+        for (const s of input.subjects ?? []) if (!position.subjects.has(s)) missing.add(s);
+      }
+    }
+    // Mutated in place: on failure the whole cache is dropped, on success it is current.
+    const subjects = position.subjects;
+    if (missing.size > 0) {
+      const found = await this.store.subjectHeads([...missing]);
+      for (const [s, h] of found) subjects.set(s, h);
+    }
+    return { head: position.head, subjects };
   }
 
   /** Listeners run after the events are durable; a throwing listener cannot undo or fail the append. */
@@ -343,7 +377,7 @@ export class Ledger {
   private seal(
     inputs: readonly EventInput[],
     head: ChainHead | null,
-    subjectHeads: Map<string, SubjectHead>,
+    subjectHeads: Pick<Map<string, SubjectHead>, "get" | "set">,
   ): Sealed[] {
     const recordedAt = this.clock().toISOString();
     let seq = head === null ? 0 : head.seq + 1;
@@ -401,6 +435,20 @@ async function prepareInputs(
     out.push({ ...rest, id, sealed } as PreparedInput);
   }
   return out;
+}
+
+/** A map view that reads through to `base` and keeps its own writes to itself. */
+function overlay(
+  base: ReadonlyMap<string, SubjectHead>,
+): Pick<Map<string, SubjectHead>, "get" | "set"> {
+  const own = new Map<string, SubjectHead>();
+  return {
+    get: (key) => own.get(key) ?? base.get(key),
+    set(key, value) {
+      own.set(key, value);
+      return this as Map<string, SubjectHead>;
+    },
+  };
 }
 
 function decodeBatch(inputs: readonly unknown[]): EventInput[] {
