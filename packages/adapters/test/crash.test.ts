@@ -1,48 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Store } from "@daicho/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PgCluster, startPgCluster } from "../src/postgres/harness/index";
-import { postgresStore } from "../src/postgres/index";
-import { sqliteStore } from "../src/sqlite/index";
-import { auditStore, sleep, spawnWriter } from "./reliability";
+import { describe, expect, it } from "vitest";
+import { auditStore, reliabilityTargets, sleep, spawnWriter } from "./reliability";
 
 // A writer process is killed with SIGKILL in the middle of appending, again and again.
 // After each kill the ledger verifies and nothing it acknowledged is lost or doubled.
-let cluster: PgCluster;
-let dir: string;
-beforeAll(async () => {
-  cluster = await startPgCluster();
-  dir = mkdtempSync(join(tmpdir(), "daicho-crash-"));
-});
-afterAll(() => {
-  cluster?.destroy();
-  rmSync(dir, { recursive: true, force: true });
-});
-
 const ROUNDS = 6;
 const LEDGER = "crash.example/ledger";
 
-const targets: {
-  name: string;
-  kind: "sqlite" | "postgres";
-  location: () => string;
-  open: () => Store;
-}[] = [
-  {
-    name: "SQLite",
-    kind: "sqlite",
-    location: () => join(dir, "crash.db"),
-    open: () => sqliteStore(join(dir, "crash.db")),
-  },
-  {
-    name: "PostgreSQL",
-    kind: "postgres",
-    location: () => cluster.url,
-    open: () => postgresStore({ connectionString: cluster.url, tenant: "crash" }),
-  },
-];
+const targets = reliabilityTargets("crash", "crash.db");
 
 describe.each(targets)("$name: writer killed with SIGKILL mid-stream", (target) => {
   it("loses nothing acknowledged and still verifies, round after round", {

@@ -1,49 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Store } from "@daicho/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PgCluster, startPgCluster } from "../src/postgres/harness/index";
-import { postgresStore } from "../src/postgres/index";
-import { sqliteStore } from "../src/sqlite/index";
-import { auditStore, spawnWriter } from "./reliability";
+import { describe, expect, it } from "vitest";
+import { auditStore, reliabilityTargets, spawnWriter } from "./reliability";
 
 // Several OS processes append to one ledger at once (single events grouped by each
 // process's ledger, and batches); afterwards the chain verifies and every acknowledged
 // event is present exactly once.
-let cluster: PgCluster;
-let dir: string;
-beforeAll(async () => {
-  cluster = await startPgCluster();
-  dir = mkdtempSync(join(tmpdir(), "daicho-multi-"));
-});
-afterAll(() => {
-  cluster?.destroy();
-  rmSync(dir, { recursive: true, force: true });
-});
-
 const PROCESSES = 4;
 const LEDGER = "multi.example/ledger";
 
-const targets: {
-  name: string;
-  kind: "sqlite" | "postgres";
-  location: () => string;
-  open: () => Store;
-}[] = [
-  {
-    name: "SQLite",
-    kind: "sqlite",
-    location: () => join(dir, "multi.db"),
-    open: () => sqliteStore(join(dir, "multi.db")),
-  },
-  {
-    name: "PostgreSQL",
-    kind: "postgres",
-    location: () => cluster.url,
-    open: () => postgresStore({ connectionString: cluster.url, tenant: "multi" }),
-  },
-];
+const targets = reliabilityTargets("multi", "multi.db");
 
 describe.each(targets)("$name: several processes appending to one ledger", (target) => {
   it("keeps one chain with every acknowledged event exactly once", {

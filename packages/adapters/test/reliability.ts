@@ -1,6 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { genesisHash, type Store, type VerifyReport, verifyEvents } from "@daicho/core";
+import { afterAll, beforeAll } from "vitest";
+import { type PgCluster, startPgCluster } from "../src/postgres/harness/index";
+import { postgresStore } from "../src/postgres/index";
+import { sqliteStore } from "../src/sqlite/index";
 
 const WORKER = fileURLToPath(new URL("./workers/append-worker.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -103,4 +110,45 @@ export async function auditStore(
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A store both reliability suites run against, and how a writer process reaches it. */
+export interface ReliabilityTarget {
+  readonly name: string;
+  readonly kind: "sqlite" | "postgres";
+  readonly location: () => string;
+  readonly open: () => Store;
+}
+
+/**
+ * Register a throw-away PostgreSQL cluster and a temp folder for one test file, and return
+ * the SQLite and PostgreSQL targets on them (`tenant` names the PostgreSQL ledger, `file`
+ * the SQLite one).
+ */
+export function reliabilityTargets(tenant: string, file: string): readonly ReliabilityTarget[] {
+  let cluster: PgCluster | undefined;
+  let dir = "";
+  beforeAll(async () => {
+    cluster = await startPgCluster();
+    dir = mkdtempSync(join(tmpdir(), `daicho-${tenant}-`));
+  });
+  afterAll(() => {
+    cluster?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const url = () => (cluster as PgCluster).url;
+  return [
+    {
+      name: "SQLite",
+      kind: "sqlite",
+      location: () => join(dir, file),
+      open: () => sqliteStore(join(dir, file)),
+    },
+    {
+      name: "PostgreSQL",
+      kind: "postgres",
+      location: url,
+      open: () => postgresStore({ connectionString: url(), tenant }),
+    },
+  ];
 }
