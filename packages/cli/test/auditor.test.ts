@@ -8,22 +8,7 @@ import { eventLeafHash, verifyInclusion } from "@daicho/core/merkle";
 import { sampleInput } from "@daicho/core/testing";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../src/main";
-
-const run = async (...argv: string[]) => {
-  let out = "";
-  let err = "";
-  const code = await main(argv, {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    interactive: false,
-  });
-  return { code, out, err };
-};
+import { run } from "./run";
 
 const LEDGER_ID = "cli.test/ledger";
 let dir: string;

@@ -10,7 +10,7 @@ import { fromBase64 } from "@daicho/core/checkpoint";
 import { CompactRange, catchUp, eventLeafHash, verifyInclusion } from "@daicho/core/merkle";
 import { sampleInput } from "@daicho/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../src/main";
+import { run } from "./run";
 
 // A schema of its own per run, dropped afterwards: reruns against DAICHO_PG_URL start clean.
 const SCHEMA = `daicho_cli_test_${process.pid}`;
@@ -25,22 +25,6 @@ async function daicho(...argv: string[]): Promise<{ code: number; out: string; e
     const x = e as { code?: number; stdout?: string; stderr?: string };
     return { code: x.code ?? -1, out: x.stdout ?? "", err: x.stderr ?? "" };
   }
-}
-
-/** Run the CLI in this process (for the cases that need no separate binary). */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    interactive: false,
-  });
-  return { code, out, err };
 }
 
 let cluster: PgCluster;
