@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isDaichoError } from "./errors";
+import type { LedgerEvent } from "./events/envelope";
 import type { EventInput } from "./events/input";
 import { openLedger } from "./ledger";
 import { memoryStore } from "./store/memory";
@@ -171,6 +172,15 @@ describe("ledger.append", () => {
       ),
       { numRuns: 50 },
     );
+  });
+
+  it("hands out events whose payload type narrows on `type`", async () => {
+    const ledger = await open();
+    const events = await ledger.appendBatch([sampleInput(3), sampleInput(0)]);
+    // Compile-time check (tsc runs in CI): no cast is needed to reach a payload member.
+    const countOf = (e: LedgerEvent) =>
+      e.type === "data.exported" ? e.payload.recordCount : undefined;
+    expect(events.map(countOf)).toEqual([2, undefined]);
   });
 
   it("notifies listeners after a durable append", async () => {

@@ -89,11 +89,13 @@ export const EventBody = strictStruct(
 export type EventBody = t.TypeOf<typeof EventBody>;
 
 /** A recorded event as the library hands it out: its body plus its hash. */
-export type LedgerEvent<T extends EventType = EventType> = Omit<EventBody, "type" | "payload"> & {
-  readonly type: T;
-  readonly payload: PayloadOf<T>;
-  readonly hash: Hash256;
-};
+export type LedgerEvent<T extends EventType = EventType> = {
+  [K in T]: Omit<EventBody, "type" | "payload"> & {
+    readonly type: K;
+    readonly payload: PayloadOf<K>;
+    readonly hash: Hash256;
+  };
+}[T];
 
 /**
  * What a store keeps for each event. `body` is the exact canonical JSON text (RFC 8785)

@@ -9,7 +9,10 @@ import type { LedgerEvent } from "../events/envelope";
 export type ViewEvent = LedgerEvent;
 
 /** Narrow an event to one type so its payload is typed. */
-export function isType<T extends EventType>(event: ViewEvent, type: T): event is LedgerEvent<T> {
+export function isType<T extends EventType>(
+  event: ViewEvent,
+  type: T,
+): event is Extract<ViewEvent, { type: T }> {
   return event.type === type;
 }
 
