@@ -28,10 +28,16 @@ function emitText(io: Io, args: Args, note: string, extra: Record<string, unknow
   else io.out(note);
 }
 
+/** A witness timestamp as ISO 8601 UTC, or "invalid date" beyond the Date range. */
+function witnessTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return Number.isNaN(d.getTime()) ? "invalid date" : d.toISOString();
+}
+
 export const checkpointCommand: Command = {
   name: "checkpoint",
   summary:
-    "checkpoint <ledger> [--tenant T] [--key FILE] [--latest] [--add-cosignatures FILE] [--out FILE] | checkpoint --verify FILE --vkey K [--threshold k] | checkpoint --cosign FILE --key FILE [--vkey K]: emit, print, co-sign or verify a signed checkpoint",
+    "checkpoint <ledger> [--tenant T] [--key FILE] [--latest] [--add-cosignatures FILE] [--out FILE] | checkpoint --verify FILE --vkey K [--threshold k] | checkpoint --cosign FILE --key FILE [--vkey K] [--witness]: emit, print, co-sign (--witness: as a C2SP cosignature/v1 witness) or verify a signed checkpoint",
   async run(argv: readonly string[], io: Io): Promise<number> {
     const args = parseArgs(argv, [
       "key",
@@ -54,19 +60,27 @@ export const checkpointCommand: Command = {
         else io.out(`INVALID  ${result.left.code}: ${result.left.reason}\n`);
         return 1;
       }
-      const { checkpoint, verifiedBy, unknown } = result.right;
+      const { checkpoint, verifiedBy, unknown, cosignatures } = result.right;
       const summary = {
         origin: checkpoint.origin,
         size: checkpoint.size,
         root: toBase64(checkpoint.root),
         verifiedBy,
         unknownSigners: unknown.map((u) => u.name),
+        witnessCosignatures: cosignatures.map((c) => ({
+          name: c.name,
+          timestamp: c.timestamp,
+          time: witnessTime(c.timestamp),
+        })),
       };
       if (json) printJson(io, { ok: true, ...summary });
-      else
+      else {
         io.out(
           `OK  ${checkpoint.origin} size ${checkpoint.size} root ${summary.root}; signed by ${verifiedBy.join(", ")}\n`,
         );
+        for (const c of summary.witnessCosignatures)
+          io.out(`    cosignature/v1 by ${c.name} at ${c.time} (${c.timestamp})\n`);
+      }
       return 0;
     }
     const signerOptions = () => {
@@ -75,15 +89,25 @@ export const checkpointCommand: Command = {
       return file !== undefined ? { file } : env !== undefined ? { env } : {};
     };
     const cosignFile = args.options.get("cosign");
+    if (args.flags.has("witness") && cosignFile === undefined) {
+      throw new DaichoError("INVALID_ARGUMENT", "--witness applies only with --cosign", {
+        path: "--witness",
+      });
+    }
     if (cosignFile !== undefined) {
-      const signer = await loadSigner(signerOptions());
+      const witness = args.flags.has("witness");
+      const signer = await loadSigner({ ...signerOptions(), witness });
       const policy = args.options.has("vkey") ? trustPolicy(args) : undefined;
       try {
         emitText(
           io,
           args,
           await cosignCheckpoint(readText(cosignFile, "checkpoint"), signer, policy),
+          // A witness hands its cosignature/v1 verifier key (type 0x04) to relying parties.
+          witness ? { witnessVerifierKey: signer.verifierKey } : {},
         );
+        if (witness && !json)
+          io.err(`witness verifier key (cosignature/v1): ${signer.verifierKey}\n`);
       } catch (e) {
         if (isDaichoError(e) && VERIFICATION_CODES.has(e.code)) {
           if (json) printJson(io, { ok: false, error: e.toJSON() });

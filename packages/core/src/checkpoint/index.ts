@@ -1,6 +1,7 @@
 /**
  * @daicho/core/checkpoint — C2SP signed-note v1.0.0 and tlog-checkpoint v1.0.0 with
- * Ed25519: checkpoint text, signing, co-signatures, k-of-n verification, key texts.
+ * Ed25519, and C2SP tlog-cosignature v1.0.0 (Ed25519 cosignature/v1 witness signatures):
+ * checkpoint text, signing, co-signatures, k-of-n verification, key texts.
  *
  * @module @daicho/core/checkpoint
  */
@@ -13,6 +14,16 @@ export {
   parseCheckpoint,
 } from "./checkpoint";
 export {
+  COSIGNATURE_V1_HEADER,
+  COSIGNATURE_V1_SIZE,
+  COSIGNATURE_V1_TYPE,
+  cosignatureV1Message,
+  isCosignatureTimestamp,
+  joinCosignatureV1,
+  MAX_COSIGNATURE_TIMESTAMP,
+  splitCosignatureV1,
+} from "./cosignature";
+export {
   type CheckpointSchedule,
   emitCheckpoint,
   scheduleCheckpoints,
@@ -20,13 +31,17 @@ export {
 } from "./emit";
 export { loadSigner, SIGNING_KEY_ENV } from "./key-source";
 export {
+  cosignatureV1KeyId,
+  cosignatureV1Verifier,
   ED25519_TYPE,
   ed25519KeyId,
   ed25519Verifier,
   formatPrivateKey,
   formatVerifierKey,
   isValidKeyName,
+  type KeyType,
   type NoteVerifier,
+  noteKeyId,
   type PrivateKey,
   parsePrivateKey,
   parseVerifierKey,
@@ -43,6 +58,7 @@ export {
   parseNote,
   type SignedNote,
   signNote,
+  type WitnessCosignature,
 } from "./note";
 export {
   cosignCheckpoint,
@@ -52,6 +68,9 @@ export {
   verifyCheckpoint,
 } from "./policy";
 export {
+  type CosignerOptions,
+  cosignatureV1Signer,
+  cosignerFromKeyText,
   ed25519Signer,
   generateKey,
   type LocalSigner,

@@ -1,6 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
-import { type LocalSigner, signerFromKeyText } from "./signer";
+import { cosignerFromKeyText, type LocalSigner, signerFromKeyText } from "./signer";
 
 /** The environment variable the default signer reads when no key file is named. */
 export const SIGNING_KEY_ENV = "DAICHO_SIGNING_KEY";
@@ -10,9 +10,16 @@ export const SIGNING_KEY_ENV = "DAICHO_SIGNING_KEY";
  * or else from the environment variable `env` (default `DAICHO_SIGNING_KEY`). Rejects
  * with KEY_UNAVAILABLE when neither is set or the file cannot be read, and
  * INVALID_ARGUMENT when the text is not a valid key. The key text never appears in errors.
+ * With `witness: true` the result signs timestamped cosignature/v1 lines (type 0x04).
  */
 export async function loadSigner(
-  options: { file?: string; env?: string; environment?: Record<string, string | undefined> } = {},
+  options: {
+    file?: string;
+    env?: string;
+    environment?: Record<string, string | undefined>;
+    /** When true, build a cosignature/v1 witness signer from the key (see `cosignerFromKeyText`). */
+    witness?: boolean;
+  } = {},
 ): Promise<LocalSigner> {
   let text: string | undefined;
   let source: string;
@@ -37,7 +44,7 @@ export async function loadSigner(
       });
     }
   }
-  const signer = signerFromKeyText(text);
+  const signer = options.witness === true ? cosignerFromKeyText(text) : signerFromKeyText(text);
   if (E.isLeft(signer))
     throw new DaichoError("INVALID_ARGUMENT", signer.left.reason, { path: source });
   return signer.right;

@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
 import { bytesToHex } from "../hash";
 import { fromBase64, toBase64 } from "./base64";
+import { COSIGNATURE_V1_TYPE, splitCosignatureV1 } from "./cosignature";
 import { isValidKeyName, isWellFormed, type NoteVerifier } from "./keys";
 import type { Signer } from "./signer";
 
@@ -153,12 +154,25 @@ export interface NoteVerification {
   readonly verifiedBy: readonly string[];
   /** Signature lines from keys we do not know, ignored as signed-note requires. */
   readonly unknown: readonly { name: string; keyId: string }[];
+  /** The verified cosignature/v1 (type 0x04) lines with their witness timestamps (POSIX seconds). */
+  readonly cosignatures: readonly WitnessCosignature[];
+}
+
+/** A verified C2SP tlog-cosignature v1 line: who cosigned, and when by the witness's clock. */
+export interface WitnessCosignature {
+  readonly name: string;
+  /** The key ID as 8 lower-case hex digits. */
+  readonly keyId: string;
+  /** The signed timestamp, POSIX seconds. It is the witness's statement, not a fact. */
+  readonly timestamp: number;
 }
 
 /**
  * Check every signature by a known key (matched on name and key ID together, per
  * signed-note v1.0.0). A known key's signature that fails makes the whole note invalid
- * (SIGNATURE_INVALID); unknown keys are ignored but reported. Does not apply a threshold.
+ * (SIGNATURE_INVALID); unknown keys are ignored but reported. Cosignature/v1 keys (type
+ * 0x04) are checked the same way, and their signed timestamps are reported. Does not
+ * apply a threshold.
  */
 export function checkSignatures(
   note: SignedNote,
@@ -167,6 +181,7 @@ export function checkSignatures(
   const bytes = new TextEncoder().encode(note.text);
   const verified = new Set<NoteVerifier>();
   const unknown: { name: string; keyId: string }[] = [];
+  const cosignatures: WitnessCosignature[] = [];
   for (const s of note.signatures) {
     const key = verifiers.find((v) => sameKey(v, s));
     if (key === undefined) {
@@ -184,7 +199,16 @@ export function checkSignatures(
         ),
       );
     }
+    if (key.type === COSIGNATURE_V1_TYPE) {
+      const split = splitCosignatureV1(s.signature);
+      if (split !== undefined)
+        cosignatures.push({
+          name: key.name,
+          keyId: bytesToHex(s.keyId),
+          timestamp: split.timestamp,
+        });
+    }
     verified.add(key);
   }
-  return E.right({ verifiedBy: [...verified].map((v) => v.name), unknown });
+  return E.right({ verifiedBy: [...verified].map((v) => v.name), unknown, cosignatures });
 }

@@ -9,6 +9,7 @@ import {
   parseNote,
   type SignedNote,
   signNote,
+  type WitnessCosignature,
 } from "./note";
 import type { Signer } from "./signer";
 
@@ -28,13 +29,16 @@ export interface VerifiedCheckpoint {
   readonly note: SignedNote;
   readonly verifiedBy: readonly string[];
   readonly unknown: readonly { name: string; keyId: string }[];
+  /** Verified cosignature/v1 lines (counted in `verifiedBy`) with their witness timestamps. */
+  readonly cosignatures: readonly WitnessCosignature[];
 }
 
 /**
  * Parse a signed checkpoint and check it against "k of these n keys": every signature by
  * a known key must verify (else SIGNATURE_INVALID), and at least k distinct known keys
  * must have signed (else SIGNATURE_INVALID naming how many did). Malformed text gives
- * CHECKPOINT_INVALID. Nothing in the note is trusted before this returns Right.
+ * CHECKPOINT_INVALID. Nothing in the note is trusted before this returns Right. Keys may
+ * be plain Ed25519 (0x01) or cosignature/v1 witness keys (0x04); both count toward k.
  */
 export function verifyCheckpoint(
   text: string | Uint8Array,
@@ -65,7 +69,7 @@ export function verifyCheckpoint(
   }
   const checked = checkSignatures(note.right, policy.keys);
   if (E.isLeft(checked)) return checked;
-  const { verifiedBy, unknown } = checked.right;
+  const { verifiedBy, unknown, cosignatures } = checked.right;
   if (verifiedBy.length < threshold) {
     return E.left(
       new DaichoError(
@@ -75,7 +79,13 @@ export function verifyCheckpoint(
       ),
     );
   }
-  return E.right({ checkpoint: checkpoint.right, note: note.right, verifiedBy, unknown });
+  return E.right({
+    checkpoint: checkpoint.right,
+    note: note.right,
+    verifiedBy,
+    unknown,
+    cosignatures,
+  });
 }
 
 /**
