@@ -1,10 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isDaichoError } from "./errors";
+import { DaichoError, isDaichoError } from "./errors";
 import type { LedgerEvent } from "./events/envelope";
 import type { EventInput } from "./events/input";
 import { openLedger } from "./ledger";
 import { memoryStore } from "./store/memory";
+import type { Store } from "./store/store";
 import { sampleInput } from "./testing/fixtures";
 
 const LEDGER_ID = "ledger.test/ledger";
@@ -181,6 +182,52 @@ describe("ledger.append", () => {
     const countOf = (e: LedgerEvent) =>
       e.type === "data.exported" ? e.payload.recordCount : undefined;
     expect(events.map(countOf)).toEqual([2, undefined]);
+  });
+
+  it("a failed write while the next group is sealed ahead loses nothing else (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 40 }),
+        fc.integer({ min: 0, max: 6 }),
+        async (appends, failAt) => {
+          const inner = memoryStore();
+          let calls = 0;
+          // A store whose writes take a moment (so groups queue and are sealed ahead)
+          // and whose `failAt`-th write fails after the delay, writing nothing.
+          const store: Store = {
+            ...inner,
+            kind: "flaky",
+            init: (m) => inner.init(m),
+            meta: () => inner.meta(),
+            head: () => inner.head(),
+            read: (r) => inner.read(r),
+            get: (q) => inner.get(q),
+            subjectHeads: (s) => inner.subjectHeads(s),
+            readSubject: (s) => inner.readSubject(s),
+            close: () => inner.close(),
+            append: async (events, expected) => {
+              const call = calls++;
+              await new Promise((r) => setTimeout(r, 1));
+              if (call === failAt)
+                throw new DaichoError("STORE_UNAVAILABLE", "injected", { retryable: true });
+              return inner.append(events, expected);
+            },
+          };
+          const ledger = await openLedger({ store, ledgerId: LEDGER_ID });
+          const results = await Promise.allSettled(
+            Array.from({ length: appends }, (_, i) =>
+              ledger.append(sampleInput(i, `contact-${i % 3}`)),
+            ),
+          );
+          const ok = results.filter((r) => r.status === "fulfilled").length;
+          const report = await ledger.verify();
+          expect(report).toMatchObject({ ok: true, count: ok });
+          const seqs = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.seq] : []));
+          expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: ok }, (_, i) => i));
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it("notifies listeners after a durable append", async () => {
