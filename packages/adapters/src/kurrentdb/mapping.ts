@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import { DaichoError, decodeWith, type LedgerMeta, type StoredEvent } from "@daicho/core";
+import {
+  DaichoError,
+  decodeWith,
+  type LedgerMeta,
+  type StoredEvent,
+  StoredEventRecord,
+} from "@daicho/core";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 
@@ -50,16 +56,7 @@ export function kurrentEventId(hash: string): string {
 }
 
 /** The JSON data of a KurrentDB event holding one stored event; `body` keeps the exact canonical text. */
-export const EventData = t.type({
-  seq: t.number,
-  id: t.string,
-  type: t.string,
-  recordedAt: t.string,
-  subjects: t.array(t.string),
-  prevHash: t.string,
-  hash: t.string,
-  body: t.string,
-});
+export const EventData = StoredEventRecord;
 export type EventData = t.TypeOf<typeof EventData>;
 
 export const MetaData = t.type({

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { DaichoError, decodeWith, type StoredEvent } from "@daicho/core";
+import { DaichoError, decodeWith, type StoredEvent, StoredEventRecord } from "@daicho/core";
 import type { Node, StoredCheckpoint } from "@daicho/core/merkle";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
@@ -45,16 +45,7 @@ export type BackupHeader = Omit<t.TypeOf<typeof HeaderV2>, "format"> & {
   readonly format: typeof BACKUP_FORMAT | typeof BACKUP_FORMAT_V1;
 };
 
-const EventLine = t.type({
-  seq: t.number,
-  id: t.string,
-  type: t.string,
-  recordedAt: t.string,
-  subjects: t.array(t.string),
-  prevHash: t.string,
-  hash: t.string,
-  body: t.string,
-});
+const EventLine = StoredEventRecord;
 
 const CheckpointLine = t.type({ size: t.number, note: t.string, createdAt: t.string });
 const NodeLine = t.type({ level: t.number, index: t.number, hash: t.string });

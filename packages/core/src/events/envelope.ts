@@ -112,3 +112,22 @@ export interface StoredEvent {
   readonly hash: string;
   readonly body: string;
 }
+
+/**
+ * Codec for a {@link StoredEvent} read back from outside the process (a backup file, a
+ * KurrentDB event): only the record's shape is checked here; the hash and chain are
+ * checked by verification.
+ */
+export const StoredEventRecord = t.type(
+  {
+    seq: t.number,
+    id: t.string,
+    type: t.string,
+    recordedAt: t.string,
+    subjects: t.array(t.string),
+    prevHash: t.string,
+    hash: t.string,
+    body: t.string,
+  },
+  "StoredEventRecord",
+);
