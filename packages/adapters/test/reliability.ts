@@ -20,6 +20,7 @@ export interface WriterArgs {
   readonly prefix: string;
   readonly count: number;
   readonly concurrency: number;
+  /** Events per append call (1 = single appends, grouped by the ledger). */
   readonly batch?: number;
 }
 

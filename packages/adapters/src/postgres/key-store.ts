@@ -1,5 +1,11 @@
 import { DaichoError } from "@daicho/core";
-import type { KekCheck, KeyStore, KeyTombstone, WrappedKeyRecord } from "@daicho/core/keys";
+import {
+  assertRewrapFrom,
+  type KekCheck,
+  type KeyStore,
+  type KeyTombstone,
+  type WrappedKeyRecord,
+} from "@daicho/core/keys";
 import type pg from "pg";
 import { pgError } from "./errors";
 import { assertTenant, type PgContext } from "./store";
@@ -121,12 +127,7 @@ export class PostgresKeyStore implements KeyStore {
         `SELECT kek_id FROM ${this.ctx.s}.kek_checks WHERE tenant = $1 FOR UPDATE`,
         [this.tenant],
       );
-      const stored = current.rows[0]?.kek_id;
-      if (stored !== undefined && stored !== fromKekId) {
-        throw new DaichoError("WRONG_KEK", "key store is wrapped under another KEK", {
-          details: { kekId: stored },
-        });
-      }
+      assertRewrapFrom(current.rows[0]?.kek_id, fromKekId);
       const all = await c.query<KeyRow>(
         `SELECT key_id, subject, kek_id, wrapped, created_at FROM ${this.ctx.s}.subject_keys WHERE tenant = $1 ORDER BY ord`,
         [this.tenant],

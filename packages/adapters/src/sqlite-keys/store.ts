@@ -1,6 +1,12 @@
 import { existsSync } from "node:fs";
 import { DaichoError } from "@daicho/core";
-import type { KekCheck, KeyStore, KeyTombstone, WrappedKeyRecord } from "@daicho/core/keys";
+import {
+  assertRewrapFrom,
+  type KekCheck,
+  type KeyStore,
+  type KeyTombstone,
+  type WrappedKeyRecord,
+} from "@daicho/core/keys";
 import Database from "better-sqlite3";
 import { sqliteError } from "../sqlite/errors";
 import { KEY_MIGRATIONS } from "./schema";
@@ -132,11 +138,7 @@ class SqliteKeyStore implements KeyStore {
       this.db
         .transaction(() => {
           const current = this.stmts.getCheck.get() as { kek_id: string } | undefined;
-          if (current !== undefined && current.kek_id !== fromKekId) {
-            throw new DaichoError("WRONG_KEK", "key store is wrapped under another KEK", {
-              details: { kekId: current.kek_id },
-            });
-          }
+          assertRewrapFrom(current?.kek_id, fromKekId);
           let count = 0;
           for (const row of this.stmts.all.all() as KeyRow[]) {
             const next = rewrap(toRecord(row));

@@ -10,20 +10,9 @@ import { isDaichoError, openLedger, type Store } from "@daicho/core";
 import { sampleInput } from "@daicho/core/testing";
 import { postgresStore } from "../../src/postgres/index";
 import { sqliteStore } from "../../src/sqlite/index";
+import type { WriterArgs } from "../reliability";
 
-interface WorkerArgs {
-  readonly kind: "sqlite" | "postgres";
-  readonly location: string;
-  readonly tenant?: string;
-  readonly ledgerId: string;
-  readonly prefix: string;
-  readonly count: number;
-  readonly concurrency: number;
-  /** Events per append call (1 = single appends, grouped by the ledger). */
-  readonly batch?: number;
-}
-
-const args = JSON.parse(process.argv[2] as string) as WorkerArgs;
+const args = JSON.parse(process.argv[2] as string) as WriterArgs;
 
 function openStore(): Store {
   return args.kind === "sqlite"

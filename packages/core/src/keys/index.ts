@@ -8,6 +8,7 @@
 export { KeyCache } from "./cache";
 export { type ErasureFence, FENCE_EVENT_TYPES, ledgerFence } from "./fence";
 export {
+  assertRewrapFrom,
   isTombstone,
   type KekCheck,
   type KeyStore,

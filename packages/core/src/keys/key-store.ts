@@ -1,3 +1,5 @@
+import { DaichoError } from "../errors";
+
 /**
  * A data key as a key store keeps it: wrapped under the host's KEK, never in clear.
  * `subject` and `keyId` are opaque identifiers, never personal values.
@@ -73,4 +75,17 @@ export interface KeyStore {
 /** Type guard: is this a tombstone rather than a live record? */
 export function isTombstone(x: unknown): x is KeyTombstone {
   return typeof x === "object" && x !== null && "erasedAt" in x && "keyIds" in x;
+}
+
+/**
+ * The check every `KeyStore.rewrapAll` makes before touching a record: the store's KEK
+ * (`storedKekId`, undefined for a store with no KEK check yet) must be the one the caller
+ * re-wraps from. Throws `WRONG_KEK` otherwise, so nothing is changed.
+ */
+export function assertRewrapFrom(storedKekId: string | undefined, fromKekId: string): void {
+  if (storedKekId !== undefined && storedKekId !== fromKekId) {
+    throw new DaichoError("WRONG_KEK", "key store is wrapped under another KEK", {
+      details: { kekId: storedKekId },
+    });
+  }
 }

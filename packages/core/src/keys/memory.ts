@@ -1,5 +1,11 @@
 import { DaichoError } from "../errors";
-import type { KekCheck, KeyStore, KeyTombstone, WrappedKeyRecord } from "./key-store";
+import {
+  assertRewrapFrom,
+  type KekCheck,
+  type KeyStore,
+  type KeyTombstone,
+  type WrappedKeyRecord,
+} from "./key-store";
 
 /**
  * An in-memory `KeyStore` for tests, demos and short-lived processes. Destroyed records
@@ -64,11 +70,7 @@ class MemoryKeyStore implements KeyStore {
     check: KekCheck,
   ): Promise<number> {
     this.open();
-    if (this.check !== null && this.check.kekId !== fromKekId) {
-      throw new DaichoError("WRONG_KEK", "key store is wrapped under another KEK", {
-        details: { kekId: this.check.kekId },
-      });
-    }
+    assertRewrapFrom(this.check?.kekId, fromKekId);
     const next = new Map<string, WrappedKeyRecord[]>();
     let n = 0;
     for (const [subject, records] of this.keys) {
