@@ -1,8 +1,7 @@
 import { sqliteStore, sqliteTreeStore } from "@daicho/adapters/sqlite";
 import { DaichoError, type Ledger, openLedger, type Store } from "@daicho/core";
-import { catchUp, type LedgerTree, type TreeStore } from "@daicho/core/merkle";
+import { catchUp, type LedgerTree, readOnlyTree, type TreeStore } from "@daicho/core/merkle";
 import type { Args } from "./args";
-import { readOnlyTree } from "./overlay-tree";
 
 /** Options every command that opens a ledger accepts (add them to its `parseArgs` list). */
 export const LEDGER_OPTIONS = ["tenant", "schema"] as const;

@@ -35,6 +35,7 @@ export {
   type NodeId,
 } from "./range";
 export { type RangeProof, rootFromRangeProof, verifyRangeProof } from "./range-proof";
+export { readOnlyTree } from "./read-only-tree";
 export { nodeEnd, nodePosition, type StoredCheckpoint, type TreeStore } from "./tree-store";
 export {
   MAX_PROOF_HASHES,

@@ -4,18 +4,21 @@ import { nodeEnd, nodePosition, type StoredCheckpoint, type TreeStore } from "./
 
 /**
  * An in-memory `TreeStore` for tests, demos and short-lived ledgers: the same contract
- * as the durable stores within one process.
+ * as the durable stores within one process. `startSize` starts it as the continuation of
+ * a tree of that size held elsewhere: it stores only the nodes added after it (see
+ * `readOnlyTree`).
  */
-export function memoryTreeStore(): TreeStore {
-  return new MemoryTreeStore();
+export function memoryTreeStore(options: { startSize?: number } = {}): TreeStore {
+  return new MemoryTreeStore(options.startSize ?? 0);
 }
 
 class MemoryTreeStore implements TreeStore {
   readonly kind = "memory";
-  private leaves = 0;
   private readonly nodes = new Map<number, Uint8Array>();
   private readonly checkpoints = new Map<number, StoredCheckpoint>();
   private closed = false;
+
+  constructor(private leaves: number) {}
 
   async size(): Promise<number> {
     this.open();
