@@ -177,6 +177,99 @@ describe("verify detects every single change at the right sequence number", () =
     expect(await failureOf(events, genesis, { expectHead: held })).toBeUndefined();
   });
 
+  it("a ledger rolled back and re-extended to the same length fails the held head (head-mismatch)", async () => {
+    // One real history; the operator keeps its first 7 events, drops 5 and appends 5 others.
+    const store = memoryStore();
+    const ledger = await openLedger({ store, ledgerId: LEDGER_ID });
+    await ledger.appendBatch(
+      Array.from({ length: 12 }, (_, i) => sampleInput(i, `contact-${i % 3}`)),
+    );
+    const original: StoredEvent[] = [];
+    for await (const e of store.read()) original.push(e);
+    const held = { seq: 11, hash: (original[11] as StoredEvent).hash };
+
+    const rolledBack = memoryStore();
+    await rolledBack.init({
+      ledgerId: LEDGER_ID,
+      createdAt: new Date().toISOString(),
+      envelopeVersion: 1,
+    });
+    await rolledBack.append(original.slice(0, 7), null);
+    const other = await openLedger({ store: rolledBack, ledgerId: LEDGER_ID });
+    await other.appendBatch(
+      Array.from({ length: 5 }, (_, i) => sampleInput(100 + i, `contact-${i % 3}`)),
+    );
+    expect(await other.verify()).toMatchObject({ ok: true, count: 12, headSeq: 11 });
+    expect(await other.verify({ expectHead: held })).toMatchObject({
+      ok: false,
+      failure: { seq: 11, kind: "head-mismatch" },
+    });
+    // The genuine ledger passes the same check.
+    expect(await ledger.verify({ expectHead: held })).toMatchObject({ ok: true });
+  });
+
+  it("two ledgers with the same id and different histories: each fails the other's head", async () => {
+    const a = await history(8, 10);
+    const b = await history(8, 20);
+    expect(a.genesis).toBe(b.genesis);
+    const headA = { seq: 7, hash: (a.events[7] as StoredEvent).hash };
+    const headB = { seq: 7, hash: (b.events[7] as StoredEvent).hash };
+    expect(await failureOf(b.events, b.genesis, { expectHead: headA })).toEqual({
+      seq: 7,
+      kind: "head-mismatch",
+    });
+    expect(await failureOf(a.events, a.genesis, { expectHead: headB })).toEqual({
+      seq: 7,
+      kind: "head-mismatch",
+    });
+    // A head held at an earlier seq is checked at that seq, not at the tip.
+    const earlierA = { seq: 3, hash: (a.events[3] as StoredEvent).hash };
+    expect(await failureOf(a.events, a.genesis, { expectHead: earlierA })).toBeUndefined();
+    expect(await failureOf(b.events, b.genesis, { expectHead: earlierA })).toEqual({
+      seq: 3,
+      kind: "head-mismatch",
+    });
+  });
+
+  it("any held hash other than the stored one fails, including all zeros (property)", async () => {
+    const { events, genesis } = await history(10, 5);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: 9 }),
+        fc.stringMatching(/^[0-9a-f]{64}$/),
+        async (seq, hash) => {
+          fc.pre(hash !== (events[seq] as StoredEvent).hash);
+          expect(await failureOf(events, genesis, { expectHead: { seq, hash } })).toEqual({
+            seq,
+            kind: "head-mismatch",
+          });
+        },
+      ),
+      { numRuns: 50 },
+    );
+    expect(
+      await failureOf(events, genesis, { expectHead: { seq: 9, hash: "0".repeat(64) } }),
+    ).toEqual({ seq: 9, kind: "head-mismatch" });
+  });
+
+  it("refuses a malformed held head before reading anything", async () => {
+    const { events, genesis } = await history(4, 6);
+    const good = (events[3] as StoredEvent).hash;
+    for (const bad of [
+      { seq: 3, hash: "xyz" },
+      { seq: 3, hash: good.toUpperCase() },
+      { seq: 3, hash: `${good}00` },
+      { seq: -1, hash: good },
+      { seq: 1.5, hash: good },
+      { seq: Number.NaN, hash: good },
+      { seq: "3" as unknown as number, hash: good },
+    ]) {
+      await expect(verify(events, genesis, { expectHead: bad })).rejects.toMatchObject({
+        code: "INVALID_ARGUMENT",
+      });
+    }
+  });
+
   it("a broken per-subject back-link → subject-link-broken", async () => {
     const { events, genesis } = await history(10, 4);
     const k = events.findLastIndex(

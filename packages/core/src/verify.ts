@@ -1,4 +1,5 @@
 import { eventHash } from "./chain";
+import { DaichoError } from "./errors";
 import type { StoredEvent } from "./events/envelope";
 
 /** What is wrong at the first broken sequence number. */
@@ -16,7 +17,12 @@ export type VerifyFailureKind =
   /** The stored bytes are not an event at all. */
   | "malformed"
   /** The ledger ends before a head the verifier was told to expect. */
-  | "truncated";
+  | "truncated"
+  /**
+   * The event at the held head's sequence number has another hash: the ledger was rolled
+   * back and re-extended, or it is another history under the same ledger id.
+   */
+  | "head-mismatch";
 
 export interface VerifyFailure {
   readonly seq: number;
@@ -42,7 +48,12 @@ export interface VerifyOptions {
   /** Called every `progressEvery` events with the number checked so far. */
   readonly onProgress?: (checked: number) => void;
   readonly progressEvery?: number;
-  /** A head the auditor already holds (from an earlier run or a checkpoint): the ledger must reach it. */
+  /**
+   * A head the auditor already holds (from an earlier run or a checkpoint): the ledger must
+   * reach `seq` (else `truncated`) and its event `seq` must have exactly `hash` (else
+   * `head-mismatch`). Rejected with `INVALID_ARGUMENT` unless `seq` is a safe non-negative
+   * integer and `hash` 64 lower-case hex digits.
+   */
   readonly expectHead?: { readonly seq: number; readonly hash: string };
   /** Check per-subject back-links as well (keeps one entry per subject in memory). Default true. */
   readonly subjectLinks?: boolean;
@@ -66,12 +77,16 @@ export async function verifyEvents(
   genesis: string,
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
+  const expect = options.expectHead;
+  if (expect !== undefined) assertHeldHead(expect);
   const progressEvery = options.progressEvery ?? 10_000;
   const checkLinks = options.subjectLinks ?? true;
   const subjectHeads = new Map<string, { seq: number; hash: string }>();
   const iterator = events[Symbol.asyncIterator]();
   let expectedSeq = 0;
   let prevHash = genesis;
+  /** The verified hash of event `expect.seq`, once reached. */
+  let hashAtHeld: string | undefined;
   const fail = (seq: number, kind: VerifyFailureKind, reason: string): VerifyReport => ({
     ok: false,
     count: expectedSeq,
@@ -129,6 +144,7 @@ export async function verifyEvents(
           subjectHeads.set(link.id, { seq: expectedSeq, hash: recomputed });
         }
       }
+      if (expectedSeq === expect?.seq) hashAtHeld = recomputed;
       prevHash = recomputed;
       expectedSeq++;
       if (options.onProgress !== undefined && expectedSeq % progressEvery === 0) {
@@ -142,13 +158,19 @@ export async function verifyEvents(
   options.onProgress?.(expectedSeq);
   const headSeq = expectedSeq === 0 ? null : expectedSeq - 1;
   const headHash = expectedSeq === 0 ? null : prevHash;
-  const expect = options.expectHead;
   if (expect !== undefined) {
     if (headSeq === null || headSeq < expect.seq) {
       return fail(
         expectedSeq,
         "truncated",
         `ledger ends before the expected head at sequence ${expect.seq}`,
+      );
+    }
+    if (hashAtHeld !== expect.hash) {
+      return fail(
+        expect.seq,
+        "head-mismatch",
+        `event ${expect.seq} does not have the held head's hash: the ledger was rolled back and re-extended, or this is another history under the same ledger id`,
       );
     }
   }
@@ -186,6 +208,24 @@ async function classifyOutOfSequence(
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+
+/** A held head is half of a check: both halves must be well-formed before anything is read. */
+function assertHeldHead(head: { readonly seq: unknown; readonly hash: unknown }): void {
+  if (typeof head.seq !== "number" || !Number.isSafeInteger(head.seq) || head.seq < 0) {
+    throw new DaichoError(
+      "INVALID_ARGUMENT",
+      "the held head's seq must be a non-negative integer (the sequence number of the event you verified last)",
+      { path: "expectHead.seq" },
+    );
+  }
+  if (typeof head.hash !== "string" || !HEX64.test(head.hash)) {
+    throw new DaichoError(
+      "INVALID_ARGUMENT",
+      "the held head's hash must be 64 lower-case hex digits (the event hash `verify` reported for that seq)",
+      { path: "expectHead.hash" },
+    );
+  }
+}
 
 function parseBody(body: string): ParsedBody | undefined {
   let value: unknown;
