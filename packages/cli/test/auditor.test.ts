@@ -248,6 +248,8 @@ describe("daicho export-bundle / verify-bundle", () => {
       "40",
       "--since",
       file("held.txt"),
+      "--vkey",
+      file("log.key.vkey"),
       "--out",
       file("b.json"),
     );

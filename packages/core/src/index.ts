@@ -33,11 +33,15 @@ export {
 } from "./ledger";
 export { assertContiguousBatch, concurrencyConflict, sameHead } from "./store/checks";
 export { memoryStore } from "./store/memory";
-export type { ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
+export type { ChainHead, LedgerMeta, ReadRange, Store, SubjectIndexRow } from "./store/store";
 export {
+  type ParsedBody,
+  type VerifiedCopy,
+  type VerifiedEventHook,
   type VerifyFailure,
   type VerifyFailureKind,
   type VerifyOptions,
   type VerifyReport,
   verifyEvents,
 } from "./verify";
+export { type StoreCheck, type StoreVerifyOptions, verifyStore } from "./verify-store";

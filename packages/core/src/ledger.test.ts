@@ -204,6 +204,7 @@ describe("ledger.append", () => {
             get: (q) => inner.get(q),
             subjectHeads: (s) => inner.subjectHeads(s),
             readSubject: (s) => inner.readSubject(s),
+            readSubjectIndex: () => inner.readSubjectIndex(),
             close: () => inner.close(),
             append: async (events, expected) => {
               const call = calls++;

@@ -13,7 +13,8 @@ import { FENCE_EVENT_TYPES, ledgerFence } from "./keys/fence";
 import type { KeyStore } from "./keys/key-store";
 import { type KeyRing, openKeyRing } from "./keys/ring";
 import type { ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
-import { type VerifyOptions, type VerifyReport, verifyEvents } from "./verify";
+import type { VerifyReport } from "./verify";
+import { type StoreVerifyOptions, verifyStore } from "./verify-store";
 
 export interface LedgerOptions {
   /** Where events live: `memoryStore()`, `sqliteStore(path)`, a PostgreSQL store, … */
@@ -229,9 +230,14 @@ export class Ledger {
     for await (const stored of this.store.read(range)) yield toLedgerEvent(stored);
   }
 
-  /** Recompute every hash and link from the stored bytes; see `verifyEvents`. */
-  verify(options?: VerifyOptions): Promise<VerifyReport> {
-    return verifyEvents(this.store.read(), this.genesis, options);
+  /**
+   * Recompute every hash and link from the stored bytes and check every copy the store
+   * answers from (columns, head, subject index) against them; see `verifyStore`. Pass
+   * `also: [await treeCheck(…)]` from `@daicho/core/checkpoint` to check the stored Merkle
+   * tree and checkpoints in the same pass.
+   */
+  verify(options?: StoreVerifyOptions): Promise<VerifyReport> {
+    return verifyStore(this.store, this.genesis, options);
   }
 
   /** Close the event store and, when the ledger was opened with `keys`, the key store. */

@@ -16,6 +16,23 @@ export type VerifyFailureKind =
   | "subject-link-broken"
   /** The stored bytes are not an event at all. */
   | "malformed"
+  /**
+   * A stored copy of a body member (the `seq`, `id`, `type`, `recordedAt`, `subjects` or
+   * `prevHash` column) differs from the hashed body (docs/spec.md §11).
+   */
+  | "column-mismatch"
+  /**
+   * The store's subject index or its stored head disagrees with the hashed bodies: a row
+   * missing, added or pointing elsewhere (docs/spec.md §11).
+   */
+  | "index-mismatch"
+  /** A stored Merkle tree node or the stored tree size is not what the events give (§7.5, §11). */
+  | "tree-mismatch"
+  /**
+   * A stored checkpoint does not match the log (origin, size or root), does not parse, or
+   * fails the trust policy's signature check (§8, §11).
+   */
+  | "checkpoint-mismatch"
   /** The ledger ends before a head the verifier was told to expect. */
   | "truncated"
   /**
@@ -30,12 +47,23 @@ export interface VerifyFailure {
   readonly reason: string;
 }
 
+/** What a verification covered besides the events' hashes and links. */
+export type VerifiedCopy =
+  | "columns"
+  | "subject-index"
+  | "head"
+  | "tree"
+  | "checkpoints"
+  | "checkpoint-signatures";
+
 export type VerifyReport =
   | {
       readonly ok: true;
       readonly count: number;
       readonly headSeq: number | null;
       readonly headHash: string | null;
+      /** The stored copies checked against the hashed bytes as well (absent: none). */
+      readonly checked?: readonly VerifiedCopy[];
     }
   | {
       readonly ok: false;
@@ -59,10 +87,39 @@ export interface VerifyOptions {
   readonly subjectLinks?: boolean;
 }
 
-interface ParsedBody {
+/** The members of a body that verification reads. */
+export interface ParsedBody {
   readonly seq: number;
+  readonly id: unknown;
+  readonly type: unknown;
+  readonly recordedAt: unknown;
   readonly prevHash: string;
   readonly subjects: readonly { id: string; prevSeq?: number; prevHash?: string }[];
+}
+
+/** Per subject while verifying: its latest event, how many events name it, and its first. */
+export interface SubjectTally {
+  seq: number;
+  hash: string;
+  count: number;
+  readonly first: number;
+}
+
+/**
+ * Extra checks run on each event after its hash, sequence number, chain link and subject
+ * links verified (stored copies, Merkle tree). A returned failure ends verification with
+ * it; the hook may return a promise, but only when it has I/O to do.
+ */
+export type VerifiedEventHook = (
+  stored: StoredEvent,
+  body: ParsedBody,
+) => VerifyFailure | undefined | Promise<VerifyFailure | undefined>;
+
+/** Internal knobs for the store-level verifiers built on `verifyEvents`. */
+export interface ChainHooks {
+  readonly onVerified?: VerifiedEventHook;
+  /** Where the per-subject link state is kept, so a caller can check the index against it. */
+  readonly subjects?: Map<string, SubjectTally>;
 }
 
 /**
@@ -72,16 +129,27 @@ interface ParsedBody {
  * per-subject back-links, and reports the first broken sequence number. Memory stays
  * flat in the number of events (one entry per subject for back-link checks).
  */
-export async function verifyEvents(
+export function verifyEvents(
   events: AsyncIterable<StoredEvent>,
   genesis: string,
   options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  return verifyChain(events, genesis, options, {});
+}
+
+/** `verifyEvents` with hooks for the verifiers of stored copies (not part of the public API). */
+export async function verifyChain(
+  events: AsyncIterable<StoredEvent>,
+  genesis: string,
+  options: VerifyOptions,
+  hooks: ChainHooks,
 ): Promise<VerifyReport> {
   const expect = options.expectHead;
   if (expect !== undefined) assertHeldHead(expect);
   const progressEvery = options.progressEvery ?? 10_000;
   const checkLinks = options.subjectLinks ?? true;
-  const subjectHeads = new Map<string, { seq: number; hash: string }>();
+  const subjectHeads = hooks.subjects ?? new Map<string, SubjectTally>();
+  const onVerified = hooks.onVerified;
   const iterator = events[Symbol.asyncIterator]();
   let expectedSeq = 0;
   let prevHash = genesis;
@@ -141,8 +209,24 @@ export async function verifyEvents(
               "a subject back-link does not point at the previous event about that subject",
             );
           }
-          subjectHeads.set(link.id, { seq: expectedSeq, hash: recomputed });
+          if (head === undefined) {
+            subjectHeads.set(link.id, {
+              seq: expectedSeq,
+              hash: recomputed,
+              count: 1,
+              first: expectedSeq,
+            });
+          } else {
+            head.seq = expectedSeq;
+            head.hash = recomputed;
+            head.count++;
+          }
         }
+      }
+      if (onVerified !== undefined) {
+        let failure = onVerified(stored, parsed);
+        if (failure instanceof Promise) failure = await failure;
+        if (failure !== undefined) return { ok: false, count: expectedSeq, failure };
       }
       if (expectedSeq === expect?.seq) hashAtHeld = recomputed;
       prevHash = recomputed;
@@ -247,6 +331,9 @@ function parseBody(body: string): ParsedBody | undefined {
   }
   return {
     seq: v.seq as number,
+    id: v.id,
+    type: v.type,
+    recordedAt: v.recordedAt,
     prevHash: v.prevHash,
     subjects: subjects as ParsedBody["subjects"],
   };

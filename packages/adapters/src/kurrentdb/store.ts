@@ -8,6 +8,7 @@ import {
   type Store,
   type StoredEvent,
   type SubjectHead,
+  type SubjectIndexRow,
   sameHead,
 } from "@daicho/core";
 import type { KurrentDBClient } from "@kurrent/kurrentdb-client";
@@ -212,6 +213,18 @@ class KurrentStore implements Store {
     for (const seq of [...(this.bySubject.get(subject) ?? [])]) {
       const e = await this.get(seq);
       if (e !== undefined) yield e;
+    }
+  }
+
+  async *readSubjectIndex(): AsyncIterable<SubjectIndexRow> {
+    // The index is this process's own, built from the events it read (issue 17 moves it
+    // to the server); verification still checks every row against the hashed bytes.
+    await this.catchUp();
+    for (const [subject, seqs] of [...this.bySubject]) {
+      for (const seq of [...seqs]) {
+        const e = await this.get(seq);
+        yield { subject, seq, eventSubjects: e === undefined ? null : e.subjects };
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import {
   type Store,
   type StoredEvent,
   type SubjectHead,
+  type SubjectIndexRow,
 } from "@daicho/core";
 import type pg from "pg";
 import { pgError } from "./errors";
@@ -242,6 +243,32 @@ export class PostgresStore implements Store {
         values: [key, subject, from, this.pageSize],
       });
     yield* pagedBySeq(page, 0, this.pageSize);
+  }
+
+  async *readSubjectIndex(): AsyncIterable<SubjectIndexRow> {
+    const { s } = await this.open();
+    const key = await this.key();
+    // Keyset pages in primary-key order; the row comparison uses the index's own collation.
+    let after: [string, number] | undefined;
+    for (;;) {
+      const r = await this.guard("readSubjectIndex", () =>
+        this.ctx.pool.query({
+          text: `SELECT es.subject, es.seq, e.subjects FROM ${s}.event_subjects es
+                 LEFT JOIN ${s}.events e ON e.ledger_key = es.ledger_key AND e.seq = es.seq
+                 WHERE es.ledger_key = $1 AND ($2::text IS NULL OR (es.subject, es.seq) > ($2::text, $3::bigint))
+                 ORDER BY es.subject, es.seq LIMIT $4`,
+          values: [key, after?.[0] ?? null, after?.[1] ?? 0, this.pageSize],
+          rowMode: "array",
+        }),
+      );
+      const rows = r.rows as [string, string, string[] | null][];
+      for (const [subject, seq, subjects] of rows) {
+        yield { subject, seq: Number(seq), eventSubjects: subjects };
+      }
+      const last = rows[rows.length - 1];
+      if (last === undefined || rows.length < this.pageSize) return;
+      after = [last[0], Number(last[1])];
+    }
   }
 
   async close(): Promise<void> {

@@ -147,6 +147,18 @@ export class PostgresTreeStore implements TreeStore {
     return rows[0];
   }
 
+  async nodeCount(): Promise<number> {
+    const key = await this.key(false);
+    if (key === undefined) return 0;
+    return this.guard("nodeCount", async () => {
+      const r = await this.ctx.pool.query<{ n: string }>({
+        text: `SELECT count(*) AS n FROM ${this.ctx.s}.tree_nodes WHERE ledger_key = $1`,
+        values: [key],
+      });
+      return Number(r.rows[0]?.n ?? 0);
+    });
+  }
+
   async listCheckpoints(
     range: { from?: number; to?: number; limit?: number } = {},
   ): Promise<StoredCheckpoint[]> {

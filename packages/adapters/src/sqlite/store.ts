@@ -9,6 +9,7 @@ import {
   type Store,
   type StoredEvent,
   type SubjectHead,
+  type SubjectIndexRow,
   sameHead,
 } from "@daicho/core";
 import Database from "better-sqlite3";
@@ -181,6 +182,38 @@ class SqliteStore implements Store {
     }
   }
 
+  async *readSubjectIndex(): AsyncIterable<SubjectIndexRow> {
+    // Pages in primary-key order (subject, seq), each page resuming after the last row.
+    let after: { subject: string; seq: number } | undefined;
+    for (;;) {
+      const rows = this.guard(
+        () =>
+          (after === undefined
+            ? this.stmts.indexFirst.all(this.pageSize)
+            : this.stmts.indexAfter.all(
+                after.subject,
+                after.subject,
+                after.seq,
+                this.pageSize,
+              )) as {
+            subject: string;
+            seq: number;
+            subjects: string | null;
+          }[],
+      );
+      for (const row of rows) {
+        yield {
+          subject: row.subject,
+          seq: row.seq,
+          eventSubjects: row.subjects === null ? null : splitSubjects(row.subjects),
+        };
+      }
+      const last = rows[rows.length - 1];
+      if (last === undefined || rows.length < this.pageSize) return;
+      after = last;
+    }
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
@@ -230,6 +263,12 @@ function prepare(db: Database.Database) {
       `SELECT ${columns} FROM daicho_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?`,
     ),
     one: db.prepare(`SELECT ${columns} FROM daicho_events WHERE seq = ?`),
+    indexFirst: db.prepare(
+      "SELECT s.subject AS subject, s.seq AS seq, e.subjects AS subjects FROM daicho_event_subjects s LEFT JOIN daicho_events e ON e.seq = s.seq ORDER BY s.subject, s.seq LIMIT ?",
+    ),
+    indexAfter: db.prepare(
+      "SELECT s.subject AS subject, s.seq AS seq, e.subjects AS subjects FROM daicho_event_subjects s LEFT JOIN daicho_events e ON e.seq = s.seq WHERE s.subject > ? OR (s.subject = ? AND s.seq > ?) ORDER BY s.subject, s.seq LIMIT ?",
+    ),
     subjectHead: db.prepare(
       "SELECT e.seq AS seq, e.hash AS hash FROM daicho_event_subjects s JOIN daicho_events e ON e.seq = s.seq WHERE s.subject = ? ORDER BY s.seq DESC LIMIT 1",
     ),
@@ -244,13 +283,17 @@ function prepare(db: Database.Database) {
   };
 }
 
+function splitSubjects(column: string): string[] {
+  return column === "" ? [] : column.split(" ");
+}
+
 function toStored(row: Row): StoredEvent {
   return {
     seq: row.seq,
     id: row.id,
     type: row.type,
     recordedAt: row.recorded_at,
-    subjects: row.subjects === "" ? [] : row.subjects.split(" "),
+    subjects: splitSubjects(row.subjects),
     prevHash: row.prev_hash,
     hash: row.hash,
     body: row.body,

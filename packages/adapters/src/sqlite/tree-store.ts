@@ -139,6 +139,10 @@ class SqliteTreeStore implements TreeStore {
     });
   }
 
+  async nodeCount(): Promise<number> {
+    return this.guard((s) => (s === undefined ? 0 : (s.nodeCount.get() as { n: number }).n));
+  }
+
   async putCheckpoint(c: StoredCheckpoint): Promise<void> {
     this.guard((s) => {
       if (s === undefined)
@@ -192,6 +196,7 @@ function prepare(db: Database.Database) {
     setSize: db.prepare("UPDATE daicho_tree_state SET size = ? WHERE id = 0"),
     putNode: db.prepare("INSERT OR REPLACE INTO daicho_tree_nodes (pos, hash) VALUES (?, ?)"),
     getNode: db.prepare("SELECT hash FROM daicho_tree_nodes WHERE pos = ?"),
+    nodeCount: db.prepare("SELECT count(*) AS n FROM daicho_tree_nodes"),
     putCheckpoint: db.prepare(
       "INSERT INTO daicho_checkpoints (size, note, created_at) VALUES (?, ?, ?) ON CONFLICT (size) DO UPDATE SET note = excluded.note",
     ),

@@ -9,7 +9,7 @@ import { catchUp, type LedgerTree } from "../merkle/ledger-tree";
 import { memoryTreeStore } from "../merkle/memory-tree-store";
 import { memoryStore } from "../store/memory";
 import { sampleInputs } from "../testing/fixtures";
-import { exportBundle } from "./export";
+import { buildBundle, exportBundle } from "./export";
 import { verifyBundle } from "./verify";
 
 const ledgerId = "crm.example.com/ledger";
@@ -33,7 +33,7 @@ describe("audit bundles", () => {
   it("verify offline: events, chain, range proof, checkpoint and consistency with an older checkpoint", async () => {
     const { tree, cp50, cp80 } = await setup();
     const bundle = JSON.stringify(
-      await exportBundle(tree, ledgerId, { from: 10, to: 30, older: [cp50] }),
+      await exportBundle(tree, ledgerId, { from: 10, to: 30, older: [cp50], policy }),
     );
     const report = verifyBundle(bundle, { policy, held: cp50 });
     expect(E.isRight(report) && report.right).toMatchObject({
@@ -55,14 +55,14 @@ describe("audit bundles", () => {
       [79, 80],
       [33, 64],
     ] as const) {
-      const bundle = JSON.stringify(await exportBundle(tree, ledgerId, { from, to }));
+      const bundle = JSON.stringify(await exportBundle(tree, ledgerId, { from, to, policy }));
       expect(code(verifyBundle(bundle, { policy })), `${from}-${to}`).toBe("OK");
     }
   });
 
   it("give a precise typed error for each kind of damage", async () => {
     const { tree } = await setup();
-    const good = await exportBundle(tree, ledgerId, { from: 10, to: 30 });
+    const good = await exportBundle(tree, ledgerId, { from: 10, to: 30, policy });
     const text = JSON.stringify(good);
     const mutate = (f: (b: typeof good) => unknown) => {
       const copy = structuredClone(good);
@@ -168,7 +168,7 @@ describe("audit bundles", () => {
     const forged = await catchUp(memoryTreeStore(), tree.events);
     const note = (await emitCheckpoint(forged, stranger, ledgerId)).note;
     const bundle = JSON.stringify(
-      await exportBundle(forged, ledgerId, { from: 0, to: 5, checkpoint: note }),
+      await buildBundle(forged, ledgerId, { from: 0, to: 5, checkpoint: note }),
     );
     expect(code(verifyBundle(bundle, { policy }))).toBe("SIGNATURE_INVALID");
   });
@@ -183,7 +183,7 @@ describe("audit bundles", () => {
     const forkTree: LedgerTree = await catchUp(memoryTreeStore(), fork.store);
     const forkCp = (await emitCheckpoint(forkTree, log, ledgerId)).note;
     const forked = JSON.stringify(
-      await exportBundle(forkTree, ledgerId, { from: 0, to: 90, checkpoint: forkCp }),
+      await buildBundle(forkTree, ledgerId, { from: 0, to: 90, checkpoint: forkCp }),
     );
     expect(code(verifyBundle(forked, { policy }))).toBe("OK"); // internally consistent…
     const r = verifyBundle(forked, { policy, held: cp80 }); // …but it does not extend what the auditor holds
@@ -207,7 +207,7 @@ describe("audit bundles", () => {
     const shortTree = await catchUp(memoryTreeStore(), short.store);
     const shortCp = (await emitCheckpoint(shortTree, log, ledgerId)).note;
     const rolledBack = JSON.stringify(
-      await exportBundle(shortTree, ledgerId, { from: 0, to: 60, checkpoint: shortCp }),
+      await buildBundle(shortTree, ledgerId, { from: 0, to: 60, checkpoint: shortCp }),
     );
     const rb = verifyBundle(rolledBack, { policy, held: cp80 });
     expect(E.isLeft(rb) && rb.left.reason).toMatch(/older than the one you hold/);
@@ -215,7 +215,7 @@ describe("audit bundles", () => {
 
   it("fails on any single-character change to the file unless the change leaves its meaning intact", async () => {
     const { tree } = await setup();
-    const text = JSON.stringify(await exportBundle(tree, ledgerId, { from: 40, to: 44 }));
+    const text = JSON.stringify(await exportBundle(tree, ledgerId, { from: 40, to: 44, policy }));
     const original = JSON.parse(text);
     fc.assert(
       fc.property(fc.nat(text.length - 1), fc.integer({ min: 32, max: 126 }), (at, c) => {
@@ -235,7 +235,7 @@ describe("audit bundles", () => {
   it("cannot be exported for a range the checkpoint does not cover", async () => {
     const { tree, cp50 } = await setup();
     await expect(
-      exportBundle(tree, ledgerId, { from: 40, to: 60, checkpoint: cp50 }),
+      exportBundle(tree, ledgerId, { from: 40, to: 60, checkpoint: cp50, policy }),
     ).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
     });

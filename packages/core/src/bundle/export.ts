@@ -2,9 +2,11 @@ import * as E from "fp-ts/lib/Either.js";
 import { toBase64 } from "../checkpoint/base64";
 import { parseCheckpoint } from "../checkpoint/checkpoint";
 import { parseNote } from "../checkpoint/note";
+import type { TrustPolicy } from "../checkpoint/policy";
 import { DaichoError } from "../errors";
 import type { LedgerTree } from "../merkle/ledger-tree";
 import { BUNDLE_FORMAT, type Bundle, type BundleEvent, MAX_BUNDLE_EVENTS } from "./format";
+import { verifyBundle } from "./verify";
 
 export interface ExportOptions {
   /** First sequence number, inclusive. */
@@ -15,6 +17,11 @@ export interface ExportOptions {
   readonly checkpoint?: string;
   /** Older signed checkpoints (e.g. the one the auditor holds) to prove consistent with it. */
   readonly older?: readonly string[];
+  /**
+   * The keys the checkpoint(s) must verify under (the log's own verifier key at least):
+   * nothing read from the stores is exported before it verifies.
+   */
+  readonly policy: TrustPolicy;
 }
 
 function checkpointOf(note: string): { size: number; origin: string } {
@@ -27,12 +34,37 @@ function checkpointOf(note: string): { size: number; origin: string } {
  * Build an audit bundle for events [from, to) of the ledger whose tree is `tree`: the
  * events' stored bytes, the checkpoint, the range proof (with the hash of event from−1 as
  * an anchor so the first back-link is checked too) and consistency proofs from `older`.
- * Rejects with INVALID_ARGUMENT when the range is not covered by the checkpoint.
+ * Before returning it, verifies the bundle exactly as an auditor would (`verifyBundle`
+ * with `policy`), so a stored checkpoint whose signature or root was edited, an edited
+ * tree node or an edited event is refused here (BUNDLE_INVALID, SIGNATURE_INVALID,
+ * PROOF_INVALID… naming what failed) instead of being handed to an auditor. Rejects with
+ * INVALID_ARGUMENT when the range is not covered by the checkpoint.
  */
 export async function exportBundle(
   tree: LedgerTree,
   ledgerId: string,
   options: ExportOptions,
+): Promise<Bundle> {
+  const bundle = await buildBundle(tree, ledgerId, options);
+  const check = verifyBundle(JSON.stringify(bundle), { policy: options.policy });
+  if (E.isLeft(check)) {
+    throw new DaichoError(
+      check.left.code,
+      `refusing to export a bundle that does not verify (${check.left.reason}); run \`daicho verify\` with the tree: a stored checkpoint, tree node or event may have been edited`,
+      check.left.path === undefined ? {} : { path: check.left.path },
+    );
+  }
+  return bundle;
+}
+
+/**
+ * The bundle as stored, unchecked: for tests and vectors that must build what a dishonest
+ * operator would hand out. Not exported from the package.
+ */
+export async function buildBundle(
+  tree: LedgerTree,
+  ledgerId: string,
+  options: Omit<ExportOptions, "policy">,
 ): Promise<Bundle> {
   await tree.catchUp();
   const note = options.checkpoint ?? (await tree.store.latestCheckpoint())?.note;

@@ -150,6 +150,7 @@ async function bundleVectors() {
     to: 7,
     checkpoint: note,
     older: [older],
+    policy: { keys: [log.verifier] },
   });
   const text = JSON.stringify(bundle);
   const report = verifyBundle(text, { policy: { keys: [log.verifier] }, held: older });

@@ -1,18 +1,29 @@
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError, isDaichoError } from "../errors";
-import { bytesEqual } from "../merkle/hash";
-import type { LedgerTree } from "../merkle/ledger-tree";
+import { genesisHash } from "../hash";
+import { bytesEqual, eventLeafHash } from "../merkle/hash";
+import { type LedgerTree, VerifiedTail } from "../merkle/ledger-tree";
+import { CompactRange, decompose } from "../merkle/range";
 import type { StoredCheckpoint } from "../merkle/tree-store";
-import { formatCheckpoint, parseCheckpoint } from "./checkpoint";
-import { formatNote, parseNote, signNote } from "./note";
-import { mergeCheckpoints } from "./policy";
-import type { Signer } from "./signer";
+import { verifyInclusion } from "../merkle/verify";
+import { type Checkpoint, formatCheckpoint, parseCheckpoint } from "./checkpoint";
+import { formatNote, parseNote, type SignedNote, signNote } from "./note";
+import { mergeCheckpoints, verifyCheckpoint } from "./policy";
+import type { LocalSigner, Signer } from "./signer";
 
 /**
  * Sign a checkpoint of the tree as it stands (after catching up with the event store),
- * store it, and return it. Refuses (CHECKPOINT_INVALID) to sign anything inconsistent
- * with the latest stored checkpoint: a smaller tree, or a tree whose root at that
- * checkpoint's size differs — tlog-checkpoint forbids a log to sign both.
+ * store it, and return it. The root it signs is recomputed here from verified bytes, not
+ * read from stored tree nodes: the latest stored checkpoint is authenticated first (its
+ * signature by this log's key when the signer exposes its verifier, as the key-file and
+ * in-process signers do; otherwise its root is recomputed from every event), the stored
+ * border of that tree must fold to its root, and the events since are hashed, checked
+ * against their stored hashes and chained onto it. Refuses (CHECKPOINT_INVALID) to sign
+ * anything inconsistent with the latest stored checkpoint — a smaller tree, a tree whose
+ * root at that size differs, a stored checkpoint whose signature fails — since
+ * tlog-checkpoint forbids a log to sign both, and refuses when the stored tree nodes
+ * differ from the events (they would serve proofs that fail). Cost: the events since the
+ * previous checkpoint.
  */
 export async function emitCheckpoint(
   tree: LedgerTree,
@@ -21,6 +32,7 @@ export async function emitCheckpoint(
 ): Promise<StoredCheckpoint> {
   const size = await tree.catchUp();
   const latest = await tree.store.latestCheckpoint();
+  let base: Base | undefined;
   if (latest !== undefined) {
     const note = parseNote(latest.note);
     if (E.isLeft(note)) throw note.left;
@@ -36,22 +48,101 @@ export async function emitCheckpoint(
         },
       );
     }
-    if (!bytesEqual(await tree.root(prev.size), prev.root)) {
-      throw new DaichoError(
-        "CHECKPOINT_INVALID",
-        `the tree no longer has the root of the checkpoint at size ${prev.size}`,
-      );
-    }
+    base = await authenticatedBase(tree, signer, latest.note, note.right, prev);
     if (prev.size === size && prev.origin === origin) {
       // Nothing new: add this signer's signature to the stored checkpoint instead.
       return storeCosignatures(tree, formatNote(await signNote(note.right.text, [signer])));
     }
   }
-  const text = formatCheckpoint({ origin, size, root: await tree.root(size) });
+  const root = (await extendVerified(tree, base ?? (await genesisBase(tree)), size)).range.root();
+  if (!bytesEqual(root, await tree.root(size))) {
+    throw new DaichoError(
+      "CHECKPOINT_INVALID",
+      "the stored tree nodes differ from the events: refusing to sign; run `daicho verify` with the tree and rebuild it",
+    );
+  }
+  const text = formatCheckpoint({ origin, size, root });
   const note = await signNote(text, [signer]);
   const stored = { size, note: formatNote(note), createdAt: new Date().toISOString() };
   await tree.store.putCheckpoint(stored);
   return stored;
+}
+
+/**
+ * The compact range of the tree at the latest stored checkpoint and the hash of its last
+ * event, authenticated: by the checkpoint's signature under this log's key (the stored
+ * border must fold to the signed root, and the last event's hash is checked with an
+ * inclusion proof against it), or, when that signature cannot be checked (a signer that
+ * does not expose its verifier, a rotated key), rebuilt from every verified event.
+ */
+async function authenticatedBase(
+  tree: LedgerTree,
+  signer: Signer,
+  noteText: string,
+  note: SignedNote,
+  prev: Checkpoint,
+): Promise<Base> {
+  const verifier = (signer as Partial<LocalSigner>).verifier;
+  const signedByUs =
+    verifier !== undefined &&
+    note.signatures.some((s) => s.name === verifier.name && bytesEqual(s.keyId, verifier.keyId));
+  const mismatch = () =>
+    new DaichoError(
+      "CHECKPOINT_INVALID",
+      `the tree no longer has the root of the checkpoint at size ${prev.size}`,
+    );
+  if (!signedByUs) {
+    const base = await extendVerified(tree, await genesisBase(tree), prev.size);
+    if (!bytesEqual(base.range.root(), prev.root)) throw mismatch();
+    return base;
+  }
+  if (E.isLeft(verifyCheckpoint(noteText, { keys: [verifier], origin: prev.origin }))) {
+    throw new DaichoError(
+      "CHECKPOINT_INVALID",
+      `the latest stored checkpoint (size ${prev.size}) does not carry a valid signature of this log's key: it was edited in storage; run \`daicho verify\` with the tree`,
+    );
+  }
+  if (prev.size === 0) return genesisBase(tree);
+  const range = new CompactRange(prev.size, await tree.store.readNodes(decompose(0, prev.size)));
+  if (!bytesEqual(range.root(), prev.root)) throw mismatch();
+  const last = await tree.events.get(prev.size - 1);
+  const path = await tree.inclusionProof(prev.size - 1, prev.size);
+  if (
+    last === undefined ||
+    E.isLeft(verifyInclusion(prev.size - 1, prev.size, eventLeafHash(last.hash), path, prev.root))
+  ) {
+    throw mismatch();
+  }
+  return { range, last: last.hash };
+}
+
+/** A tree under construction from verified events, and the hash its next event links to. */
+interface Base {
+  readonly range: CompactRange;
+  readonly last: string;
+}
+
+async function genesisBase(tree: LedgerTree): Promise<Base> {
+  const meta = await tree.events.meta();
+  if (meta === null) throw new DaichoError("NOT_FOUND", "the event store holds no ledger");
+  return { range: new CompactRange(), last: genesisHash(meta.ledgerId) };
+}
+
+/** Extend `base` to `size` leaves over events that verify and chain onto it (STORE_CORRUPT otherwise). */
+async function extendVerified(tree: LedgerTree, base: Base, size: number): Promise<Base> {
+  const { range } = base;
+  const tail = new VerifiedTail({ seq: range.size - 1, hash: base.last });
+  for await (const e of tree.events.read({ from: range.size, to: size })) {
+    tail.check(e);
+    range.appendLeaf(eventLeafHash(e.hash));
+  }
+  if (range.size !== size) {
+    throw new DaichoError(
+      "STORE_CORRUPT",
+      `events before ${size} are missing from the event store`,
+    );
+  }
+  return { range, last: tail.last };
 }
 
 /**

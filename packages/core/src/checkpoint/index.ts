@@ -77,3 +77,4 @@ export {
   type Signer,
   signerFromKeyText,
 } from "./signer";
+export { type TreeCheckOptions, treeCheck } from "./verify-tree";

@@ -36,7 +36,13 @@ export {
 } from "./range";
 export { type RangeProof, rootFromRangeProof, verifyRangeProof } from "./range-proof";
 export { readOnlyTree } from "./read-only-tree";
-export { nodeEnd, nodePosition, type StoredCheckpoint, type TreeStore } from "./tree-store";
+export {
+  nodeEnd,
+  nodePosition,
+  nodesInTree,
+  type StoredCheckpoint,
+  type TreeStore,
+} from "./tree-store";
 export {
   MAX_PROOF_HASHES,
   rootFromInclusionProof,

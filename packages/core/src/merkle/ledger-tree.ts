@@ -1,7 +1,10 @@
+import { eventHash } from "../chain";
 import { DaichoError, isDaichoError } from "../errors";
+import type { StoredEvent } from "../events/envelope";
+import { genesisHash } from "../hash";
 import type { Ledger } from "../ledger";
 import type { Store } from "../store/store";
-import { eventLeafHash } from "./hash";
+import { bytesEqual, eventLeafHash } from "./hash";
 import {
   consistencyProof as consistencyProofFrom,
   inclusionProof as inclusionProofFrom,
@@ -135,7 +138,10 @@ export class LedgerTree {
       this.range = await loadRange(this.store);
       let chunk: { seq: number; hash: string }[] = [];
       let conflicted = false;
+      let verified: VerifiedTail | undefined; // anchored only once there is an event to add
       for await (const e of this.events.read({ from: this.range.size })) {
+        verified ??= new VerifiedTail(await this.anchor());
+        verified.check(e);
         chunk.push({ seq: e.seq, hash: e.hash });
         if (chunk.length >= CATCH_UP_CHUNK) {
           if (!(await this.write(chunk))) {
@@ -147,6 +153,30 @@ export class LedgerTree {
       }
       if (!conflicted && (chunk.length === 0 || (await this.write(chunk)))) return this.size;
     }
+  }
+
+  /**
+   * The hash the next leaf's event must link to: the genesis when the tree is empty,
+   * else the stored hash of the last event covered, checked against the stored leaf so a
+   * catch-up never extends the tree from an edited event row.
+   */
+  private async anchor(): Promise<{ seq: number; hash: string }> {
+    const size = this.range.size;
+    if (size === 0) {
+      const meta = await this.events.meta();
+      if (meta === null) throw new DaichoError("NOT_FOUND", "the event store holds no ledger");
+      return { seq: -1, hash: genesisHash(meta.ledgerId) };
+    }
+    const last = await this.events.get(size - 1);
+    const [leaf] = await this.store.readNodes([{ level: 0, index: size - 1 }]);
+    if (last === undefined || leaf === undefined || !bytesEqual(eventLeafHash(last.hash), leaf)) {
+      throw new DaichoError(
+        "STORE_CORRUPT",
+        `event ${size - 1} is not the event the stored tree covers: run \`daicho verify\` with the tree`,
+        { path: `seq ${size - 1}` },
+      );
+    }
+    return { seq: size - 1, hash: last.hash };
   }
 
   /** Write leaves continuing the tree; false when another writer moved the stored tree. */
@@ -174,6 +204,41 @@ export class LedgerTree {
     this.range = next;
     for (const listener of this.listeners) listener(next.size);
     return true;
+  }
+}
+
+/**
+ * Checks events before they become leaves (internal to the tree and checkpoint modules): each one's stored bytes hash to its stored
+ * hash and its body links to the previous event, so a catch-up (and every checkpoint
+ * signed after it) covers only events that verify. STORE_CORRUPT otherwise.
+ */
+export class VerifiedTail {
+  private prev: string;
+
+  constructor(anchor: { seq: number; hash: string }) {
+    this.prev = anchor.hash;
+  }
+
+  check(e: StoredEvent): void {
+    let body: { seq?: unknown; prevHash?: unknown } | undefined;
+    try {
+      body = JSON.parse(e.body) as { seq?: unknown; prevHash?: unknown };
+    } catch {
+      body = undefined;
+    }
+    if (eventHash(e.body) !== e.hash || body?.seq !== e.seq || body?.prevHash !== this.prev) {
+      throw new DaichoError(
+        "STORE_CORRUPT",
+        `event ${e.seq} does not verify; the tree is not extended over it: run \`daicho verify\``,
+        { path: `seq ${e.seq}` },
+      );
+    }
+    this.prev = e.hash;
+  }
+
+  /** The hash of the last event checked (or of the anchor). */
+  get last(): string {
+    return this.prev;
   }
 }
 

@@ -55,6 +55,11 @@ class MemoryTreeStore implements TreeStore {
     });
   }
 
+  async nodeCount(): Promise<number> {
+    this.open();
+    return this.nodes.size;
+  }
+
   async putCheckpoint(checkpoint: StoredCheckpoint): Promise<void> {
     this.open();
     const existing = this.checkpoints.get(checkpoint.size);

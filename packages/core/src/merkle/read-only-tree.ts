@@ -29,6 +29,9 @@ export async function readOnlyTree(base: TreeStore): Promise<TreeStore> {
       let a = 0;
       return ids.map((id) => (inBase(id) ? stored[b++] : extra[a++]) as Uint8Array);
     },
+    async nodeCount() {
+      return (await base.nodeCount()) + (await added.nodeCount());
+    },
     async putCheckpoint(_checkpoint: StoredCheckpoint) {
       throw new DaichoError(
         "STORE_UNAVAILABLE",

@@ -34,6 +34,12 @@ export interface TreeStore extends NodeReader {
    * stored size is missing and `NOT_FOUND` when a node lies beyond it.
    */
   readNodes(ids: readonly NodeId[]): Promise<readonly Uint8Array[]>;
+  /**
+   * How many nodes are stored, including any beyond the stored size. A tree of size n
+   * has exactly 2n − popcount(n) nodes (`nodesInTree`); `verify` compares the two, so a
+   * planted node cannot hide among the genuine ones.
+   */
+  nodeCount(): Promise<number>;
   /** Insert or replace the checkpoint at `checkpoint.size` (replacing adds co-signatures). */
   putCheckpoint(checkpoint: StoredCheckpoint): Promise<void>;
   /** The checkpoint at exactly `size`, if one was stored. */
@@ -47,6 +53,13 @@ export interface TreeStore extends NodeReader {
     limit?: number;
   }): Promise<StoredCheckpoint[]>;
   close(): Promise<void>;
+}
+
+/** The number of perfect-subtree nodes of the tree of `size` leaves: 2·size − popcount(size). */
+export function nodesInTree(size: number): number {
+  let bits = 0;
+  for (let n = size; n > 0; n = Math.floor(n / 2)) bits += n % 2;
+  return 2 * size - bits;
 }
 
 /** The last leaf covered by a node: nodes beyond the stored size do not exist yet. */

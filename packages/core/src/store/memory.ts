@@ -2,7 +2,7 @@ import type { SubjectHead } from "../chain";
 import { DaichoError } from "../errors";
 import type { StoredEvent } from "../events/envelope";
 import { assertContiguousBatch, concurrencyConflict, sameHead } from "./checks";
-import type { ChainHead, LedgerMeta, ReadRange, Store } from "./store";
+import type { ChainHead, LedgerMeta, ReadRange, Store, SubjectIndexRow } from "./store";
 
 /**
  * An in-memory `Store`: for tests, demos and short-lived ledgers. Same guarantees as the
@@ -95,6 +95,15 @@ class MemoryStore implements Store {
     for (const seq of this.bySubject.get(subject) ?? []) {
       const e = this.events[seq];
       if (e !== undefined) yield e;
+    }
+  }
+
+  async *readSubjectIndex(): AsyncIterable<SubjectIndexRow> {
+    this.open();
+    for (const [subject, seqs] of this.bySubject) {
+      for (const seq of seqs) {
+        yield { subject, seq, eventSubjects: this.events[seq]?.subjects ?? null };
+      }
     }
   }
 

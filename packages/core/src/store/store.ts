@@ -23,6 +23,19 @@ export interface ReadRange {
 }
 
 /**
+ * One row of a store's subject index — "event `seq` is about `subject`" — as stored, with
+ * the stored `subjects` column of the event it points at (null when no event has that
+ * sequence number). The index is a copy of the bodies' `subjects[].id` kept for lookups
+ * (`readSubject`, `subjectHeads`); `verify` checks every row against the hashed bytes
+ * (docs/spec.md §11).
+ */
+export interface SubjectIndexRow {
+  readonly subject: string;
+  readonly seq: number;
+  readonly eventSubjects: readonly string[] | null;
+}
+
+/**
  * The one seam every event store implements (in-memory, SQLite, PostgreSQL, KurrentDB).
  * Stores keep what they are given and enforce the chain's shape: a batch appends only
  * onto the head it names, contiguously, all or nothing, and event ids are unique. They do
@@ -56,5 +69,11 @@ export interface Store {
   subjectHeads(subjects: readonly string[]): Promise<Map<string, SubjectHead>>;
   /** Every event about `subject`, in sequence order. */
   readSubject(subject: string): AsyncIterable<StoredEvent>;
+  /**
+   * Every row of the subject index exactly as stored, for verification: grouped by subject
+   * (each subject's rows together, in any order of subjects) and in ascending `seq` within
+   * a subject, including rows that point at no stored event. Read lazily in pages.
+   */
+  readSubjectIndex(): AsyncIterable<SubjectIndexRow>;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { isDaichoError } from "../errors";
 import { leafHash } from "../merkle/hash";
 import { rootAt } from "../merkle/proofs";
 import { CompactRange, decompose, type Node } from "../merkle/range";
-import type { TreeStore } from "../merkle/tree-store";
+import { nodesInTree, type TreeStore } from "../merkle/tree-store";
 
 /** One tree store under test. `reopen` opens the same storage again (durable stores). */
 export interface TreeStoreHandle {
@@ -64,6 +64,17 @@ export function treeStoreConformance(name: string, factory: TreeStoreFactory): v
       await expect(handle.store.readNodes([{ level: 0, index: 4 }])).rejects.toMatchObject({
         code: "NOT_FOUND",
       });
+    });
+
+    it("counts exactly the nodes of the tree it holds (2n − popcount(n))", async () => {
+      const store = handle.store;
+      expect(await store.nodeCount()).toBe(0);
+      const range = new CompactRange();
+      for (const to of [1, 2, 7, 8, 100]) {
+        const before = range.size;
+        await store.append(grow(range, to), before, to);
+        expect(await store.nodeCount()).toBe(nodesInTree(to));
+      }
     });
 
     it("refuses to read nodes beyond the stored size", async () => {

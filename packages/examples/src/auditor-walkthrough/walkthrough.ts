@@ -75,6 +75,7 @@ export async function operate(
     const bundle = await exportBundle(tree, LEDGER_ID, {
       from: october.size,
       older: [october.note],
+      policy: { keys: [signer.verifier] },
     });
     writeFileSync(file("bundle-2026-11.json"), JSON.stringify(bundle, null, 2));
     writeFileSync(file("log.vkey"), `${signer.verifierKey}\n`);
