@@ -253,11 +253,13 @@ export class PostgresStore implements Store {
     for (;;) {
       const r = await this.guard("readSubjectIndex", () =>
         this.ctx.pool.query({
+          // Two forms so each plan is an index range scan on the primary key.
           text: `SELECT es.subject, es.seq, e.subjects FROM ${s}.event_subjects es
                  LEFT JOIN ${s}.events e ON e.ledger_key = es.ledger_key AND e.seq = es.seq
-                 WHERE es.ledger_key = $1 AND ($2::text IS NULL OR (es.subject, es.seq) > ($2::text, $3::bigint))
-                 ORDER BY es.subject, es.seq LIMIT $4`,
-          values: [key, after?.[0] ?? null, after?.[1] ?? 0, this.pageSize],
+                 WHERE es.ledger_key = $1 ${after === undefined ? "" : "AND (es.subject, es.seq) > ($3::text, $4::bigint)"}
+                 ORDER BY es.subject, es.seq LIMIT $2`,
+          values:
+            after === undefined ? [key, this.pageSize] : [key, this.pageSize, after[0], after[1]],
           rowMode: "array",
         }),
       );

@@ -183,19 +183,15 @@ class SqliteStore implements Store {
   }
 
   async *readSubjectIndex(): AsyncIterable<SubjectIndexRow> {
-    // Pages in primary-key order (subject, seq), each page resuming after the last row.
+    // Pages in primary-key order (subject, seq), each resuming after the last row: a
+    // row-value comparison, so SQLite seeks in the primary key instead of scanning.
     let after: { subject: string; seq: number } | undefined;
     for (;;) {
       const rows = this.guard(
         () =>
           (after === undefined
             ? this.stmts.indexFirst.all(this.pageSize)
-            : this.stmts.indexAfter.all(
-                after.subject,
-                after.subject,
-                after.seq,
-                this.pageSize,
-              )) as {
+            : this.stmts.indexAfter.all(after.subject, after.seq, this.pageSize)) as {
             subject: string;
             seq: number;
             subjects: string | null;
@@ -267,7 +263,7 @@ function prepare(db: Database.Database) {
       "SELECT s.subject AS subject, s.seq AS seq, e.subjects AS subjects FROM daicho_event_subjects s LEFT JOIN daicho_events e ON e.seq = s.seq ORDER BY s.subject, s.seq LIMIT ?",
     ),
     indexAfter: db.prepare(
-      "SELECT s.subject AS subject, s.seq AS seq, e.subjects AS subjects FROM daicho_event_subjects s LEFT JOIN daicho_events e ON e.seq = s.seq WHERE s.subject > ? OR (s.subject = ? AND s.seq > ?) ORDER BY s.subject, s.seq LIMIT ?",
+      "SELECT s.subject AS subject, s.seq AS seq, e.subjects AS subjects FROM daicho_event_subjects s LEFT JOIN daicho_events e ON e.seq = s.seq WHERE (s.subject, s.seq) > (?, ?) ORDER BY s.subject, s.seq LIMIT ?",
     ),
     subjectHead: db.prepare(
       "SELECT e.seq AS seq, e.hash AS hash FROM daicho_event_subjects s JOIN daicho_events e ON e.seq = s.seq WHERE s.subject = ? ORDER BY s.seq DESC LIMIT 1",
