@@ -57,7 +57,7 @@ export function canonicalForm(value: unknown): { readonly text: string; readonly
 /** Thrown by the fast path; never escapes this module. */
 const NOT_JSON = Symbol("not JSON");
 
-/** Thrown by the fast path for objects with integer-like member names. */
+/** Thrown by the fast path for objects with integer-like member names (or `__proto__`). */
 const NEEDS_SLOW_PATH = Symbol("needs the slow path");
 const INTEGER_LIKE = /^(0|[1-9][0-9]*)$/;
 
@@ -95,6 +95,9 @@ function sortedCopy(value: unknown): unknown {
         if (member === undefined) continue;
         if (!isWellFormed(key)) throw NOT_JSON;
         if (INTEGER_LIKE.test(key)) throw NEEDS_SLOW_PATH;
+        // `out.__proto__ = x` would set the copy's prototype, dropping the member from the
+        // text; the slow path writes it, and JSON.parse gives the copy an own member.
+        if (key === "__proto__") throw NEEDS_SLOW_PATH;
         out[key] = sortedCopy(member);
       }
       return out;

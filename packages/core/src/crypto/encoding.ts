@@ -1,64 +1,30 @@
 /**
  * Byte encodings the personal-data format uses (docs/spec.md, "Personal data: sealing
  * and crypto-shredding"): unpadded base64url (RFC 4648 §5) for nonces and ciphertexts,
- * and length-prefixed strings for associated data. Written here rather than taken from
- * `Buffer` so the pure core runs unchanged in browsers and edge runtimes.
+ * and length-prefixed strings for associated data. Base64url comes from `@scure/base`
+ * (pure JavaScript, no `Buffer`), so the pure core runs unchanged in browsers and edge
+ * runtimes.
  */
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-const LOOKUP = new Int16Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
+import { base64urlnopad } from "@scure/base";
 
 /** Unpadded base64url of `bytes`. */
 export function toBase64Url(bytes: Uint8Array): string {
-  let out = "";
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n =
-      ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
-    out +=
-      ALPHABET.charAt(n >>> 18) +
-      ALPHABET.charAt((n >>> 12) & 63) +
-      ALPHABET.charAt((n >>> 6) & 63) +
-      ALPHABET.charAt(n & 63);
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = (bytes[i] as number) << 16;
-    out += ALPHABET.charAt(n >>> 18) + ALPHABET.charAt((n >>> 12) & 63);
-  } else if (rest === 2) {
-    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8);
-    out +=
-      ALPHABET.charAt(n >>> 18) +
-      ALPHABET.charAt((n >>> 12) & 63) +
-      ALPHABET.charAt((n >>> 6) & 63);
-  }
-  return out;
+  return base64urlnopad.encode(bytes);
 }
 
 /**
  * Decode unpadded base64url; undefined for anything else (padding, other alphabets,
  * a length that no byte string has, non-zero trailing bits). Strict because the text
  * is attacker-controlled: two spellings of one ciphertext must not both be accepted.
+ * The codec's own error is dropped: it quotes the offending character.
  */
 export function fromBase64Url(text: string): Uint8Array | undefined {
-  if (text.length % 4 === 1) return undefined;
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let bits = 0;
-  let acc = 0;
-  let o = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const v = c < 128 ? (LOOKUP[c] as number) : -1;
-    if (v < 0) return undefined;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >>> bits) & 0xff;
-    }
+  if (typeof text !== "string") return undefined;
+  try {
+    return base64urlnopad.decode(text);
+  } catch {
+    return undefined;
   }
-  if ((acc & ((1 << bits) - 1)) !== 0) return undefined;
-  return out;
 }
 
 const encoder = new TextEncoder();

@@ -4,13 +4,21 @@ import * as t from "io-ts";
 import { decodeWith } from "../decode";
 import type { DaichoError } from "../errors";
 import { AlertSeverity } from "../events/catalogue";
-import { Id, Label, strictStruct } from "../events/primitives";
+import { Id, Label, type LabelBrand, strictStruct } from "../events/primitives";
 import { WorkingHoursCodec } from "../policy/config";
 import { compileWorkingHours } from "../policy/hours";
 import { type CidrRange, parseCidr } from "../policy/ip";
 
 const Positive = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n > 0, "PositiveInteger");
 const Window = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n > 0, "WindowMs");
+/**
+ * Rule name → severity. Typed by name so the published declaration spells the key brand
+ * `LabelBrand` (inferred, the bundled `.d.ts` pointed at an undeclared namespace).
+ */
+const Severities: t.RecordC<t.BrandC<t.StringC, LabelBrand>, typeof AlertSeverity> = t.record(
+  Label,
+  AlertSeverity,
+);
 
 /**
  * Monitoring thresholds (SOC 2 CC7.2, ISO 27001 A.8.16). Every rule is off unless
@@ -39,7 +47,7 @@ export const MonitorConfig = strictStruct(
     /** Fires on any action by an actor offboarded at the time (default on). */
     offboardedAccess: t.boolean,
     /** Severity per rule name, overriding the defaults. */
-    severities: t.record(Label, AlertSeverity),
+    severities: Severities,
     /** Actor id written on `alert.raised` events (default `daicho-monitor`). */
     monitorActor: Id,
   },

@@ -4,7 +4,7 @@ import * as t from "io-ts";
 import { decodeWith } from "../decode";
 import type { DaichoError } from "../errors";
 import { Action, ClassificationLevel, LawfulBasis } from "../events/catalogue";
-import { Label, Note, strictStruct } from "../events/primitives";
+import { Label, type LabelBrand, Note, strictStruct } from "../events/primitives";
 import { levelRank } from "../views/classification";
 import { compileWorkingHours, minutesOf } from "./hours";
 import { type CidrRange, parseCidr } from "./ip";
@@ -29,12 +29,21 @@ export const WorkingHoursCodec = strictStruct("WorkingHours", {
   end: t.refinement(t.string, (s) => !Number.isNaN(minutesOf(s)), "HH:MM"),
 });
 
+/**
+ * Purpose name → rule. Typed by name so the published declaration spells the key brand
+ * `LabelBrand` (inferred, the bundled `.d.ts` pointed at an undeclared namespace).
+ */
+const PurposeRules: t.RecordC<t.BrandC<t.StringC, LabelBrand>, typeof PurposeRule> = t.record(
+  Label,
+  PurposeRule,
+);
+
 /** The host's access policy, decoded with {@link decodePolicyConfig}. */
 export const PolicyConfig = strictStruct(
   "PolicyConfig",
   {
     /** Every purpose the host processes data for; any other purpose is denied. */
-    purposes: t.record(Label, PurposeRule),
+    purposes: PurposeRules,
   },
   {
     /**
