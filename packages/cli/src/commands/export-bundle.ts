@@ -1,18 +1,42 @@
 import { writeFileSync } from "node:fs";
 import { DaichoError } from "@daicho/core";
 import { exportBundle } from "@daicho/core/bundle";
-import { parseArgs } from "../args";
+import type { Args } from "../args";
 import { intOption, readText } from "../auditor";
+import { EXIT } from "../exit";
 import { LEDGER_OPTIONS, ledgerLocation, openLedgerTree } from "../open";
-import { type Io, printJson } from "../output";
+import { catchUpProgress, FORMATS, type Io, printJson } from "../output";
 import type { Command } from "./command";
 
 export const exportBundleCommand: Command = {
   name: "export-bundle",
-  summary:
-    "export-bundle <ledger> [--tenant T] --from A [--to B] [--checkpoint FILE] [--since FILE[,FILE…]] --out bundle.json [--json]: events, checkpoint and proofs in one file",
-  async run(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseArgs(argv, ["from", "to", "checkpoint", "since", "out", ...LEDGER_OPTIONS]);
+  usage:
+    "export-bundle <ledger> [--tenant T] --from A [--to B] [--checkpoint FILE] [--since FILE[,FILE…]] --out bundle.json [--json]",
+  summary: "write events, their checkpoint and the proofs into one audit bundle",
+  details: `Reads the ledger read-only (a tree missing from the file is built in memory) and
+writes only the --out file.`,
+  options: {
+    ...LEDGER_OPTIONS,
+    from: { type: "string", value: "A", help: "first sequence number (inclusive)" },
+    to: {
+      type: "string",
+      value: "B",
+      help: "last sequence number (exclusive; default the checkpoint's size)",
+    },
+    checkpoint: {
+      type: "string",
+      value: "FILE",
+      help: "the checkpoint to prove against (default the latest stored)",
+    },
+    since: {
+      type: "string",
+      value: "FILE[,FILE…]",
+      help: "older checkpoints to add consistency proofs from",
+    },
+    out: { type: "string", value: "FILE", help: "the bundle file to write" },
+  },
+  async run(args: Args, io: Io): Promise<number> {
+    const json = args.flags.has("json");
     const out = args.options.get("out");
     const from = intOption(args, "from");
     if (out === undefined || from === undefined) {
@@ -21,7 +45,9 @@ export const exportBundleCommand: Command = {
         "usage: daicho export-bundle <ledger.db> --from A [--to B] --out FILE",
       );
     }
-    const { ledger, tree, close } = await openLedgerTree(ledgerLocation(args));
+    const progress = catchUpProgress(io, !json);
+    const { ledger, tree, close } = await openLedgerTree(ledgerLocation(args), progress);
+    progress.finish();
     try {
       const to = intOption(args, "to");
       const cpFile = args.options.get("checkpoint");
@@ -41,12 +67,12 @@ export const exportBundleCommand: Command = {
         to: bundle.range.to,
         olderCheckpoints: bundle.consistency.length,
       };
-      if (args.flags.has("json")) printJson(io, summary);
+      if (json) printJson(io, FORMATS.exportBundle, summary);
       else
         io.out(
           `wrote ${out}: events [${summary.from}, ${summary.to}) of ${ledger.ledgerId} with checkpoint and proofs\n`,
         );
-      return 0;
+      return EXIT.ok;
     } finally {
       await close();
     }
