@@ -24,13 +24,15 @@ import { appendSamples } from "./fixture";
 import { run } from "./run";
 
 /**
- * Auditor commands never touch the evidence. The built binary runs as the unprivileged
- * `postgres` OS user (`runuser -u postgres`) on an evidence directory owned by root with
- * mode 0755 and files 0644: permission bits hold for that user although the tests run as
- * root, so the directory really is read-only for the process. Before and after each
+ * Auditor commands never touch the evidence. Evidence directories get mode 0555 and their
+ * files 0444. Tests run as root in CI, and root ignores permission bits, so the built
+ * binary then runs as the unprivileged `postgres` OS user (`runuser -u postgres`), for
+ * whom the bits hold: the directory really is read-only for the process. Run as another
+ * user, the bits hold for that user and the binary runs as it is. Before and after each
  * command, every file in the directory is compared by name, sha256, size and mtime.
  */
-const AUDITOR = "postgres";
+const AUDITOR = process.getuid?.() === 0 ? "postgres" : undefined;
+const as = (cwd: string) => ({ ...(AUDITOR === undefined ? {} : { asUser: AUDITOR }), cwd });
 const LEDGER_ID = "cli.test/read-only";
 let root: string;
 let evidence: string;
@@ -56,10 +58,10 @@ function snapshot(dir: string): Snapshot {
   return s;
 }
 
-/** Lock `dir` against the auditor: root-owned 0755, its files 0644. */
+/** Lock `dir` against the auditor: mode 0555, its files 0444. */
 function readOnlyFor(dir: string): void {
-  for (const name of readdirSync(dir)) chmodSync(join(dir, name), 0o644);
-  chmodSync(dir, 0o755);
+  for (const name of readdirSync(dir)) chmodSync(join(dir, name), 0o444);
+  chmodSync(dir, 0o555);
 }
 
 beforeAll(async () => {
@@ -69,10 +71,10 @@ beforeAll(async () => {
   out = join(root, "out");
   mkdirSync(evidence);
   mkdirSync(out);
-  const { uid, gid } = statSync("/var/lib/postgresql").isDirectory()
-    ? statSync("/var/lib/postgresql")
-    : { uid: 101, gid: 104 };
-  chownSync(out, uid, gid);
+  if (AUDITOR !== undefined) {
+    const { uid, gid } = statSync("/var/lib/postgresql");
+    chownSync(out, uid, gid);
+  }
   // 30 events and a checkpoint (the stored tree covers 30), then 10 more events that the
   // stored tree does not cover: commands must build that part without writing it.
   await append(ev("ledger.db"), 0, 30);
@@ -102,16 +104,17 @@ beforeAll(async () => {
   expect(readdirSync(evidence).sort()).toEqual(["cp30.txt", "cp40.txt", "ledger.db", "log.vkey"]);
   readOnlyFor(evidence);
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  for (const d of ["evidence", "live", "wal-only"])
+    if (existsSync(join(root, d))) chmodSync(join(root, d), 0o755);
+  rmSync(root, { recursive: true, force: true });
+});
 
 const VKEY = () => ["--vkey", ev("log.vkey")];
 
-describe("auditor commands in a directory the process cannot write (as the postgres user)", () => {
+describe("auditor commands in a directory the process cannot write", () => {
   it("cannot write there: the check itself holds for that user", async () => {
-    const r = await daicho(["keygen", "x.example/k", "--out", ev("probe.key")], {
-      asUser: AUDITOR,
-      cwd: out,
-    });
+    const r = await daicho(["keygen", "x.example/k", "--out", ev("probe.key")], as(out));
     expect(r.code).not.toBe(0);
     expect(existsSync(ev("probe.key"))).toBe(false);
   });
@@ -198,7 +201,7 @@ describe("auditor commands in a directory the process cannot write (as the postg
   for (const [name, argv] of commands) {
     it(`${name}: succeeds, and the evidence's bytes, sizes, mtimes and file list are unchanged`, async () => {
       const before = snapshot(evidence);
-      const r = await daicho(argv(), { asUser: AUDITOR, cwd: out });
+      const r = await daicho(argv(), as(out));
       expect(r.code, r.out + r.err).toBe(0);
       expect(JSON.parse(r.out).ok).toBe(true);
       expect(snapshot(evidence)).toEqual(before);
@@ -234,10 +237,7 @@ describe("reading a ledger while its application writes it", () => {
   it("sees the events that are still in the -wal, writes nothing, creates nothing", async () => {
     expect(statSync(join(dir, "ledger.db-wal")).size).toBeGreaterThan(0);
     const before = snapshot(dir);
-    const r = await daicho(["verify", join(dir, "ledger.db"), "--json"], {
-      asUser: AUDITOR,
-      cwd: out,
-    });
+    const r = await daicho(["verify", join(dir, "ledger.db"), "--json"], as(out));
     expect(r.code, r.out + r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ ok: true, count: 25 });
     const after = snapshot(dir);
@@ -253,7 +253,7 @@ describe("reading a ledger while its application writes it", () => {
     copyFileSync(join(dir, "ledger.db-wal"), join(copy, "ledger.db-wal"));
     readOnlyFor(copy);
     const before = snapshot(copy);
-    const r = await daicho(["verify", join(copy, "ledger.db")], { asUser: AUDITOR, cwd: out });
+    const r = await daicho(["verify", join(copy, "ledger.db")], as(out));
     expect(r.code).toBe(2);
     expect(r.err).toMatch(
       /STORE_UNAVAILABLE .*-wal holds events not yet in the main file.*copy ledger\.db and ledger\.db-wal/,

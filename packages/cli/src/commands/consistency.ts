@@ -6,7 +6,7 @@ import type { Args } from "../args";
 import { orThrow, readText, TRUST_OPTIONS, trustPolicy } from "../auditor";
 import { isEvidenceFailure, verdictExit } from "../exit";
 import { LEDGER_OPTIONS, ledgerLocation, openLedgerTree } from "../open";
-import { catchUpProgress, type Io } from "../output";
+import { catchUpProgress, type Io, progressBar } from "../output";
 import type { Command } from "./command";
 
 /** What the auditor learns. Anything but "consistent" exits 1. */
@@ -53,6 +53,7 @@ function report(io: Io, json: boolean, old: Checkpoint, o: Outcome): number {
 async function recomputeRoots(
   events: AsyncIterable<{ seq: number; hash: string; body: string }>,
   sizes: readonly number[],
+  onProgress: (done: number) => void,
 ) {
   const range = new CompactRange();
   const roots = new Map<number, Uint8Array>();
@@ -63,7 +64,9 @@ async function recomputeRoots(
     if (e.seq !== range.size || eventHash(e.body) !== e.hash) return { broken: range.size };
     range.appendLeaf(eventLeafHash(e.hash));
     if (wanted.has(range.size)) roots.set(range.size, range.root());
+    if (range.size % 1000 === 0) onProgress(range.size);
   }
+  onProgress(range.size);
   return { roots };
 }
 
@@ -134,7 +137,13 @@ async function againstLedger(
       };
     }
     if (!args.flags.has("fast")) {
-      const recomputed = await recomputeRoots(ledger.store.read({ to: size2 }), [old.size, size2]);
+      const bar = progressBar(io, "recomputing", size2, !args.flags.has("json"));
+      const recomputed = await recomputeRoots(
+        ledger.store.read({ to: size2 }),
+        [old.size, size2],
+        bar.update,
+      );
+      bar.finish("broken" in recomputed ? (recomputed.broken as number) : size2);
       if ("broken" in recomputed) {
         return {
           ...withProof,
