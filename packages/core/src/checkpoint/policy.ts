@@ -83,7 +83,7 @@ export function verifyCheckpoint(
     return E.left(
       new DaichoError(
         "SIGNATURE_INVALID",
-        `needs signatures by ${threshold} of ${signers} trusted signers (counted by key name); found ${verifiedBy.length}`,
+        `needs signatures by ${threshold} of ${signers} trusted keys; found ${verifiedBy.length} (signers are counted by key name)`,
         { details: { verifiedBy, unknownSigners: unknown.map((u) => u.name) } },
       ),
     );
