@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { DaichoError } from "@daicho/core";
 import { type NoteVerifier, parseVerifierKeys, type TrustPolicy } from "@daicho/core/checkpoint";
-import type { Args } from "./args";
+import type { Args, OptionSpecs } from "./args";
 
 /** Read a text file named on the command line; NOT_FOUND names the option. */
 export function readText(file: string | undefined, what: string): string {
@@ -49,11 +49,20 @@ export function trustPolicy(args: Args): TrustPolicy {
 /** A non-negative integer option, or undefined when absent; INVALID_ARGUMENT when malformed. */
 export function intOption(args: Args, name: string): number | undefined {
   const raw = args.options.get(name);
-  if (raw === undefined) return undefined;
+  return raw === undefined ? undefined : decimal(raw, `--${name}`);
+}
+
+/**
+ * A decimal non-negative integer as typed on a command line: digits only, no sign, no
+ * leading zero, at most 2^53 − 1 (so it is exact). INVALID_ARGUMENT naming `what` otherwise.
+ */
+export function decimal(raw: string, what: string): number {
   if (!/^(0|[1-9][0-9]{0,15})$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
-    throw new DaichoError("INVALID_ARGUMENT", `--${name} needs a non-negative integer`, {
-      path: `--${name}`,
-    });
+    throw new DaichoError(
+      "INVALID_ARGUMENT",
+      `${what} needs a decimal integer from 0 to 9007199254740991 (2^53 − 1), without sign or leading zeros`,
+      { path: what },
+    );
   }
   return Number(raw);
 }
@@ -69,10 +78,16 @@ export function orThrow<A>(e: Result<A>): A {
   return e.right;
 }
 
-/** Error codes that mean "verification failed" (exit 1) rather than "bad input" (exit 2). */
-export const VERIFICATION_CODES = new Set([
-  "PROOF_INVALID",
-  "SIGNATURE_INVALID",
-  "CHECKPOINT_INVALID",
-  "BUNDLE_INVALID",
-]);
+/** `--vkey` and `--threshold`, for every command that checks signed checkpoints. */
+export const TRUST_OPTIONS: OptionSpecs = {
+  vkey: {
+    type: "string",
+    value: "K",
+    help: "trusted verifier keys: a file (one key a line) or a key text; several separated by commas",
+  },
+  threshold: {
+    type: "string",
+    value: "k",
+    help: "how many trusted keys must have signed (default 1)",
+  },
+};

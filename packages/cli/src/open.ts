@@ -1,10 +1,17 @@
 import { sqliteStore, sqliteTreeStore } from "@daicho/adapters/sqlite";
 import { DaichoError, type Ledger, openLedger, type Store } from "@daicho/core";
 import { catchUp, type LedgerTree, readOnlyTree, type TreeStore } from "@daicho/core/merkle";
-import type { Args } from "./args";
+import type { Args, OptionSpecs } from "./args";
 
-/** Options every command that opens a ledger accepts (add them to its `parseArgs` list). */
-export const LEDGER_OPTIONS = ["tenant", "schema"] as const;
+/** Options every command that opens a ledger accepts (spread them into its options). */
+export const LEDGER_OPTIONS: OptionSpecs = {
+  tenant: {
+    type: "string",
+    value: "T",
+    help: "PostgreSQL only: the tenant whose ledger to open (default `default`)",
+  },
+  schema: { type: "string", value: "S", help: "PostgreSQL only: the schema (default `daicho`)" },
+};
 
 /**
  * Where a ledger lives: a SQLite file path (the default), or a PostgreSQL URL
@@ -100,45 +107,87 @@ export interface OpenedLedgerTree {
   close(): Promise<void>;
 }
 
+/** How `openLedgerTree` opens the tree. */
+export interface TreeOpenOptions {
+  /**
+   * Operator commands that store a checkpoint (`daicho checkpoint`): open the tree for
+   * writing and bring the stored tree up to date. Default false: auditor commands never
+   * write to the evidence.
+   */
+  readonly write?: boolean;
+  /** Called while events beyond the stored tree are hashed into it (done, total). */
+  readonly onCatchUp?: (done: number, total: number) => void;
+}
+
 /**
  * Open an existing ledger together with its Merkle tree, caught up with the events.
- * SQLite: the events read-only and the tree in tables of the same file, written as it
- * catches up (the tree is derived data, so writing it never changes what the ledger
- * records). PostgreSQL: unless `write` is set (commands that store a checkpoint), the
- * database is opened read-only and the tree is read from it, with any events beyond the
- * stored tree added in memory for this run only.
+ * Unless `write` is set, the ledger and its stored tree are opened read-only (a SQLite
+ * file by the evidence rule of `sqliteStore`'s `readonly`, PostgreSQL with read-only
+ * connections) and any events beyond the stored tree are added in memory for this run
+ * only (`readOnlyTree`), so the evidence is never written. With `write` (operator side),
+ * the stored tree is extended in place.
  */
 export async function openLedgerTree(
   where: LedgerLocation | string | undefined,
-  options: { readonly write?: boolean } = {},
+  options: TreeOpenOptions = {},
 ): Promise<OpenedLedgerTree> {
   const loc = resolve(where);
+  const write = options.write === true;
   if (!isPostgresUrl(loc.location)) {
+    // The events are read as evidence either way; only the tree store differs.
     const ledger = await openExistingLedger(loc);
-    return withCaughtUpTree(ledger, sqliteTreeStore(loc.location), async () => {});
+    try {
+      const base = sqliteTreeStore(loc.location, { readonly: !write });
+      const treeStore = write ? base : await readOnlyTree(base);
+      return await withCaughtUpTree(ledger, treeStore, options, async () => {});
+    } catch (e) {
+      await ledger.close();
+      throw e;
+    }
   }
   const { openPostgres } = await postgres();
   const tenant = loc.tenant ?? "default";
   const db = await openPostgres({
     connectionString: loc.location,
-    readonly: options.write !== true,
+    readonly: !write,
     maxConnections: 3,
     ...(loc.schema === undefined ? {} : { schema: loc.schema }),
   });
   try {
     const ledger = await openStored(db.store(tenant), `tenant ${tenant}`);
     const base = db.treeStore(tenant);
-    const treeStore = options.write === true ? base : await readOnlyTree(base);
-    return await withCaughtUpTree(ledger, treeStore, () => db.close());
+    const treeStore = write ? base : await readOnlyTree(base);
+    return await withCaughtUpTree(ledger, treeStore, options, () => db.close());
   } catch (e) {
     await db.close();
     throw e;
   }
 }
 
+/** `store` with its `read` reporting how many events it has yielded. */
+function counted(store: Store, onCount: (n: number) => void): Store {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === "read") {
+        return async function* (range?: Parameters<Store["read"]>[0]) {
+          let n = 0;
+          for await (const e of target.read(range)) {
+            yield e;
+            if (++n % 1000 === 0) onCount(n);
+          }
+          onCount(n);
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 async function withCaughtUpTree(
   ledger: Ledger,
   treeStore: TreeStore,
+  options: TreeOpenOptions,
   release: () => Promise<void>,
 ): Promise<OpenedLedgerTree> {
   const close = async () => {
@@ -147,7 +196,18 @@ async function withCaughtUpTree(
     await release();
   };
   try {
-    const tree = await catchUp(treeStore, ledger.store);
+    const onCatchUp = options.onCatchUp;
+    let events: Store = ledger.store;
+    let reporting = true;
+    if (onCatchUp !== undefined) {
+      const missing = ((await ledger.head())?.seq ?? -1) + 1 - (await treeStore.size());
+      if (missing > 0)
+        events = counted(ledger.store, (n) => {
+          if (reporting) onCatchUp(n, missing);
+        });
+    }
+    const tree = await catchUp(treeStore, events);
+    reporting = false;
     return { ledger, tree, close };
   } catch (e) {
     await close();

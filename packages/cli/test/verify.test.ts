@@ -90,10 +90,10 @@ describe("daicho verify", () => {
     expect(JSON.parse(r.out).failure).toMatchObject({ seq: 8, kind: "truncated" });
   });
 
-  it("says clearly when the file is not a ledger, exit 2, no stack trace", async () => {
+  it("says clearly when the file is not a ledger: the evidence fails, exit 1, no stack trace", async () => {
     writeFileSync(path, Buffer.alloc(8192, 7));
     const r = await run("verify", path);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.err).toMatch(
       /^daicho: STORE_CORRUPT at .*ledger\.db: file is not a readable Daichō ledger/,
     );
@@ -105,7 +105,7 @@ describe("daicho verify", () => {
     const size = readFileSync(path).length;
     truncateSync(path, Math.floor(size / 3));
     const r = await run("verify", path, "--json");
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(JSON.parse(r.out).error.code).toBe("STORE_CORRUPT");
   });
 

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { buildProofVectors } from "../src/bundle/proof-vectors";
 import { buildVectors } from "../src/vectors/build";
 
 const dir = fileURLToPath(new URL("../../../docs/vectors/", import.meta.url));
@@ -12,3 +13,5 @@ for (const [name, content] of Object.entries(buildVectors())) {
   writeFileSync(`${dir}${name}`, `${JSON.stringify(content, null, 2)}\n`);
   console.log(`wrote docs/vectors/${name}`);
 }
+writeFileSync(`${dir}proof-v1.json`, `${JSON.stringify(await buildProofVectors(), null, 2)}\n`);
+console.log("wrote docs/vectors/proof-v1.json");

@@ -15,6 +15,18 @@ export function sqliteError(e: unknown, path: string): DaichoError {
       },
     );
   }
+  // A ledger file whose tables are gone is damaged evidence, not a usage error.
+  if (code === "SQLITE_ERROR" && /^no such (table|column)/.test((e as Error).message ?? "")) {
+    return new DaichoError(
+      "STORE_CORRUPT",
+      "the ledger file lacks a table or column Daichō needs",
+      {
+        path,
+        cause: e,
+        details: { sqlite: code },
+      },
+    );
+  }
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
     return new DaichoError("STORE_UNAVAILABLE", "database is locked by another writer", {
       path,

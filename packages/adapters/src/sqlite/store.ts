@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import {
   assertContiguousBatch,
   type ChainHead,
@@ -14,10 +13,14 @@ import {
 } from "@daicho/core";
 import Database from "better-sqlite3";
 import { sqliteError } from "./errors";
+import { acquireReadOnly } from "./read-only";
 import { MIGRATIONS } from "./schema";
 
 export interface SqliteStoreOptions {
-  /** Open without writing; fails with NOT_FOUND when the file does not exist. */
+  /**
+   * Open as evidence: nothing written, no file created beside it, works on read-only
+   * media (see `acquireReadOnly` for the rule). NOT_FOUND when the file does not exist.
+   */
   readonly readonly?: boolean;
   /**
    * `full` (default) fsyncs every commit: an acknowledged append survives power loss.
@@ -55,20 +58,18 @@ class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly pageSize: number;
   private readonly stmts: ReturnType<typeof prepare>;
+  private readonly release: () => void;
+  private closed = false;
 
   constructor(
     private readonly path: string,
     options: SqliteStoreOptions,
   ) {
-    if (options.readonly === true && !existsSync(path)) {
-      throw new DaichoError("NOT_FOUND", "ledger file does not exist", { path });
-    }
     this.pageSize = options.pageSize ?? 1000;
+    const shared = options.readonly === true ? acquireReadOnly(path) : undefined;
+    this.release = () => (shared === undefined ? this.db.close() : shared.release());
     try {
-      this.db = new Database(path, {
-        readonly: options.readonly === true,
-        timeout: options.busyTimeoutMs ?? 5000,
-      });
+      this.db = shared?.db ?? new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
       if (options.readonly !== true) {
         this.db.pragma("journal_mode = WAL");
         this.db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
@@ -83,6 +84,7 @@ class SqliteStore implements Store {
       }
       this.stmts = prepare(this.db);
     } catch (e) {
+      shared?.release();
       throw sqliteError(e, path);
     }
   }
@@ -211,7 +213,9 @@ class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.closed) return;
+    this.closed = true;
+    this.release();
   }
 
   private readMeta(): LedgerMeta | null {
@@ -225,7 +229,7 @@ class SqliteStore implements Store {
   }
 
   private guard<A>(f: () => A): A {
-    if (!this.db.open)
+    if (this.closed || !this.db.open)
       throw new DaichoError("STORE_CLOSED", "store is closed", { path: this.path });
     try {
       return f();

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { DaichoError } from "@daicho/core";
 import {
   type Node,
@@ -10,6 +9,7 @@ import {
 } from "@daicho/core/merkle";
 import Database from "better-sqlite3";
 import { sqliteError } from "./errors";
+import { acquireReadOnly } from "./read-only";
 
 /**
  * Tree tables, kept apart from the event tables (which they never touch) so they can
@@ -35,7 +35,10 @@ const TREE_SCHEMA = `
 `;
 
 export interface SqliteTreeStoreOptions {
-  /** Open without writing; a file without tree tables reads as an empty tree. */
+  /**
+   * Open as evidence, never writing (see `acquireReadOnly` for the rule); a file without
+   * tree tables reads as an empty tree. NOT_FOUND when the file does not exist.
+   */
   readonly readonly?: boolean;
   /**
    * `normal` (default): the tree is derived data, so a commit lost on power failure is
@@ -62,16 +65,18 @@ class SqliteTreeStore implements TreeStore {
   private readonly db: Database.Database;
   private readonly hasTables: boolean;
   private readonly stmts: ReturnType<typeof prepare> | undefined;
+  private readonly release: () => void;
+  private closed = false;
 
   constructor(
     private readonly path: string,
     options: SqliteTreeStoreOptions,
   ) {
     const readonly = options.readonly === true;
-    if (readonly && !existsSync(path))
-      throw new DaichoError("NOT_FOUND", "ledger file does not exist", { path });
+    const shared = readonly ? acquireReadOnly(path) : undefined;
+    this.release = () => (shared === undefined ? this.db.close() : shared.release());
     try {
-      this.db = new Database(path, { readonly, timeout: options.busyTimeoutMs ?? 5000 });
+      this.db = shared?.db ?? new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
       if (!readonly) {
         this.db.pragma("journal_mode = WAL");
         this.db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
@@ -85,6 +90,7 @@ class SqliteTreeStore implements TreeStore {
           .get() !== undefined;
       this.stmts = this.hasTables ? prepare(this.db) : undefined;
     } catch (e) {
+      shared?.release();
       throw sqliteError(e, path);
     }
   }
@@ -176,11 +182,13 @@ class SqliteTreeStore implements TreeStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.closed) return;
+    this.closed = true;
+    this.release();
   }
 
   private guard<A>(f: (s: ReturnType<typeof prepare> | undefined) => A): A {
-    if (!this.db.open)
+    if (this.closed || !this.db.open)
       throw new DaichoError("STORE_CLOSED", "tree store is closed", { path: this.path });
     try {
       return f(this.stmts);

@@ -10,10 +10,11 @@ import {
   toBase64,
   verifyCheckpoint,
 } from "@daicho/core/checkpoint";
-import { type Args, parseArgs } from "../args";
-import { orThrow, readText, trustPolicy, VERIFICATION_CODES } from "../auditor";
+import type { Args } from "../args";
+import { orThrow, readText, TRUST_OPTIONS, trustPolicy } from "../auditor";
+import { EXIT, isEvidenceFailure } from "../exit";
 import { LEDGER_OPTIONS, ledgerLocation, openLedgerTree } from "../open";
-import { type Io, printJson } from "../output";
+import { FORMATS, type Io, printJson, reportInvalid } from "../output";
 import type { Command } from "./command";
 
 function describe(note: string) {
@@ -24,7 +25,8 @@ function describe(note: string) {
 function emitText(io: Io, args: Args, note: string, extra: Record<string, unknown> = {}): void {
   const out = args.options.get("out");
   if (out !== undefined) writeFileSync(out, note);
-  if (args.flags.has("json")) printJson(io, { ok: true, ...describe(note), ...extra, note });
+  if (args.flags.has("json"))
+    printJson(io, FORMATS.checkpoint, { ok: true, ...describe(note), ...extra, note });
   else io.out(note);
 }
 
@@ -36,29 +38,42 @@ function witnessTime(seconds: number): string {
 
 export const checkpointCommand: Command = {
   name: "checkpoint",
+  usage:
+    "checkpoint <ledger> [--key FILE] [--latest] [--add-cosignatures FILE] [--out FILE] | checkpoint --verify FILE --vkey K [--threshold k] | checkpoint --cosign FILE --key FILE [--vkey K] [--witness]",
   summary:
-    "checkpoint <ledger> [--tenant T] [--key FILE] [--latest] [--add-cosignatures FILE] [--out FILE] | checkpoint --verify FILE --vkey K [--threshold k] | checkpoint --cosign FILE --key FILE [--vkey K] [--witness]: emit, print, co-sign (--witness: as a C2SP cosignature/v1 witness) or verify a signed checkpoint",
-  async run(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseArgs(argv, [
-      "key",
-      "out",
-      "vkey",
-      "threshold",
-      "verify",
-      "cosign",
-      "add-cosignatures",
-      "key-env",
-      ...LEDGER_OPTIONS,
-    ]);
+    "emit, print, co-sign (as a C2SP cosignature/v1 witness with --witness) or verify a signed checkpoint",
+  details: `Operator side (writes the ledger's tree and stores the checkpoint): \`checkpoint <ledger>\`
+and \`--add-cosignatures\`. Auditor side (never writes the ledger): \`--verify\`, \`--cosign\`
+and \`--latest\`.`,
+  options: {
+    ...LEDGER_OPTIONS,
+    ...TRUST_OPTIONS,
+    key: { type: "string", value: "FILE", help: "private key file (or DAICHO_SIGNING_KEY)" },
+    "key-env": {
+      type: "string",
+      value: "NAME",
+      help: "environment variable holding the private key",
+    },
+    out: { type: "string", value: "FILE", help: "also write the note to FILE" },
+    latest: { type: "boolean", help: "print the latest stored checkpoint (read-only)" },
+    "add-cosignatures": {
+      type: "string",
+      value: "FILE",
+      help: "store the extra signature lines of a co-signed copy (operator)",
+    },
+    verify: { type: "string", value: "FILE", help: "verify FILE against --vkey/--threshold" },
+    cosign: { type: "string", value: "FILE", help: "add your signature line to FILE (with --key)" },
+    witness: { type: "boolean", help: "with --cosign: sign as a C2SP cosignature/v1 witness" },
+  },
+  async run(args: Args, io: Io): Promise<number> {
     const json = args.flags.has("json");
     const verifyFile = args.options.get("verify");
     if (verifyFile !== undefined) {
       const result = verifyCheckpoint(readText(verifyFile, "checkpoint"), trustPolicy(args));
       if (result._tag === "Left") {
-        if (!VERIFICATION_CODES.has(result.left.code)) throw result.left;
-        if (json) printJson(io, { ok: false, error: result.left.toJSON() });
-        else io.out(`INVALID  ${result.left.code}: ${result.left.reason}\n`);
-        return 1;
+        if (!isEvidenceFailure(result.left)) throw result.left;
+        reportInvalid(io, json, FORMATS.checkpointReport, result.left);
+        return EXIT.evidenceFails;
       }
       const { checkpoint, verifiedBy, unknown, cosignatures } = result.right;
       const summary = {
@@ -73,7 +88,7 @@ export const checkpointCommand: Command = {
           time: witnessTime(c.timestamp),
         })),
       };
-      if (json) printJson(io, { ok: true, ...summary });
+      if (json) printJson(io, FORMATS.checkpointReport, { ok: true, ...summary });
       else {
         io.out(
           `OK  ${checkpoint.origin} size ${checkpoint.size} root ${summary.root}; signed by ${verifiedBy.join(", ")}\n`,
@@ -81,7 +96,7 @@ export const checkpointCommand: Command = {
         for (const c of summary.witnessCosignatures)
           io.out(`    cosignature/v1 by ${c.name} at ${c.time} (${c.timestamp})\n`);
       }
-      return 0;
+      return EXIT.ok;
     }
     const signerOptions = () => {
       const file = args.options.get("key");
@@ -109,14 +124,14 @@ export const checkpointCommand: Command = {
         if (witness && !json)
           io.err(`witness verifier key (cosignature/v1): ${signer.verifierKey}\n`);
       } catch (e) {
-        if (isDaichoError(e) && VERIFICATION_CODES.has(e.code)) {
-          if (json) printJson(io, { ok: false, error: e.toJSON() });
+        if (isDaichoError(e) && isEvidenceFailure(e)) {
+          if (json) printJson(io, FORMATS.checkpoint, { ok: false, error: e.toJSON() });
           else io.out(`REFUSED  ${e.code}: ${e.reason}\n`);
-          return 1;
+          return EXIT.evidenceFails;
         }
         throw e;
       }
-      return 0;
+      return EXIT.ok;
     }
     // Emitting or co-signing stores a checkpoint; printing the latest only reads.
     const { ledger, tree, close } = await openLedgerTree(ledgerLocation(args), {
@@ -127,19 +142,19 @@ export const checkpointCommand: Command = {
       if (cosignatures !== undefined) {
         const stored = await storeCosignatures(tree, readText(cosignatures, "checkpoint"));
         emitText(io, args, stored.note);
-        return 0;
+        return EXIT.ok;
       }
       if (args.flags.has("latest")) {
         const latest = await tree.store.latestCheckpoint();
         if (latest === undefined)
           throw new DaichoError("NOT_FOUND", "no checkpoint has been emitted for this ledger");
         emitText(io, args, latest.note, { createdAt: latest.createdAt });
-        return 0;
+        return EXIT.ok;
       }
       const signer = await loadSigner(signerOptions());
       const stored = await emitCheckpoint(tree, signer, ledger.ledgerId);
       emitText(io, args, stored.note, { createdAt: stored.createdAt });
-      return 0;
+      return EXIT.ok;
     } finally {
       await close();
     }

@@ -1,10 +1,12 @@
 import { DaichoError, eventHash } from "@daicho/core";
-import { type Checkpoint, fromBase64, toBase64, verifyCheckpoint } from "@daicho/core/checkpoint";
+import { CONSISTENCY_PROOF_FORMAT, formatProofFile, verifyProofFile } from "@daicho/core/bundle";
+import { type Checkpoint, toBase64, verifyCheckpoint } from "@daicho/core/checkpoint";
 import { bytesEqual, CompactRange, eventLeafHash, verifyConsistency } from "@daicho/core/merkle";
-import { type Args, parseArgs } from "../args";
-import { orThrow, readText, trustPolicy } from "../auditor";
+import type { Args } from "../args";
+import { orThrow, readText, TRUST_OPTIONS, trustPolicy } from "../auditor";
+import { isEvidenceFailure, verdictExit } from "../exit";
 import { LEDGER_OPTIONS, ledgerLocation, openLedgerTree } from "../open";
-import { type Io, printJson } from "../output";
+import { catchUpProgress, type Io, progressBar } from "../output";
 import type { Command } from "./command";
 
 /** What the auditor learns. Anything but "consistent" exits 1. */
@@ -15,14 +17,32 @@ interface Outcome {
   readonly reason: string;
   readonly oldSize: number;
   readonly newSize?: number;
+  readonly newRoot?: string;
   readonly proof?: readonly string[];
 }
 
-function report(io: Io, json: boolean, o: Outcome): number {
+/**
+ * Print the outcome. With --json it is a consistency proof file (spec §7.6): complete
+ * (and checkable by `daicho verify-proof`) when a proof was computed.
+ */
+function report(io: Io, json: boolean, old: Checkpoint, o: Outcome): number {
   const ok = o.verdict === "consistent";
-  if (json) printJson(io, { ok, ...o });
-  else io.out(`${ok ? "OK" : o.verdict.toUpperCase()}  ${o.reason}\n`);
-  return ok ? 0 : 1;
+  if (json) {
+    const file = {
+      format: CONSISTENCY_PROOF_FORMAT,
+      ok,
+      verdict: o.verdict,
+      reason: o.reason,
+      ledgerId: old.origin,
+      oldSize: o.oldSize,
+      oldRoot: toBase64(old.root),
+      ...(o.newSize === undefined ? {} : { newSize: o.newSize }),
+      ...(o.newRoot === undefined ? {} : { newRoot: o.newRoot }),
+      ...(o.proof === undefined ? {} : { proof: [...o.proof] }),
+    };
+    io.out(formatProofFile(file as Parameters<typeof formatProofFile>[0]));
+  } else io.out(`${ok ? "OK" : o.verdict.toUpperCase()}  ${o.reason}\n`);
+  return verdictExit(ok);
 }
 
 /**
@@ -33,6 +53,7 @@ function report(io: Io, json: boolean, o: Outcome): number {
 async function recomputeRoots(
   events: AsyncIterable<{ seq: number; hash: string; body: string }>,
   sizes: readonly number[],
+  onProgress: (done: number) => void,
 ) {
   const range = new CompactRange();
   const roots = new Map<number, Uint8Array>();
@@ -43,18 +64,24 @@ async function recomputeRoots(
     if (e.seq !== range.size || eventHash(e.body) !== e.hash) return { broken: range.size };
     range.appendLeaf(eventLeafHash(e.hash));
     if (wanted.has(range.size)) roots.set(range.size, range.root());
+    if (range.size % 1000 === 0) onProgress(range.size);
   }
+  onProgress(range.size);
   return { roots };
 }
 
 async function againstLedger(
   args: Args,
+  io: Io,
   old: Checkpoint,
   target: Checkpoint | undefined,
 ): Promise<Outcome> {
+  const progress = catchUpProgress(io, !args.flags.has("json"));
   const { ledger, tree, close } = await openLedgerTree(
     ledgerLocation(args, args.options.get("ledger")),
+    progress,
   );
+  progress.finish();
   try {
     if (old.origin !== ledger.ledgerId)
       throw new DaichoError("CHECKPOINT_INVALID", "the checkpoint is from another ledger");
@@ -96,7 +123,12 @@ async function againstLedger(
     }
     const proof = old.size === size2 ? [] : await tree.consistencyProof(old.size, size2);
     const checked = verifyConsistency(old.size, size2, proof, old.root, root2);
-    const withProof = { ...base, newSize: size2, proof: proof.map(toBase64) };
+    const withProof = {
+      ...base,
+      newSize: size2,
+      newRoot: toBase64(root2),
+      proof: proof.map(toBase64),
+    };
     if (checked._tag === "Left") {
       return {
         ...withProof,
@@ -105,7 +137,13 @@ async function againstLedger(
       };
     }
     if (!args.flags.has("fast")) {
-      const recomputed = await recomputeRoots(ledger.store.read({ to: size2 }), [old.size, size2]);
+      const bar = progressBar(io, "recomputing", size2, !args.flags.has("json"));
+      const recomputed = await recomputeRoots(
+        ledger.store.read({ to: size2 }),
+        [old.size, size2],
+        bar.update,
+      );
+      bar.finish("broken" in recomputed ? (recomputed.broken as number) : size2);
       if ("broken" in recomputed) {
         return {
           ...withProof,
@@ -139,61 +177,76 @@ async function againstLedger(
 
 export const consistencyCommand: Command = {
   name: "consistency",
-  summary:
-    "consistency <old-checkpoint> [<new-checkpoint>] --vkey K [--ledger <ledger> [--tenant T] [--fast] | --proof FILE] [--threshold k] [--json]: prove a log extends a checkpoint you hold; reports rollback, truncation and forks",
-  async run(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseArgs(argv, ["vkey", "threshold", "ledger", "proof", ...LEDGER_OPTIONS]);
+  usage:
+    "consistency <old-checkpoint> [<new-checkpoint>] --vkey K [--threshold k] (--ledger <ledger> [--tenant T] [--fast] | --proof FILE) [--json]",
+  summary: "prove a log extends a checkpoint you hold; reports rollback, truncation and forks",
+  details: `With --ledger, compares the ledger (opened read-only) with your checkpoint; --json
+output is a consistency proof file (spec §7.6). Offline, give both checkpoints and
+--proof FILE (that file): no database at all.`,
+  options: {
+    ...LEDGER_OPTIONS,
+    ...TRUST_OPTIONS,
+    ledger: {
+      type: "string",
+      value: "LEDGER",
+      help: "the ledger to compare with (SQLite file or PostgreSQL URL)",
+    },
+    fast: {
+      type: "boolean",
+      help: "trust the stored tree instead of recomputing it from the events",
+    },
+    proof: { type: "string", value: "FILE", help: "offline: a consistency proof file to check" },
+  },
+  async run(args: Args, io: Io): Promise<number> {
     const json = args.flags.has("json");
     const policy = trustPolicy(args);
     const [oldFile, newFile] = args.positional;
-    const old = orThrow(verifyCheckpoint(readText(oldFile, "old checkpoint"), policy)).checkpoint;
+    const oldText = readText(oldFile, "old checkpoint");
+    const old = orThrow(verifyCheckpoint(oldText, policy)).checkpoint;
+    const newText = newFile === undefined ? undefined : readText(newFile, "new checkpoint");
     const target =
-      newFile === undefined
+      newText === undefined
         ? undefined
-        : orThrow(
-            verifyCheckpoint(readText(newFile, "new checkpoint"), {
-              ...policy,
-              origin: old.origin,
-            }),
-          ).checkpoint;
-    if (args.options.has("ledger")) return report(io, json, await againstLedger(args, old, target));
-    if (target === undefined || !args.options.has("proof")) {
+        : orThrow(verifyCheckpoint(newText, { ...policy, origin: old.origin })).checkpoint;
+    if (args.options.has("ledger"))
+      return report(io, json, old, await againstLedger(args, io, old, target));
+    if (target === undefined || newText === undefined || !args.options.has("proof")) {
       throw new DaichoError(
         "INVALID_ARGUMENT",
         "offline, give both checkpoints and --proof FILE (from `daicho consistency --ledger … --json`)",
       );
     }
-    const proofJson = JSON.parse(readText(args.options.get("proof"), "proof")) as {
-      proof?: unknown;
-    };
-    const hashes = Array.isArray(proofJson.proof)
-      ? proofJson.proof.map((p) => (typeof p === "string" ? fromBase64(p) : undefined))
-      : undefined;
-    if (hashes === undefined || hashes.some((h) => h === undefined)) {
-      throw new DaichoError("PROOF_INVALID", "the proof file has no list of base64 hashes", {
-        path: "--proof",
-      });
-    }
-    const base = { oldSize: old.size, newSize: target.size };
+    const base = { oldSize: old.size, newSize: target.size, newRoot: toBase64(target.root) };
     if (target.size < old.size)
-      return report(io, json, {
+      return report(io, json, old, {
         ...base,
         verdict: "truncated",
         reason: "the newer checkpoint is smaller than yours: rollback",
       });
-    const checked = verifyConsistency(
-      old.size,
-      target.size,
-      hashes as Uint8Array[],
-      old.root,
-      target.root,
-    );
+    const checked = verifyProofFile(readText(args.options.get("proof"), "proof"), {
+      policy,
+      checkpoints: old.size === target.size ? [oldText] : [oldText, newText],
+    });
+    if (checked._tag === "Left" && !isEvidenceFailure(checked.left)) throw checked.left;
+    const between =
+      checked._tag === "Right" &&
+      checked.right.kind === "consistency" &&
+      checked.right.oldSize === old.size &&
+      checked.right.newSize === target.size;
     return report(
       io,
       json,
-      checked._tag === "Right"
+      old,
+      between
         ? { ...base, verdict: "consistent", reason: `size ${target.size} extends size ${old.size}` }
-        : { ...base, verdict: "proof-invalid", reason: checked.left.reason },
+        : {
+            ...base,
+            verdict: "proof-invalid",
+            reason:
+              checked._tag === "Left"
+                ? checked.left.reason
+                : "the proof file is not a consistency proof between these two checkpoints",
+          },
     );
   },
 };

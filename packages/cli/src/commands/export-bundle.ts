@@ -1,27 +1,45 @@
 import { writeFileSync } from "node:fs";
 import { DaichoError } from "@daicho/core";
 import { exportBundle } from "@daicho/core/bundle";
-import { parseArgs } from "../args";
-import { intOption, readText, trustPolicy } from "../auditor";
+import type { Args } from "../args";
+import { intOption, readText, TRUST_OPTIONS, trustPolicy } from "../auditor";
+import { EXIT } from "../exit";
 import { LEDGER_OPTIONS, ledgerLocation, openLedgerTree } from "../open";
-import { type Io, printJson } from "../output";
+import { catchUpProgress, FORMATS, type Io, printJson } from "../output";
 import type { Command } from "./command";
 
 export const exportBundleCommand: Command = {
   name: "export-bundle",
-  summary:
-    "export-bundle <ledger> [--tenant T] --from A [--to B] [--checkpoint FILE] [--since FILE[,FILE…]] --vkey K [--threshold k] --out bundle.json [--json]: events, checkpoint and proofs in one file, verified before it is written",
-  async run(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseArgs(argv, [
-      "from",
-      "to",
-      "checkpoint",
-      "since",
-      "out",
-      "vkey",
-      "threshold",
-      ...LEDGER_OPTIONS,
-    ]);
+  usage:
+    "export-bundle <ledger> [--tenant T] --from A [--to B] [--checkpoint FILE] [--since FILE[,FILE…]] --vkey K [--threshold k] --out bundle.json [--json]",
+  summary: "write events, their checkpoint and the proofs into one audit bundle",
+  details: `Reads the ledger read-only (a tree missing from the file is built in memory) and
+writes only the --out file. Before writing, the bundle is verified exactly as verify-bundle
+will verify it, against --vkey (the log's verifier key): an edited stored checkpoint, tree
+node or event is refused (exit 1) instead of being handed to an auditor.`,
+  options: {
+    ...LEDGER_OPTIONS,
+    from: { type: "string", value: "A", help: "first sequence number (inclusive)" },
+    to: {
+      type: "string",
+      value: "B",
+      help: "last sequence number (exclusive; default the checkpoint's size)",
+    },
+    checkpoint: {
+      type: "string",
+      value: "FILE",
+      help: "the checkpoint to prove against (default the latest stored)",
+    },
+    since: {
+      type: "string",
+      value: "FILE[,FILE…]",
+      help: "older checkpoints to add consistency proofs from",
+    },
+    out: { type: "string", value: "FILE", help: "the bundle file to write" },
+    ...TRUST_OPTIONS,
+  },
+  async run(args: Args, io: Io): Promise<number> {
+    const json = args.flags.has("json");
     const out = args.options.get("out");
     const from = intOption(args, "from");
     if (out === undefined || from === undefined) {
@@ -30,9 +48,10 @@ export const exportBundleCommand: Command = {
         "usage: daicho export-bundle <ledger.db> --from A [--to B] --vkey K --out FILE",
       );
     }
-    // The checkpoint (stored or given) is checked against the log's key before export.
     const policy = trustPolicy(args);
-    const { ledger, tree, close } = await openLedgerTree(ledgerLocation(args));
+    const progress = catchUpProgress(io, !json);
+    const { ledger, tree, close } = await openLedgerTree(ledgerLocation(args), progress);
+    progress.finish();
     try {
       const to = intOption(args, "to");
       const cpFile = args.options.get("checkpoint");
@@ -53,12 +72,12 @@ export const exportBundleCommand: Command = {
         to: bundle.range.to,
         olderCheckpoints: bundle.consistency.length,
       };
-      if (args.flags.has("json")) printJson(io, summary);
+      if (json) printJson(io, FORMATS.exportBundle, summary);
       else
         io.out(
           `wrote ${out}: events [${summary.from}, ${summary.to}) of ${ledger.ledgerId} with checkpoint and proofs\n`,
         );
-      return 0;
+      return EXIT.ok;
     } finally {
       await close();
     }

@@ -6,6 +6,7 @@ import { keygenCommand } from "./keygen";
 import { proveCommand } from "./prove";
 import { verifyCommand } from "./verify";
 import { verifyBundleCommand } from "./verify-bundle";
+import { verifyProofCommand } from "./verify-proof";
 
 /** Every subcommand, in the order `daicho help` lists them. Add new commands here. */
 export const COMMANDS: readonly Command[] = [
@@ -16,4 +17,5 @@ export const COMMANDS: readonly Command[] = [
   consistencyCommand,
   exportBundleCommand,
   verifyBundleCommand,
+  verifyProofCommand,
 ];

@@ -1,26 +1,50 @@
 import { DaichoError } from "@daicho/core";
+import { INCLUSION_PROOF_FORMAT, type InclusionProofFile } from "@daicho/core/bundle";
 import { toBase64, verifyCheckpoint } from "@daicho/core/checkpoint";
 import { bytesEqual, eventLeafHash, verifyInclusion } from "@daicho/core/merkle";
-import { parseArgs } from "../args";
-import { intOption, orThrow, readText, trustPolicy } from "../auditor";
+import type { Args } from "../args";
+import { decimal, intOption, orThrow, readText, TRUST_OPTIONS, trustPolicy } from "../auditor";
+import { verdictExit } from "../exit";
 import { LEDGER_OPTIONS, ledgerLocation, openLedgerTree } from "../open";
-import { type Io, printJson } from "../output";
+import { catchUpProgress, type Io, printJson } from "../output";
 import type { Command } from "./command";
 
 export const proveCommand: Command = {
   name: "prove",
-  summary:
-    "prove <ledger> <seq> [--tenant T] [--size N | --checkpoint FILE --vkey K] [--json]: RFC 9162 inclusion proof of one event",
-  async run(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseArgs(argv, ["size", "checkpoint", "vkey", "threshold", ...LEDGER_OPTIONS]);
+  usage:
+    "prove <ledger> <seq> [--tenant T] [--checkpoint FILE --vkey K [--threshold k] | --size N] [--json]",
+  summary: "print the RFC 9162 inclusion proof of one event (a proof file with --json)",
+  details: `With --checkpoint, the tree size is the checkpoint's, and the command fails if the
+ledger's tree does not have the checkpoint's root at that size. The --json output is a
+proof file (spec §7.6, format daicho-inclusion-proof/v1) that \`daicho verify-proof\`
+checks with no ledger. Opens the ledger read-only: a tree missing from the file is built
+in memory for this run.`,
+  options: {
+    ...LEDGER_OPTIONS,
+    ...TRUST_OPTIONS,
+    checkpoint: {
+      type: "string",
+      value: "FILE",
+      help: "the signed checkpoint to prove against (its size and root)",
+    },
+    size: {
+      type: "string",
+      value: "N",
+      help: "tree size to prove against (unsigned; default all)",
+    },
+  },
+  async run(args: Args, io: Io): Promise<number> {
+    const json = args.flags.has("json");
     const seqText = args.positional[1];
-    if (seqText === undefined || !/^(0|[1-9][0-9]{0,15})$/.test(seqText)) {
+    if (seqText === undefined) {
       throw new DaichoError("INVALID_ARGUMENT", "usage: daicho prove <ledger.db> <seq>", {
         path: "seq",
       });
     }
-    const seq = Number(seqText);
-    const { ledger, tree, close } = await openLedgerTree(ledgerLocation(args));
+    const seq = decimal(seqText, "seq");
+    const progress = catchUpProgress(io, !json);
+    const { ledger, tree, close } = await openLedgerTree(ledgerLocation(args), progress);
+    progress.finish();
     try {
       const cpFile = args.options.get("checkpoint");
       const cp =
@@ -34,13 +58,10 @@ export const proveCommand: Command = {
             );
       const size = cp?.checkpoint.size ?? intOption(args, "size") ?? tree.size;
       if (size > tree.size) {
-        const e = {
-          code: "PROOF_INVALID",
-          reason: `the ledger's tree has ${tree.size} events; the checkpoint commits to ${size}: the log was truncated or rolled back`,
-        };
-        if (args.flags.has("json")) printJson(io, { ok: false, error: e });
-        else io.out(`FAILED  ${e.reason}\n`);
-        return 1;
+        throw new DaichoError(
+          "PROOF_INVALID",
+          `the ledger's tree has ${tree.size} events; the checkpoint commits to ${size}: the log was truncated or rolled back`,
+        );
       }
       if (seq >= size)
         throw new DaichoError(
@@ -50,15 +71,17 @@ export const proveCommand: Command = {
         );
       const event = await ledger.store.get(seq);
       if (event === undefined)
-        throw new DaichoError("NOT_FOUND", `event ${seq} is not stored`, { path: "seq" });
+        throw new DaichoError("STORE_CORRUPT", `event ${seq} is not stored`, { path: "seq" });
       const root = await tree.root(size);
       const proof = await tree.inclusionProof(seq, size);
       const leaf = eventLeafHash(event.hash);
       const matchesCheckpoint = cp === undefined || bytesEqual(root, cp.checkpoint.root);
       const verifies =
         verifyInclusion(seq, size, leaf, proof, cp?.checkpoint.root ?? root)._tag === "Right";
-      const result = {
-        format: "daicho-inclusion-proof/v1",
+      const ok = matchesCheckpoint && verifies;
+      const file: InclusionProofFile = {
+        format: INCLUSION_PROOF_FORMAT,
+        ok,
         ledgerId: ledger.ledgerId,
         seq,
         treeSize: size,
@@ -67,18 +90,17 @@ export const proveCommand: Command = {
         root: toBase64(root),
         proof: proof.map(toBase64),
       };
-      const ok = matchesCheckpoint && verifies;
-      if (args.flags.has("json")) printJson(io, { ok, ...result });
-      else if (ok) {
-        io.out(
-          `OK  event ${seq} is leaf ${seq} of the tree of size ${size}, root ${result.root}\n`,
-        );
-        for (const [i, p] of result.proof.entries()) io.out(`  proof[${i}] ${p}\n`);
+      if (json) {
+        const { format, ...rest } = file;
+        printJson(io, format, rest);
+      } else if (ok) {
+        io.out(`OK  event ${seq} is leaf ${seq} of the tree of size ${size}, root ${file.root}\n`);
+        for (const [i, p] of file.proof.entries()) io.out(`  proof[${i}] ${p}\n`);
       } else
         io.out(
           `FAILED  the ledger's tree does not have the checkpoint's root at size ${size}: history was rewritten\n`,
         );
-      return ok ? 0 : 1;
+      return verdictExit(ok);
     } finally {
       await close();
     }

@@ -1,15 +1,23 @@
 import { verifyBundle } from "@daicho/core/bundle";
-import { parseArgs } from "../args";
-import { readText, trustPolicy, VERIFICATION_CODES } from "../auditor";
-import { type Io, printJson } from "../output";
+import type { Args } from "../args";
+import { readText, TRUST_OPTIONS, trustPolicy } from "../auditor";
+import { EXIT, isEvidenceFailure } from "../exit";
+import { FORMATS, type Io, printJson, reportInvalid } from "../output";
 import type { Command } from "./command";
 
 export const verifyBundleCommand: Command = {
   name: "verify-bundle",
-  summary:
-    "verify-bundle <bundle.json> --vkey K [--threshold k] [--held FILE] [--json]: check an audit bundle offline with public keys only",
-  async run(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseArgs(argv, ["vkey", "threshold", "held"]);
+  usage: "verify-bundle <bundle.json> --vkey K [--threshold k] [--held FILE] [--json]",
+  summary: "check an audit bundle offline, with public keys only",
+  options: {
+    ...TRUST_OPTIONS,
+    held: {
+      type: "string",
+      value: "FILE",
+      help: "a checkpoint you hold: the bundle must prove its log extends it",
+    },
+  },
+  async run(args: Args, io: Io): Promise<number> {
     const json = args.flags.has("json");
     const policy = trustPolicy(args);
     const held = args.options.get("held");
@@ -18,16 +26,12 @@ export const verifyBundleCommand: Command = {
       ...(held === undefined ? {} : { held: readText(held, "--held") }),
     });
     if (result._tag === "Left") {
-      if (!VERIFICATION_CODES.has(result.left.code)) throw result.left;
-      if (json) printJson(io, { ok: false, error: result.left.toJSON() });
-      else
-        io.out(
-          `INVALID  ${result.left.code}${result.left.path ? ` at ${result.left.path}` : ""}: ${result.left.reason}\n`,
-        );
-      return 1;
+      if (!isEvidenceFailure(result.left)) throw result.left;
+      reportInvalid(io, json, FORMATS.bundleReport, result.left);
+      return EXIT.evidenceFails;
     }
     const r = result.right;
-    if (json) printJson(io, { ok: true, ...r });
+    if (json) printJson(io, FORMATS.bundleReport, { ok: true, ...r });
     else {
       io.out(
         `OK  ${r.ledgerId}: events [${r.from}, ${r.to}) are in the checkpoint of size ${r.checkpoint.size} signed by ${r.checkpoint.verifiedBy.join(", ")}\n`,
@@ -36,6 +40,6 @@ export const verifyBundleCommand: Command = {
       if (r.held !== undefined)
         io.out(`    extends the checkpoint you hold (size ${r.held.size})\n`);
     }
-    return 0;
+    return EXIT.ok;
   },
 };

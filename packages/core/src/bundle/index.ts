@@ -1,6 +1,7 @@
 /**
  * @daicho/core/bundle — audit bundles: a run of events, the checkpoints that cover them
- * and the proofs, in one file that `verifyBundle` checks offline with public keys only.
+ * and the proofs, in one file that `verifyBundle` checks offline with public keys only;
+ * and proof files (one inclusion or consistency proof) that `verifyProofFile` checks.
  *
  * @module @daicho/core/bundle
  */
@@ -13,4 +14,15 @@ export {
   MAX_BODY_CHARS,
   MAX_BUNDLE_EVENTS,
 } from "./format";
+export {
+  CONSISTENCY_PROOF_FORMAT,
+  ConsistencyProofFile,
+  formatProofFile,
+  INCLUSION_PROOF_FORMAT,
+  InclusionProofFile,
+  MAX_PROOF_FILE_BYTES,
+  type ProofFile,
+  parseProofFile,
+} from "./proof-file";
 export { type BundleReport, type BundleVerifyOptions, verifyBundle } from "./verify";
+export { type ProofCheck, type ProofReport, verifyProofFile } from "./verify-proof";

@@ -17,7 +17,11 @@ import type { Signer } from "./signer";
 export interface TrustPolicy {
   /** The n keys. */
   readonly keys: readonly NoteVerifier[];
-  /** k: how many distinct keys of `keys` must have signed (default 1). */
+  /**
+   * k: how many distinct signers of `keys` must have signed (default 1). Signers are
+   * counted by key name: one witness trusted with both its signed-note key (0x01) and its
+   * cosignature/v1 key (0x04) counts once.
+   */
   readonly threshold?: number;
   /** When set, the checkpoint's origin must equal it (the ledger id the auditor expects). */
   readonly origin?: string;
@@ -34,22 +38,25 @@ export interface VerifiedCheckpoint {
 }
 
 /**
- * Parse a signed checkpoint and check it against "k of these n keys": every signature by
- * a known key must verify (else SIGNATURE_INVALID), and at least k distinct known keys
- * must have signed (else SIGNATURE_INVALID naming how many did). Malformed text gives
- * CHECKPOINT_INVALID. Nothing in the note is trusted before this returns Right. Keys may
- * be plain Ed25519 (0x01) or cosignature/v1 witness keys (0x04); both count toward k.
+ * Parse a signed checkpoint and check it against "k of these n signers": every signature
+ * by a known key must verify (else SIGNATURE_INVALID), and known keys of at least k
+ * distinct names must have signed (else SIGNATURE_INVALID naming how many did). Keys may
+ * be plain Ed25519 (0x01) or cosignature/v1 witness keys (0x04); a name counts once
+ * however many of its keys signed, so one witness cannot meet a threshold of two by
+ * signing twice. Malformed text gives CHECKPOINT_INVALID. Nothing in the note is trusted
+ * before this returns Right.
  */
 export function verifyCheckpoint(
   text: string | Uint8Array,
   policy: TrustPolicy,
 ): E.Either<DaichoError, VerifiedCheckpoint> {
   const threshold = policy.threshold ?? 1;
-  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > policy.keys.length) {
+  const signers = new Set(policy.keys.map((k) => k.name)).size;
+  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > signers) {
     return E.left(
       new DaichoError(
         "INVALID_ARGUMENT",
-        `a threshold of ${threshold} cannot be met by ${policy.keys.length} keys`,
+        `a threshold of ${threshold} cannot be met by ${signers} distinct key names (one witness with two keys counts once)`,
         {
           path: "threshold",
         },
@@ -69,12 +76,14 @@ export function verifyCheckpoint(
   }
   const checked = checkSignatures(note.right, policy.keys);
   if (E.isLeft(checked)) return checked;
-  const { verifiedBy, unknown, cosignatures } = checked.right;
+  const { unknown, cosignatures } = checked.right;
+  // Distinct signers by key name: the 0x01 and 0x04 keys of one witness are one vote.
+  const verifiedBy = [...new Set(checked.right.verifiedBy)];
   if (verifiedBy.length < threshold) {
     return E.left(
       new DaichoError(
         "SIGNATURE_INVALID",
-        `needs signatures by ${threshold} of ${policy.keys.length} trusted keys; found ${verifiedBy.length}`,
+        `needs signatures by ${threshold} of ${signers} trusted keys; found ${verifiedBy.length} (signers are counted by key name)`,
         { details: { verifiedBy, unknownSigners: unknown.map((u) => u.name) } },
       ),
     );

@@ -221,8 +221,78 @@ function verifyVectors() {
   ];
   return {
     description:
-      "Stored ledgers (body text + stored hash, in storage order) for ledger id `ledgerId`, with the verdict of docs/spec.md §5: ok with count/head, or the first broken seq and its kind.",
+      "Stored ledgers (body text + stored hash, in storage order) for ledger id `ledgerId`, with the verdict of docs/spec.md §5: ok with count/head, or the first broken seq and its kind. A case with `expectHead` is verified against that held head (seq, hash); `expect.error` means the held head itself must be refused with that code before anything is read.",
     ledgerId: VECTOR_LEDGER_ID,
-    cases,
+    cases: [...cases, ...heldHeadCases(chain, rehash)],
   };
+}
+
+/** Held-head cases (spec §5): the hash at the held seq decides, not only the length. */
+function heldHeadCases(
+  chain: Stored[],
+  rehash: (e: Stored, m: (b: Record<string, unknown>) => void) => Stored,
+) {
+  const at = (i: number) => chain[i] as Stored;
+  const head = at(chain.length - 1);
+  // Rolled back to event 3, re-extended with two other events to the same length.
+  const e4 = rehash(at(4), (b) => {
+    (b.payload as Record<string, unknown>).purpose = "marketing";
+  });
+  const e5 = rehash(at(5), (b) => {
+    b.prevHash = e4.hash;
+    for (const s of b.subjects as { prevSeq?: number; prevHash?: string }[])
+      if (s.prevSeq === 4) s.prevHash = e4.hash;
+  });
+  const held = (seq: number, hash: string) => ({ seq, hash });
+  return [
+    {
+      name: "held head: the head the verifier holds is there",
+      events: chain,
+      expectHead: held(5, head.hash),
+      expect: { ok: true, count: 6, headSeq: 5, headHash: head.hash },
+    },
+    {
+      name: "held head: an earlier head is still there",
+      events: chain,
+      expectHead: held(2, at(2).hash),
+      expect: { ok: true, count: 6, headSeq: 5, headHash: head.hash },
+    },
+    {
+      name: "held head: rolled back to event 3 and re-extended with two other events",
+      events: [...chain.slice(0, 4), e4, e5],
+      expectHead: held(5, head.hash),
+      expect: { ok: false, seq: 5, kind: "head-mismatch" },
+    },
+    {
+      name: "held head: another hash at the held seq",
+      events: chain,
+      expectHead: held(5, at(4).hash),
+      expect: { ok: false, seq: 5, kind: "head-mismatch" },
+    },
+    {
+      name: "held head: the all-zero hash",
+      events: chain,
+      expectHead: held(3, "0".repeat(64)),
+      expect: { ok: false, seq: 3, kind: "head-mismatch" },
+    },
+    {
+      name: "held head: the ledger ends before it (tail cut)",
+      events: chain.slice(0, 4),
+      expectHead: held(5, head.hash),
+      expect: { ok: false, seq: 4, kind: "truncated" },
+    },
+    ...[
+      ["a negative seq", held(-1, head.hash)],
+      ["a fractional seq", held(2.5, head.hash)],
+      ["a seq beyond 2^53 − 1", held(2 ** 53, head.hash)],
+      ["an upper-case hash", held(5, head.hash.toUpperCase())],
+      ["a hash of 63 digits", held(5, head.hash.slice(1))],
+      ["a non-hex hash", held(5, "g".repeat(64))],
+    ].map(([what, expectHead]) => ({
+      name: `held head refused: ${what as string}`,
+      events: chain,
+      expectHead: expectHead as { seq: number; hash: string },
+      expect: { error: "INVALID_ARGUMENT" },
+    })),
+  ];
 }

@@ -64,11 +64,21 @@ describe("committed test vectors (docs/vectors)", () => {
       cases: {
         name: string;
         events: { body: string; hash: string }[];
+        expectHead?: { seq: number; hash: string };
         expect: Record<string, unknown>;
       }[];
     };
+    expect(v.cases.filter((c) => c.expectHead !== undefined).length).toBeGreaterThanOrEqual(6);
     for (const c of v.cases) {
-      const report = await verifyEvents(storedOf(c.events), genesisHash(v.ledgerId));
+      const options = c.expectHead === undefined ? {} : { expectHead: c.expectHead };
+      if ("error" in c.expect) {
+        await expect(
+          verifyEvents(storedOf(c.events), genesisHash(v.ledgerId), options),
+          c.name,
+        ).rejects.toMatchObject({ code: c.expect.error });
+        continue;
+      }
+      const report = await verifyEvents(storedOf(c.events), genesisHash(v.ledgerId), options);
       const got = report.ok
         ? { ok: true, count: report.count, headSeq: report.headSeq, headHash: report.headHash }
         : { ok: false, seq: report.failure.seq, kind: report.failure.kind };
