@@ -22,6 +22,7 @@ export {
   type ErasureServiceOptions,
   erasureService,
   type OpenRequest,
+  STATEMENT_FIELD,
 } from "./service";
 export { ed25519Signer, ed25519Verify, type Signer } from "./signer";
 export { type ActiveHold, foldSubjectState, type SubjectErasureState } from "./subject-state";
