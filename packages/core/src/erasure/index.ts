@@ -20,6 +20,7 @@ export {
   type ErasureOutcome,
   ErasureService,
   type ErasureServiceOptions,
+  ErasureStatement,
   erasureService,
   type OpenRequest,
   STATEMENT_FIELD,

@@ -35,7 +35,7 @@ export interface ErasureServiceOptions {
 export const STATEMENT_FIELD = "erasure.statement";
 
 /** What the requester wrote, in their own words: 1–4000 UTF-16 code units, always sealed. */
-const Statement = t.refinement(
+export const ErasureStatement = t.refinement(
   t.string,
   (s) => s.length > 0 && s.length <= 4000,
   "ErasureStatement (1 to 4000 UTF-16 code units)",
@@ -46,7 +46,7 @@ const RequestOptions = strictStruct(
   { requestedBy: Id, channel: Label },
   {
     reason: Note,
-    statement: Statement,
+    statement: ErasureStatement,
     regime: t.keyof({ gdpr: null, ccpa: null }),
     dueBy: Timestamp,
   },
