@@ -117,6 +117,14 @@ describe("hostile bodies", () => {
     });
   });
 
+  it("refuses a maxBodyBytes that would compare false and let any body through", async () => {
+    for (const maxBodyBytes of [Number.NaN, -1, 1.5, Number.POSITIVE_INFINITY])
+      await expect(setup({ maxBodyBytes }), String(maxBodyBytes)).rejects.toMatchObject({
+        code: "INVALID_ARGUMENT",
+        path: "maxBodyBytes",
+      });
+  });
+
   it("answers a wrong method with 405, the allowed method and the JSON envelope", async () => {
     const ctx = await setup();
     for (const [method, path, allow] of [

@@ -68,7 +68,8 @@ async function readAtMost(
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      // Stop the source: nothing more of this body is read or buffered.
+      // Stop the source: nothing more of this body is read or buffered. A source that
+      // fails to cancel changes nothing about the refusal, so its error is not reported.
       await reader.cancel().catch(() => undefined);
       throw tooLarge(maxBytes);
     }

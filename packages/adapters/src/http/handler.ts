@@ -70,6 +70,12 @@ export interface DsrHandlerOptions {
 export function dsrHandler(options: DsrHandlerOptions): (request: Request) => Promise<Response> {
   const base = (options.basePath ?? "").replace(/\/+$/, "");
   const maxBody = options.maxBodyBytes ?? 16 * 1024;
+  // A NaN or negative limit would compare false and let any body through: refuse it.
+  if (!Number.isSafeInteger(maxBody) || maxBody < 0) {
+    throw new DaichoError("INVALID_ARGUMENT", "`maxBodyBytes` must be a non-negative integer", {
+      path: "maxBodyBytes",
+    });
+  }
   const channels = checkedChannels(options.channels ?? DEFAULT_CHANNELS);
   const requestBody = erasureRequestBody(channels);
   return async (request) => {
