@@ -29,20 +29,20 @@ export type ContactDataKind =
  */
 export function contactDataIn(text: string): ContactDataKind | undefined {
   const s = normalise(text);
-  // A URL's user-info before the e-mail check, so `https://user:pw@host` is named for what it is.
-  if (URL_CREDENTIALS.test(s)) return "url-credentials";
-  if (CONTACT_URI.test(s)) return "contact-uri";
+  // Each check runs only when the character it needs is present: most Notes skip them all.
+  if (s.includes("://") && URL_CREDENTIALS.test(s)) return "url-credentials";
+  if (s.includes(":") && CONTACT_URI.test(s)) return "contact-uri";
   if (s.includes("@")) {
     if (EMAIL.test(s)) return "email";
     if (HANDLE.test(s)) return "account-handle";
   }
-  if (POSTAL_CODE.test(s)) return "postal-code";
+  if (s.includes("〒") && POSTAL_CODE.test(s)) return "postal-code";
   if (hasPhoneNumber(s)) return "phone";
   return undefined;
 }
 
 /** `scheme://user@host` or `scheme://user:password@host`. */
-const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^\s/?#@]+@/i;
+const URL_CREDENTIALS = /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/[^\s/?#@]+@/i;
 /** URIs whose whole point is to reach a person. */
 const CONTACT_URI = /(?:^|[^a-z0-9])(?:mailto|tel|sms|callto|facetime):/i;
 /** An `@` after a character a mailbox name may end with and before any text: local@domain. */
@@ -53,6 +53,7 @@ const HANDLE = /(?:^|[\s(「『"'（])@[\p{L}\p{N}_]/u;
 const POSTAL_CODE = /〒\s?\d{3}-?\d{4}/u;
 
 const FORMAT_CHARS = /\p{Cf}/gu;
+const HAS_FORMAT_CHAR = /\p{Cf}/u;
 const DASHES = /[\u2010-\u2015\u2212\u2043\u02d7\ufe58\ufe63\u30fc\uff70]/g;
 const KANJI_DIGITS = /[〇一二三四五六七八九]/g;
 const KANJI_VALUE: Readonly<Record<string, string>> = {
@@ -70,14 +71,24 @@ const KANJI_VALUE: Readonly<Record<string, string>> = {
 const BRACKETED_AT = /\s*(?:[[(<{]\s*at\s*[\])>}]|アットマーク|あっとまーく)\s*/giu;
 const BRACKETED_DOT = /\s*(?:[[(<{]\s*dot\s*[\])>}]|ドット)\s*/giu;
 
+/** Printable ASCII is its own NFKC form and holds no format characters, dashes or kanji. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** Whether a bracketed or katakana spelling of `@` or `.` occurs at all (most texts: no). */
+const SPELLED = /[[(<{]\s*(?:at|dot)\s*[\])>}]|アット|あっと|ドット/i;
+
 function normalise(text: string): string {
-  return text
-    .normalize("NFKC")
-    .replace(FORMAT_CHARS, "")
-    .replace(BRACKETED_AT, "@")
-    .replace(BRACKETED_DOT, ".")
+  if (PRINTABLE_ASCII.test(text)) return unspell(text);
+  const nfkc = text.normalize("NFKC");
+  return unspell(HAS_FORMAT_CHAR.test(nfkc) ? nfkc.replace(FORMAT_CHARS, "") : nfkc)
     .replace(DASHES, "-")
     .replace(KANJI_DIGITS, (d) => KANJI_VALUE[d] ?? d);
+}
+
+/** Read the bracketed and katakana spellings of `@` and `.` as the characters. */
+function unspell(text: string): string {
+  if (!SPELLED.test(text)) return text;
+  return text.replace(BRACKETED_AT, "@").replace(BRACKETED_DOT, ".");
 }
 
 const isDate = (year: string, month: string, day: string) =>
@@ -116,6 +127,13 @@ const DIGIT_RUN = /(\+\s?)?\(?\d(?:[ \-./()]{0,3}\d)*/g;
  * 8 after `+` (E.164 with a country code). Longer runs (card or account numbers) count too.
  */
 function hasPhoneNumber(s: string): boolean {
+  // Fewer than 8 digits in the whole text cannot make a phone number.
+  let count = 0;
+  for (let i = 0; i < s.length && count < 8; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) count++;
+  }
+  if (count < 8) return false;
   let words = s;
   for (const [pattern, word] of NOT_A_PHONE) words = words.replace(pattern, word);
   for (const m of words.matchAll(DIGIT_RUN)) {
