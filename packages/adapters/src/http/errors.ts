@@ -17,22 +17,64 @@ const STATUS: Partial<Record<DaichoErrorCode, number>> = {
   STORE_CORRUPT: 500,
 };
 
+/** Codes of refusals that belong to HTTP itself rather than to the library. */
+export type HttpRefusalCode =
+  | "NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "INTERNAL";
+
+/**
+ * A refusal at the HTTP layer (no route, wrong method, no credentials, no permission,
+ * wrong content type), answered with the same JSON envelope as a `DaichoError`.
+ */
+export class HttpRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: HttpRefusalCode,
+    readonly reason: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(`${code}: ${reason}`);
+    this.name = "HttpRefusal";
+  }
+}
+
 /** A JSON response with the right content type and no caching (answers hold personal data). */
-export function json(status: number, body: unknown): Response {
+export function json(
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      ...headers,
+    },
   });
 }
 
 /**
- * Map an error to a response: a `DaichoError` keeps its code, reason, path and details
+ * Map an error to a response, always `{ error: { code, reason, … } }`: an `HttpRefusal`
+ * keeps its status and headers; a `DaichoError` keeps its code, reason, path and details
  * (which never hold personal values); anything else is a bare 500 so internals do not leak.
+ * A 413 also asks to close the connection: the rest of the body was never read.
  */
 export function errorResponse(e: unknown): Response {
+  if (e instanceof HttpRefusal) {
+    return json(
+      e.status,
+      { error: { code: e.code, reason: e.reason, retryable: false } },
+      e.headers,
+    );
+  }
   if (isDaichoError(e)) {
     const status = STATUS[e.code] ?? 500;
-    return json(status, { error: e.toJSON() });
+    return json(status, { error: e.toJSON() }, status === 413 ? { connection: "close" } : {});
   }
-  return json(500, { error: { code: "INTERNAL", reason: "internal error" } });
+  return json(500, { error: { code: "INTERNAL", reason: "internal error", retryable: false } });
 }

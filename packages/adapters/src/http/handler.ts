@@ -1,218 +1,213 @@
-import { DaichoError, type Ledger } from "@daicho/core";
-import type { ErasureService } from "@daicho/core/erasure";
+import {
+  DaichoError,
+  decodeWith,
+  isDaichoError,
+  Label,
+  type Ledger,
+  strictStruct,
+} from "@daicho/core";
+import { type ErasureService, ErasureStatement } from "@daicho/core/erasure";
 import { subjectAccess } from "@daicho/core/subject-access";
-import { errorResponse, json } from "./errors";
+import * as E from "fp-ts/lib/Either.js";
+import * as t from "io-ts";
+import {
+  type Authorize,
+  actorOf,
+  isAllowed,
+  type Principal,
+  recordDenial,
+  type Target,
+} from "./authorization";
+import { readJsonObject, requireJsonContentType } from "./body";
+import { errorResponse, HttpRefusal, json } from "./errors";
+import { matchRoute, type Route } from "./routes";
 
-/** Who is calling, as the host's authentication established it. */
-export interface Principal {
-  /** The actor id recorded in the ledger for what this caller does. */
-  readonly actorId: string;
-  readonly role?: string;
-}
-
-/** What a caller asks to do; the host's `authorize` decides. */
-export type DsrAction =
-  | "access"
-  | "erasure.request"
-  | "erasure.execute"
-  | "erasure.status"
-  | "erasure.list";
+/** Channels a caller may name for an erasure request when the host lists none. */
+export const DEFAULT_CHANNELS = ["web-form", "email", "phone", "post", "in-person", "app"] as const;
 
 export interface DsrHandlerOptions {
   readonly ledger: Ledger;
   readonly erasure: ErasureService;
   /** Establish the caller from the request (session cookie, bearer token, mTLS header…); null → 401. */
   readonly authenticate: (request: Request) => Promise<Principal | null> | Principal | null;
-  /** May this caller do `action` (about `subject`)? Default: any authenticated caller may. Denials are recorded. */
-  readonly authorize?: (
-    principal: Principal,
-    action: DsrAction,
-    subject: string | undefined,
-  ) => Promise<boolean> | boolean;
+  /**
+   * May this staff member do `action` (about `subject`)? Asked only about staff calls
+   * (principals without `subject`); left out, every staff call is refused. Data subjects
+   * may act on themselves only, and this cannot widen that. Denials are recorded.
+   */
+  readonly authorize?: Authorize;
   /** Path prefix the routes live under, e.g. `/dsr` (default: none). */
   readonly basePath?: string;
-  /** Largest request body in bytes (default 16 KiB). */
+  /** Largest request body in bytes (default 16 KiB), enforced while the body streams in. */
   readonly maxBodyBytes?: number;
+  /**
+   * The channels a caller may name in an erasure request; the first is used when the body
+   * names none (default {@link DEFAULT_CHANNELS}). A closed list: a caller's text never
+   * becomes a label in the log.
+   */
+  readonly channels?: readonly string[];
 }
-
-type Route = {
-  action: DsrAction;
-  method: string;
-  subject?: string;
-  requestId?: string;
-  tail?: string;
-};
 
 /**
  * A framework-neutral handler for data-subject requests: web-standard `Request` in,
  * `Response` out, so it mounts in Hono, Express or Fastify (through their fetch
  * adapters), Deno, Bun or a serverless function. Authentication is the host's
- * `authenticate`; authorisation its `authorize`. Routes (under `basePath`):
+ * `authenticate`; staff authorisation its `authorize` (see `isAllowed` for the rule).
+ * Routes (under `basePath`):
  *
  * - `GET  /subjects/:subject/access` — subject access report (GDPR Art. 15/20), recorded as an export
- * - `POST /subjects/:subject/erasure` — record an erasure request `{ channel, reason?, regime? }`;
- *   `requestedBy` is always the authenticated principal
- * - `GET  /erasure-requests` — open requests with deadlines
+ * - `POST /subjects/:subject/erasure` — record an erasure request `{ channel?, reason? }`; the
+ *   requester is the authenticated principal, the deadline the regime's, and `reason` (the
+ *   requester's own words) is sealed under the subject's key as `erasure.statement`
+ * - `GET  /erasure-requests` — open requests with deadlines (staff)
  * - `GET  /erasure-requests/:id` — one request's status
- * - `POST /erasure-requests/:id/execute` — execute: 200 with the certificate, 409 when held or exempt
+ * - `POST /erasure-requests/:id/execute` — execute (staff): 200 with the certificate, 409 when held or exempt
  * - `GET  /erasure-requests/:id/certificate` — the signed certificate of a completed request
  *
- * Errors are JSON `{ error: { code, reason, path, details } }` with no personal values.
+ * Every POST needs `content-type: application/json` (else 415). Every error, 404 and 405
+ * included, is JSON `{ error: { code, reason, path?, details? } }` with no personal values.
  */
 export function dsrHandler(options: DsrHandlerOptions): (request: Request) => Promise<Response> {
   const base = (options.basePath ?? "").replace(/\/+$/, "");
   const maxBody = options.maxBodyBytes ?? 16 * 1024;
+  // A NaN or negative limit would compare false and let any body through: refuse it.
+  if (!Number.isSafeInteger(maxBody) || maxBody < 0) {
+    throw new DaichoError("INVALID_ARGUMENT", "`maxBodyBytes` must be a non-negative integer", {
+      path: "maxBodyBytes",
+    });
+  }
+  const channels = checkedChannels(options.channels ?? DEFAULT_CHANNELS);
+  const requestBody = erasureRequestBody(channels);
   return async (request) => {
     try {
-      const route = matchRoute(request, base);
-      if (route === undefined)
-        return json(404, { error: { code: "NOT_FOUND", reason: "no such route" } });
+      const route = matchRoute(request.url, base);
+      if (route === undefined) throw new HttpRefusal(404, "NOT_FOUND", "no such route");
       if (route.method !== request.method) {
-        return new Response(null, { status: 405, headers: { allow: route.method } });
+        throw new HttpRefusal(405, "METHOD_NOT_ALLOWED", `this route answers ${route.method}`, {
+          allow: route.method,
+        });
       }
       const principal = await options.authenticate(request);
       if (principal === null) {
-        return new Response(
-          JSON.stringify({ error: { code: "UNAUTHENTICATED", reason: "authentication required" } }),
-          {
-            status: 401,
-            headers: {
-              "content-type": "application/json; charset=utf-8",
-              "www-authenticate": "Bearer",
-            },
-          },
-        );
+        throw new HttpRefusal(401, "UNAUTHENTICATED", "authentication required", {
+          "www-authenticate": "Bearer",
+        });
       }
-      const subject = route.subject;
-      const allowed =
-        options.authorize === undefined
-          ? true
-          : await options.authorize(principal, route.action, subject);
-      if (!allowed) {
-        await recordDenial(options.ledger, principal, route.action, subject);
-        return json(403, { error: { code: "FORBIDDEN", reason: "not allowed" } });
+      const target = await targetOf(options.erasure, route);
+      if (!(await isAllowed(principal, route.action, target, options.authorize))) {
+        await recordDenial(options.ledger, principal, route.action, target);
+        throw new HttpRefusal(403, "FORBIDDEN", "not allowed");
       }
-      return await dispatch(options, route, principal, request, maxBody);
+      let body: Record<string, unknown> = {};
+      if (route.method === "POST") {
+        requireJsonContentType(request);
+        body = await readJsonObject(request, maxBody);
+      }
+      const decoded = decodeBody(route, body, requestBody);
+      return await dispatch(options, route, principal, { channel: channels[0], ...decoded });
     } catch (e) {
       return errorResponse(e);
     }
   };
 }
 
+/** The subject a route is about; for request-id routes, the subject of that request. */
+async function targetOf(erasure: ErasureService, route: Route): Promise<Target> {
+  if (route.subject !== undefined) return { kind: "subject", subject: route.subject };
+  if (route.requestId === undefined) return { kind: "all" };
+  try {
+    return { kind: "subject", subject: (await erasure.status(route.requestId)).subject };
+  } catch (e) {
+    if (isDaichoError(e, "NOT_FOUND")) return { kind: "unknown" };
+    throw e;
+  }
+}
+
+type RequestBody = { channel?: string; reason?: string };
+
+/** The channel list must be non-empty labels; the first is the default. */
+function checkedChannels(channels: readonly string[]): readonly [string, ...string[]] {
+  const [first, ...rest] = channels;
+  if (first === undefined || !channels.every((c) => Label.is(c))) {
+    throw new DaichoError(
+      "INVALID_ARGUMENT",
+      "`channels` must list at least one label (lower-case letters, digits, `.`, `_`, `:`, `-`)",
+      { path: "channels" },
+    );
+  }
+  return [first, ...rest];
+}
+
+function erasureRequestBody(channels: readonly string[]): t.Type<RequestBody, RequestBody> {
+  const channel = t.keyof(
+    Object.fromEntries(channels.map((c) => [c, null])) as Record<string, null>,
+    "Channel",
+  );
+  return strictStruct("ErasureRequestBody", {}, { channel, reason: ErasureStatement });
+}
+
+/** Members a caller may not set: the library takes them from the host, never from the body. */
+const HOST_ONLY: Readonly<Record<string, string>> = {
+  dueBy: "the deadline follows the legal regime the host configured; a caller cannot set `dueBy`",
+  regime: "the legal regime is the host's configuration; a caller cannot choose it",
+  requestedBy: "the requester is the authenticated caller; the body cannot name another",
+};
+
+function decodeBody(
+  route: Route,
+  body: Record<string, unknown>,
+  requestBody: t.Type<RequestBody, RequestBody>,
+): RequestBody {
+  if (route.action === "erasure.request") {
+    for (const key of Object.keys(body)) {
+      // `Object.hasOwn`: a body member named `__proto__` must not find the prototype.
+      if (Object.hasOwn(HOST_ONLY, key))
+        throw new DaichoError("INVALID_ARGUMENT", HOST_ONLY[key] as string, {
+          path: `$body.${key}`,
+        });
+    }
+  }
+  const decoded = decodeWith(
+    route.action === "erasure.request" ? requestBody : NoBody,
+    body,
+    "$body",
+  );
+  if (E.isLeft(decoded)) throw decoded.left;
+  return decoded.right;
+}
+
+const NoBody: t.Type<RequestBody, RequestBody> = strictStruct("EmptyBody", {});
+
 async function dispatch(
   options: DsrHandlerOptions,
   route: Route,
   principal: Principal,
-  request: Request,
-  maxBody: number,
+  body: RequestBody,
 ): Promise<Response> {
-  const actor =
-    principal.role === undefined
-      ? { id: principal.actorId }
-      : { id: principal.actorId, role: principal.role };
   switch (route.action) {
     case "access":
       return json(
         200,
-        await subjectAccess(options.ledger, route.subject as string, { recordAs: actor }),
+        await subjectAccess(options.ledger, route.subject as string, {
+          recordAs: actorOf(principal),
+        }),
       );
-    case "erasure.request": {
-      const body = await readJson(request, maxBody);
-      const status = await options.erasure.request(
-        route.subject as string,
-        // The authenticated principal is who asked; the body cannot name someone else.
-        { ...body, requestedBy: principal.actorId } as never,
+    case "erasure.request":
+      return json(
+        201,
+        await options.erasure.request(route.subject as string, {
+          requestedBy: principal.actorId,
+          channel: body.channel as string,
+          ...(body.reason === undefined ? {} : { statement: body.reason }),
+        }),
       );
-      return json(201, status);
-    }
     case "erasure.list":
       return json(200, { requests: await options.erasure.openRequests() });
     case "erasure.status":
-      if (route.tail === "certificate")
-        return json(200, await options.erasure.certificate(route.requestId as string));
       return json(200, await options.erasure.status(route.requestId as string));
+    case "erasure.certificate":
+      return json(200, await options.erasure.certificate(route.requestId as string));
     case "erasure.execute":
       return json(200, await options.erasure.execute(route.requestId as string));
-  }
-}
-
-function matchRoute(request: Request, base: string): Route | undefined {
-  const path = new URL(request.url).pathname;
-  if (!path.startsWith(`${base}/`)) return undefined;
-  const parts = path
-    .slice(base.length + 1)
-    .split("/")
-    .map(safeDecode);
-  if (parts.some((p) => p === undefined)) return undefined;
-  const [a, b, c, d] = parts as string[];
-  if (a === "subjects" && b !== undefined && d === undefined) {
-    if (c === "access") return { action: "access", method: "GET", subject: b };
-    if (c === "erasure") return { action: "erasure.request", method: "POST", subject: b };
-  }
-  if (a === "erasure-requests") {
-    if (b === undefined || b === "") return { action: "erasure.list", method: "GET" };
-    if (c === undefined) return { action: "erasure.status", method: "GET", requestId: b };
-    if (c === "execute" && d === undefined)
-      return { action: "erasure.execute", method: "POST", requestId: b };
-    if (c === "certificate" && d === undefined)
-      return { action: "erasure.status", method: "GET", requestId: b, tail: "certificate" };
-  }
-  return undefined;
-}
-
-function safeDecode(s: string): string | undefined {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Read a bounded JSON object body; a missing body is `{}`. */
-async function readJson(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
-  const text = await request.text();
-  if (new TextEncoder().encode(text).length > maxBytes) {
-    throw new DaichoError("PAYLOAD_TOO_LARGE", `request body exceeds ${maxBytes} bytes`, {
-      path: "body",
-    });
-  }
-  if (text.trim() === "") return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new DaichoError("DECODE_ERROR", "request body is not JSON", { path: "body" });
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new DaichoError("DECODE_ERROR", "request body must be a JSON object", { path: "body" });
-  }
-  return value as Record<string, unknown>;
-}
-
-/** PCI DSS 10.2.1: a refused attempt is an event too (only when the subject id is well-formed). */
-async function recordDenial(
-  ledger: Ledger,
-  principal: Principal,
-  action: DsrAction,
-  subject: string | undefined,
-): Promise<void> {
-  try {
-    await ledger.append({
-      type: "data.accessed",
-      actor:
-        principal.role === undefined
-          ? { id: principal.actorId }
-          : { id: principal.actorId, role: principal.role },
-      ...(subject === undefined ? {} : { subjects: [subject] }),
-      payload: {
-        resource: { type: "data-subject-request", id: subject ?? "all" },
-        fields: [],
-        purpose: action === "access" ? "subject-access" : "erasure",
-        outcome: "denied",
-        reason: "not-authorised",
-      },
-    });
-  } catch {
-    // A malformed subject or actor id cannot be recorded; the 403 stands regardless.
   }
 }

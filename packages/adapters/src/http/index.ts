@@ -4,4 +4,6 @@
  *
  * @module @daicho/adapters/http
  */
-export { type DsrAction, type DsrHandlerOptions, dsrHandler, type Principal } from "./handler";
+export type { Authorize, Principal } from "./authorization";
+export { DEFAULT_CHANNELS, type DsrHandlerOptions, dsrHandler } from "./handler";
+export { type DsrAction, SELF_SERVICE } from "./routes";

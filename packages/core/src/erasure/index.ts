@@ -20,8 +20,10 @@ export {
   type ErasureOutcome,
   ErasureService,
   type ErasureServiceOptions,
+  ErasureStatement,
   erasureService,
   type OpenRequest,
+  STATEMENT_FIELD,
 } from "./service";
 export { ed25519Signer, ed25519Verify, type Signer } from "./signer";
 export { type ActiveHold, foldSubjectState, type SubjectErasureState } from "./subject-state";

@@ -28,10 +28,28 @@ export interface ErasureServiceOptions {
   readonly obligations?: readonly RetentionObligation[];
 }
 
+/**
+ * The personal field an erasure request's `statement` is sealed as, under the subject's
+ * key (docs/spec.md §10.7): erasure shreds it with the rest of the subject's data.
+ */
+export const STATEMENT_FIELD = "erasure.statement";
+
+/** What the requester wrote, in their own words: 1–4000 UTF-16 code units, always sealed. */
+export const ErasureStatement = t.refinement(
+  t.string,
+  (s) => s.length > 0 && s.length <= 4000,
+  "ErasureStatement (1 to 4000 UTF-16 code units)",
+);
+
 const RequestOptions = strictStruct(
   "ErasureRequestOptions",
   { requestedBy: Id, channel: Label },
-  { reason: Note, regime: t.keyof({ gdpr: null, ccpa: null }), dueBy: Timestamp },
+  {
+    reason: Note,
+    statement: ErasureStatement,
+    regime: t.keyof({ gdpr: null, ccpa: null }),
+    dueBy: Timestamp,
+  },
 );
 
 /** The outcome of `execute`: erased now, or erased before (idempotent). Refusals reject. */
@@ -80,8 +98,12 @@ export class ErasureService {
 
   /**
    * Record an erasure request with its deadline (`dueBy`, one month under GDPR Art. 12(3)
-   * unless another regime or date is given). Rejects with `NOT_FOUND` for a subject the
-   * ledger has never seen, `ALREADY_ERASED` for an erased one, `DECODE_ERROR` for bad options.
+   * unless another regime or date is given). `reason` is the host's own non-personal Note
+   * (clear text, kept after erasure); `statement` is what the requester wrote, sealed as
+   * the personal field `erasure.statement` under the subject's key, so erasure shreds it
+   * and `openPersonal` shows it until then. Rejects with `NOT_FOUND` for a subject the
+   * ledger has never seen, `ALREADY_ERASED` for an erased one, `DECODE_ERROR` for bad
+   * options (a `reason` that looks like contact data among them).
    */
   async request(
     subject: string,
@@ -119,6 +141,9 @@ export class ErasureService {
         dueBy,
         ...(o.right.reason ? { reason: o.right.reason } : {}),
       },
+      ...(o.right.statement === undefined
+        ? {}
+        : { personal: [{ subject, field: STATEMENT_FIELD, value: o.right.statement }] }),
     });
     this.view.apply(event);
     return this.view.requests.get(requestId) as ErasureRequestStatus;

@@ -5,13 +5,14 @@ import { decodeWith } from "../decode";
 import { DaichoError } from "../errors";
 import { EVENT_PAYLOADS, type EventType, isEventType, type PayloadInput } from "./catalogue";
 import { Actor } from "./envelope";
-import { boundedList, FieldName, Id, strictStruct, Timestamp } from "./primitives";
+import { boundedList, FieldName, Id, KeepValue, strictStruct, Timestamp } from "./primitives";
 
 /**
  * A personal value a caller wants recorded: sealed under `subject`'s data key before the
  * event is hashed, so the log holds only ciphertext (docs/spec.md §10).
  * `keep` is the host-declared non-identifying part that stays readable after erasure
- * (a birth year, the last digits); it is stored in clear, so it must not identify.
+ * (a birth year, the last digits); it is stored in clear, so it must not identify: at
+ * most 8 characters, screened like a Note (`KeepValue`).
  */
 export const PersonalInput = strictStruct(
   "PersonalInput",
@@ -20,7 +21,7 @@ export const PersonalInput = strictStruct(
     field: FieldName,
     value: t.refinement(t.string, (s) => s.length <= 65536, "PersonalValue"),
   },
-  { keep: t.refinement(t.string, (s) => s.length > 0 && s.length <= 32, "KeepValue") },
+  { keep: KeepValue },
 );
 export type PersonalInput = t.TypeOf<typeof PersonalInput>;
 

@@ -1,4 +1,5 @@
 import * as t from "io-ts";
+import { contactDataIn } from "./contact-screen";
 
 /**
  * Shared codecs for the values every event carries. Identifiers are opaque tokens
@@ -41,16 +42,59 @@ export const Label = t.brand(
 );
 export type Label = t.TypeOf<typeof Label>;
 
-/** Free text that is not personal data (a reason, a wording version). Bounded. */
+/**
+ * Free text that is not personal data (a hold's reason, a policy's basis), 1–500 UTF-16
+ * code units. Stored in clear and kept after erasure, so text that looks like contact
+ * data (an e-mail address, a phone number, a URL with user info: `contactDataIn`) is
+ * refused with a reason that says to seal it instead. Names cannot be recognised: text a
+ * data subject wrote never goes into a Note (docs/spec.md §2.3).
+ */
 export interface NoteBrand {
   readonly Note: unique symbol;
 }
-export const Note = t.brand(
-  t.string,
-  (s): s is t.Branded<string, NoteBrand> => s.length > 0 && s.length <= 500,
-  "Note",
-);
-export type Note = t.TypeOf<typeof Note>;
+export type Note = t.Branded<string, NoteBrand>;
+export const Note = screenedText<NoteBrand>("Note", 500);
+
+/**
+ * The declared non-identifying remainder of a sealed value (`keep`): 1–8 characters
+ * (code points), what `keepLast` and `keepYear` produce, and screened like a Note.
+ */
+export interface KeepValueBrand {
+  readonly KeepValue: unique symbol;
+}
+export type KeepValue = t.Branded<string, KeepValueBrand>;
+export const KeepValue = screenedText<KeepValueBrand>("KeepValue", 8, "code points");
+
+const SEAL_INSTEAD =
+  "is stored in clear and kept after erasure: seal the value as a personal field " +
+  "(`personal: [{ subject, field, value }]`) instead";
+
+/** Bounded clear text that the contact-data screen accepts; failures name the limit or the kind. */
+function screenedText<B>(
+  name: string,
+  max: number,
+  unit: "UTF-16 code units" | "code points" = "UTF-16 code units",
+): t.Type<t.Branded<string, B>, string, unknown> {
+  const size = (s: string) => (unit === "code points" ? [...s].length : s.length);
+  const problem = (s: string): string | undefined => {
+    const n = size(s);
+    if (n === 0 || n > max) return `a ${name} has 1 to ${max} ${unit}`;
+    const kind = contactDataIn(s);
+    return kind === undefined
+      ? undefined
+      : `this ${name} looks like it holds contact data (${kind}); a ${name} ${SEAL_INSTEAD}`;
+  };
+  return new t.Type<t.Branded<string, B>, string, unknown>(
+    name,
+    (u): u is t.Branded<string, B> => typeof u === "string" && problem(u) === undefined,
+    (u, c) => {
+      if (typeof u !== "string") return t.failure(u, c, `expected a ${name} string`);
+      const p = problem(u);
+      return p === undefined ? t.success(u as t.Branded<string, B>) : t.failure(u, c, p);
+    },
+    (a) => a,
+  );
+}
 
 /**
  * RFC 3339 timestamp in UTC, normalised to millisecond precision with a `Z` suffix
@@ -129,23 +173,27 @@ export function boundedList<C extends t.Mixed>(item: C, max: number, name?: stri
   );
 }
 
+/** A {@link strictStruct} codec, with the member codecs it was built from. */
+export type StrictStruct<R extends t.Props, O extends t.Props> = t.Type<
+  t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>,
+  t.OutputOf<t.TypeC<R>> & Partial<t.OutputOf<t.TypeC<O>>>,
+  unknown
+> & { readonly required: R; readonly optional: O };
+
 /**
  * A struct codec with required and optional members that rejects unknown keys instead of
  * stripping them: a misspelt key is an error, so a caller never believes a field was
  * recorded when it was not. Optional members given as `undefined` count as absent.
  * Decoding always returns a fresh object (never the caller's), and reports every
  * failing member. Written by hand rather than as `t.exact(t.intersection(…))` because it
- * sits on the append hot path and is several times cheaper.
+ * sits on the append hot path and is several times cheaper. The member codecs stay
+ * readable as `required` and `optional`, so tests can walk a schema (every Note member).
  */
 export function strictStruct<R extends t.Props, O extends t.Props>(
   name: string,
   required: R,
   optional: O = {} as O,
-): t.Type<
-  t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>,
-  t.OutputOf<t.TypeC<R>> & Partial<t.OutputOf<t.TypeC<O>>>,
-  unknown
-> {
+): StrictStruct<R, O> {
   type A = t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>;
   type Out = t.OutputOf<t.TypeC<R>> & Partial<t.OutputOf<t.TypeC<O>>>;
   const requiredEntries = Object.entries(required);
@@ -153,7 +201,7 @@ export function strictStruct<R extends t.Props, O extends t.Props>(
   const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
   const isRecord = (u: unknown): u is Record<string, unknown> =>
     typeof u === "object" && u !== null && !Array.isArray(u);
-  return new t.Type<A, Out, unknown>(
+  const codec = new t.Type<A, Out, unknown>(
     name,
     (u): u is A =>
       isRecord(u) &&
@@ -195,4 +243,5 @@ export function strictStruct<R extends t.Props, O extends t.Props>(
       return out as Out;
     },
   );
+  return Object.assign(codec, { required, optional });
 }

@@ -16,6 +16,12 @@ try {
   for (const p of before.personalData) console.log(`  ${p.field}: ${p.value}`);
   console.log(`  accesses recorded: ${before.accesses.length}, sources: ${before.sources.length}`);
   console.log(`Asking about someone else's data: HTTP ${run.otherPersonStatus}`);
+  console.log(
+    `Listing requests / executing the erasure themselves: HTTP ${run.personListStatus} / ${run.personExecuteStatus}`,
+  );
+  console.log(
+    `The person's reason, sealed under their key, as the DPO reads it: ${run.statementBefore}`,
+  );
 
   console.log(
     `\nErasure request ${run.erasureRequest.requestId}, due by ${run.erasureRequest.dueBy}`,

@@ -4,18 +4,26 @@
  * comes back. Afterwards the CRM refuses to process the contact and its stored values
  * read as `Redacted`, while the ledger still verifies.
  */
-import type { Redacted } from "@daicho/core";
-import { type CertificateBody, verifyCertificate } from "@daicho/core/erasure";
+import type { Ledger, Redacted } from "@daicho/core";
+import { type CertificateBody, STATEMENT_FIELD, verifyCertificate } from "@daicho/core/erasure";
 import type { SubjectAccessReport } from "@daicho/core/subject-access";
 import * as E from "fp-ts/lib/Either.js";
 import { type Crm, listen, openCrm } from "../crm-service/server";
 import { dsrApp } from "./server";
+
+/** What the person writes as the reason for their request: sealed under their key. */
+export const PERSON_REASON = "もう連絡しないでください。I no longer want to be contacted.";
 
 export interface DsrRun {
   /** The access report before erasure (the person's own values, in clear, for them). */
   readonly accessBefore: SubjectAccessReport;
   /** Status when asking about someone else's data. */
   readonly otherPersonStatus: number;
+  /** Status when the person tries staff routes: listing requests, executing their own. */
+  readonly personListStatus: number;
+  readonly personExecuteStatus: number;
+  /** The person's reason as the DPO reads it before erasure (sealed field `erasure.statement`). */
+  readonly statementBefore: string | null;
   readonly erasureRequest: { requestId: string; dueBy: string; status: string };
   readonly openBefore: { requestId: string; dueBy: string; overdue: boolean }[];
   readonly executed: { outcome: string; certificate: unknown };
@@ -51,10 +59,17 @@ export async function runDsr(dir: string, log: (line: string) => void = () => {}
     const accessBefore = (await call(person, "GET", "/dsr/subjects/contact-0003/access")).body;
     const other = await call(person, "GET", "/dsr/subjects/contact-0004/access");
     const requested = await call(person, "POST", "/dsr/subjects/contact-0003/erasure", {
-      channel: "web-form",
-      reason: "I no longer want to be contacted",
+      reason: PERSON_REASON,
     });
+    const personList = await call(person, "GET", "/dsr/erasure-requests");
+    const personExecute = await call(
+      person,
+      "POST",
+      `/dsr/erasure-requests/${requested.body.requestId}/execute`,
+    );
     const open = await call("tok-dpo", "GET", "/dsr/erasure-requests");
+    // The DPO reads the person's words: sealed under the person's key until erasure.
+    const statementBefore = await statementOf(crm.ledger, requested.body.requestId);
     const executed = await call(
       "tok-dpo",
       "POST",
@@ -69,6 +84,9 @@ export async function runDsr(dir: string, log: (line: string) => void = () => {}
     return {
       accessBefore,
       otherPersonStatus: other.status,
+      personListStatus: personList.status,
+      personExecuteStatus: personExecute.status,
+      statementBefore,
       erasureRequest: requested.body,
       openBefore: open.body.requests,
       executed: executed.body,
@@ -82,4 +100,14 @@ export async function runDsr(dir: string, log: (line: string) => void = () => {}
     await server.close();
     await crm.close();
   }
+}
+
+/** The requester's statement on request `requestId`, opened with the subject's key. */
+async function statementOf(ledger: Ledger, requestId: string): Promise<string | null> {
+  for await (const e of ledger.read()) {
+    if (e.type !== "erasure.requested" || e.payload.requestId !== requestId) continue;
+    const field = (await ledger.openPersonal(e)).find((f) => f.field === STATEMENT_FIELD);
+    return typeof field?.value === "string" ? field.value : null;
+  }
+  return null;
 }

@@ -4,24 +4,27 @@
  * `Response`, so in Hono it is one line.
  */
 import { randomBytes } from "node:crypto";
-import { type DsrAction, dsrHandler, type Principal } from "@daicho/adapters/http";
+import { dsrHandler, type Principal } from "@daicho/adapters/http";
 import { type ErasureService, ed25519Signer, erasureService } from "@daicho/core/erasure";
 import { Hono } from "hono";
 import { appFor, type Crm } from "../crm-service/server";
 
-/** Stand-in for real authentication: people sign in with a one-time link, the DPO with SSO. */
+/**
+ * Stand-in for real authentication: people sign in with a one-time link, the DPO with SSO.
+ * A person's principal names the data subject they are (`subject`); staff have none.
+ */
 const PRINCIPALS = new Map<string, Principal>([
   ["tok-dpo", { actorId: "dpo-kato", role: "dpo" }],
-  ["tok-person-0003", { actorId: "contact-0003", role: "data-subject" }],
+  ["tok-person-0003", { actorId: "person-0003", role: "data-subject", subject: "contact-0003" }],
 ]);
 
 /**
- * A person may ask about and request erasure of their own data only; the DPO may do
- * everything, including executing erasures. Refusals are recorded by the handler.
+ * Staff authorisation: the DPO may do everything, including executing erasures. People
+ * need no rule here: the handler lets a data subject act on itself only, and refuses
+ * (and records) anything else.
  */
-function authorize(p: Principal, action: DsrAction, subject: string | undefined): boolean {
-  if (p.role === "dpo") return true;
-  return (action === "access" || action === "erasure.request") && subject === p.actorId;
+function authorize(p: Principal): boolean {
+  return p.role === "dpo";
 }
 
 export interface DsrServer {
