@@ -100,6 +100,60 @@ export async function openExistingLedger(
   return openStored(store, `tenant ${tenant}`);
 }
 
+/** A ledger with its tree store exactly as stored (not caught up); `close` releases both. */
+export interface OpenedStoredTree {
+  readonly ledger: Ledger;
+  readonly treeStore: TreeStore;
+  close(): Promise<void>;
+}
+
+/**
+ * Open an existing ledger and its stored Merkle tree read-only, as stored, for `verify`
+ * to check node by node (nothing is caught up or written). A SQLite ledger and its tree
+ * share one read-only connection.
+ */
+export async function openStoredTree(
+  where: LedgerLocation | string | undefined,
+): Promise<OpenedStoredTree> {
+  const loc = resolve(where);
+  if (!isPostgresUrl(loc.location)) {
+    const ledger = await openExistingLedger(loc);
+    const treeStore = sqliteTreeStore(loc.location, { readonly: true });
+    return {
+      ledger,
+      treeStore,
+      close: async () => {
+        await treeStore.close();
+        await ledger.close();
+      },
+    };
+  }
+  const { openPostgres } = await postgres();
+  const tenant = loc.tenant ?? "default";
+  const db = await openPostgres({
+    connectionString: loc.location,
+    readonly: true,
+    maxConnections: 3,
+    ...(loc.schema === undefined ? {} : { schema: loc.schema }),
+  });
+  try {
+    const ledger = await openStored(db.store(tenant), `tenant ${tenant}`);
+    const treeStore = db.treeStore(tenant);
+    return {
+      ledger,
+      treeStore,
+      close: async () => {
+        await treeStore.close();
+        await ledger.close();
+        await db.close();
+      },
+    };
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}
+
 /** A ledger with its Merkle tree caught up with its events; `close` releases both. */
 export interface OpenedLedgerTree {
   readonly ledger: Ledger;

@@ -15,13 +15,13 @@ export const BIN =
  */
 export async function daicho(
   argv: readonly string[],
-  options: { asUser?: string; cwd?: string } = {},
+  options: { asUser?: string; cwd?: string; env?: Readonly<Record<string, string>> } = {},
 ): Promise<{ code: number; out: string; err: string }> {
   const [file, args] =
     options.asUser === undefined
       ? [process.execPath, [BIN, ...argv]]
       : ["runuser", ["-u", options.asUser, "--", process.execPath, BIN, ...argv]];
-  const env = { ...process.env };
+  const env = { ...process.env, ...options.env };
   delete env.DAICHO_SIGNING_KEY;
   try {
     const { stdout, stderr } = await promisify(execFile)(file, args, {

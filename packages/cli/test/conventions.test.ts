@@ -77,7 +77,17 @@ describe("every --json output carries a versioned format", () => {
       ["checkpoint", "--verify", file("cp.txt"), "--vkey", vkey, "--json"],
       ["prove", file("ledger.db"), "2", "--checkpoint", file("cp.txt"), "--vkey", vkey, "--json"],
       ["consistency", file("cp.txt"), "--ledger", file("ledger.db"), "--vkey", vkey, "--json"],
-      ["export-bundle", file("ledger.db"), "--from", "0", "--out", file("b.json"), "--json"],
+      [
+        "export-bundle",
+        file("ledger.db"),
+        "--from",
+        "0",
+        "--vkey",
+        vkey,
+        "--out",
+        file("b.json"),
+        "--json",
+      ],
       ["verify-bundle", file("b.json"), "--vkey", vkey, "--json"],
       ["verify", file("missing.db"), "--json"],
     ];

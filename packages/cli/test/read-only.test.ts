@@ -151,6 +151,7 @@ describe("auditor commands in a directory the process cannot write", () => {
         ev("cp40.txt"),
         "--since",
         ev("cp30.txt"),
+        ...VKEY(),
         "--out",
         o("b.json"),
         "--json",
@@ -210,6 +211,27 @@ describe("auditor commands in a directory the process cannot write", () => {
       if (name === "consistency --ledger") writeFileSync(o("consistency.json"), r.out);
     });
   }
+
+  it("a ledger too large for memory is read through a private temporary copy, removed afterwards", async () => {
+    const scratch = join(out, "tmp");
+    mkdirSync(scratch);
+    if (AUDITOR !== undefined) {
+      const { uid, gid } = statSync("/var/lib/postgresql");
+      chownSync(scratch, uid, gid);
+    }
+    const env = { DAICHO_EVIDENCE_IN_MEMORY_BYTES: "0", DAICHO_EVIDENCE_TMPDIR: scratch };
+    const before = snapshot(evidence);
+    for (const argv of [
+      ["verify", ev("ledger.db"), "--json"],
+      ["prove", ev("ledger.db"), "35", "--json"],
+    ]) {
+      const r = await daicho(argv, { ...as(out), env });
+      expect(r.code, r.out + r.err).toBe(0);
+      expect(JSON.parse(r.out).ok).toBe(true);
+    }
+    expect(snapshot(evidence)).toEqual(before);
+    expect(readdirSync(scratch)).toEqual([]);
+  });
 
   it("prove built the missing tree in memory: the file still holds a tree of 30 leaves", () => {
     const db = new Database(ev("ledger.db"), { readonly: true, fileMustExist: true });

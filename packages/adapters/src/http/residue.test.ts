@@ -137,7 +137,9 @@ async function story(target: Target, writeFile: (name: string, text: string) => 
     await emitCheckpoint(tree, logSigner, ledgerId);
     writeFile(
       "bundle-before.json",
-      JSON.stringify(await exportBundle(tree, ledgerId, { from: 0 })),
+      JSON.stringify(
+        await exportBundle(tree, ledgerId, { from: 0, policy: { keys: [logSigner.verifier] } }),
+      ),
     );
 
     const executed = await call("dpo", "POST", `/erasure-requests/${requestId}/execute`);
@@ -146,7 +148,9 @@ async function story(target: Target, writeFile: (name: string, text: string) => 
     expect(after[0]?.value).toMatchObject({ _tag: "Redacted", reason: "erased" });
 
     await emitCheckpoint(tree, logSigner, ledgerId);
-    const bundle = JSON.stringify(await exportBundle(tree, ledgerId, { from: 0 }));
+    const bundle = JSON.stringify(
+      await exportBundle(tree, ledgerId, { from: 0, policy: { keys: [logSigner.verifier] } }),
+    );
     writeFile("bundle-after.json", bundle);
     expect(await ledger.verify()).toMatchObject({ ok: true });
     return { ledger, requestId, bundle };

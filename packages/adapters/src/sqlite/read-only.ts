@@ -1,5 +1,20 @@
-import { constants } from "node:buffer";
-import { existsSync, readFileSync, realpathSync, type Stats, statSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DaichoError } from "@daicho/core";
 import Database from "better-sqlite3";
 import { sqliteError } from "./errors";
@@ -21,12 +36,15 @@ import { sqliteError } from "./errors";
  *    existing `-shm` index. Nothing is created; the ledger file and the WAL are never
  *    written (a reader records its read marks in `-shm`, a shared-memory index).
  * 3. A non-empty `-wal` without a `-shm`: refused, since reading it needs a new `-shm`.
- * 4. Otherwise nothing beside the file holds content: the file alone is the ledger. It is
- *    read once into memory and that private copy is opened (SQLite deserialize; the
- *    copy's WAL flag is cleared, so SQLite looks for no `-wal`). If its size, mtime or
- *    inode changed while it was read, or a `-wal` appeared, it is read again, up to three
- *    times, then refused. Costs memory of the file's size; files larger than a Node
- *    buffer (4 GiB on Node 20) are refused with the way out.
+ * 4. Otherwise nothing beside the file holds content: the file alone is the ledger. A
+ *    private copy is opened: in memory for files up to 256 MiB (SQLite deserialize;
+ *    `DAICHO_EVIDENCE_IN_MEMORY_BYTES` changes the limit), else
+ *    a copy in a fresh private directory under the system's temporary directory (or
+ *    `DAICHO_EVIDENCE_TMPDIR`), removed on close — the auditor's own disk, never beside the
+ *    evidence — so memory stays flat however large the ledger. The copy's WAL flag is
+ *    cleared, so SQLite looks for no `-wal`. If the file's size, mtime or inode changed
+ *    while it was copied, or a `-wal` appeared, it is copied again, up to three times,
+ *    then refused.
  *
  * Connections are shared per file within the process (the event store and the tree store
  * read the same copy), and released when the last user closes.
@@ -36,14 +54,31 @@ export interface ReadOnlyDatabase {
   release(): void;
 }
 
-const open = new Map<string, { db: Database.Database; users: number }>();
+/**
+ * Files up to this size are copied into memory; larger ones into a temporary file.
+ * `DAICHO_EVIDENCE_IN_MEMORY_BYTES` overrides it (0: always a temporary file).
+ */
+function inMemoryLimit(): number {
+  const set = Number(process.env.DAICHO_EVIDENCE_IN_MEMORY_BYTES);
+  return Number.isSafeInteger(set) && set >= 0 && process.env.DAICHO_EVIDENCE_IN_MEMORY_BYTES !== ""
+    ? set
+    : 256 * 2 ** 20;
+}
+
+interface Opened {
+  readonly db: Database.Database;
+  /** The private temporary directory holding the copy, when there is one. */
+  readonly temp?: string;
+}
+
+const open = new Map<string, { db: Database.Database; temp?: string; users: number }>();
 
 /** Open `path` read-only by the rule above; share the connection with other users of it. */
 export function acquireReadOnly(path: string): ReadOnlyDatabase {
   const key = identify(path);
   let entry = open.get(key);
   if (entry === undefined || !entry.db.open) {
-    entry = { db: openEvidence(path), users: 0 };
+    entry = { ...openEvidence(path), users: 0 };
     open.set(key, entry);
   }
   entry.users++;
@@ -58,6 +93,7 @@ export function acquireReadOnly(path: string): ReadOnlyDatabase {
       if (held.users > 0) return;
       if (open.get(key) === held) open.delete(key);
       if (held.db.open) held.db.close();
+      if (held.temp !== undefined) rmSync(held.temp, { recursive: true, force: true });
     },
   };
 }
@@ -81,7 +117,7 @@ function identify(path: string): string {
 
 const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : undefined);
 
-function openEvidence(path: string): Database.Database {
+function openEvidence(path: string): Opened {
   if (existsSync(`${path}-journal`)) {
     throw new DaichoError(
       "STORE_UNAVAILABLE",
@@ -91,7 +127,7 @@ function openEvidence(path: string): Database.Database {
   }
   const wal = sizeOf(`${path}-wal`);
   const shm = existsSync(`${path}-shm`);
-  if (wal !== undefined && shm) return openLive(path);
+  if (wal !== undefined && shm) return { db: openLive(path) };
   if (wal !== undefined && wal > 0) {
     throw new DaichoError(
       "STORE_UNAVAILABLE",
@@ -119,35 +155,26 @@ function openLive(path: string): Database.Database {
   }
 }
 
-/** Rule 4: a private in-memory copy of a file that nothing beside it completes. */
-function openSnapshot(path: string, wal: number | undefined): Database.Database {
+/** Rule 4: a private copy (in memory, or in a temporary file) of a file nothing beside it completes. */
+function openSnapshot(path: string, wal: number | undefined): Opened {
   for (let attempt = 0; attempt < 3; attempt++) {
     const before = statSync(path);
-    if (before.size > constants.MAX_LENGTH) {
-      throw new DaichoError(
-        "STORE_UNAVAILABLE",
-        `the ledger file is larger than this Node.js can read into memory (${constants.MAX_LENGTH} bytes); verify it while the writing application has it open (read through its WAL), or split the audit with export-bundle`,
-        { path },
-      );
-    }
-    const bytes = readFileSync(path);
+    const copy = before.size <= inMemoryLimit() ? memoryCopy(path) : fileCopy(path);
     const after = statSync(path);
     const unchanged =
       before.size === after.size &&
       before.mtimeMs === after.mtimeMs &&
       before.ino === after.ino &&
-      bytes.length === after.size &&
+      copy.size === after.size &&
       sizeOf(`${path}-wal`) === wal;
-    if (!unchanged) continue;
-    // Bytes 18 and 19 are SQLite's read/write format versions: 2 = WAL. The copy is read in
-    // rollback mode, so SQLite looks for no -wal; the page contents are untouched.
-    if (bytes.length >= 100 && bytes[18] === 2 && bytes[19] === 2) {
-      bytes[18] = 1;
-      bytes[19] = 1;
+    if (!unchanged) {
+      copy.discard();
+      continue;
     }
     try {
-      return new Database(bytes, { readonly: true });
+      return copy.open();
     } catch (e) {
+      copy.discard();
       throw sqliteError(e, path);
     }
   }
@@ -156,4 +183,63 @@ function openSnapshot(path: string, wal: number | undefined): Database.Database 
     "the ledger file kept changing while it was read; verify a copy, or run again when it is idle",
     { path, retryable: true },
   );
+}
+
+interface Copy {
+  readonly size: number;
+  open(): Opened;
+  discard(): void;
+}
+
+// Bytes 18 and 19 are SQLite's read/write format versions: 2 = WAL. The copy is read in
+// rollback mode, so SQLite looks for no -wal; the page contents are untouched.
+const isWalHeader = (b: Uint8Array) => b.length >= 100 && b[18] === 2 && b[19] === 2;
+
+function memoryCopy(path: string): Copy {
+  const bytes = readFileSync(path);
+  return {
+    size: bytes.length,
+    open() {
+      if (isWalHeader(bytes)) {
+        bytes[18] = 1;
+        bytes[19] = 1;
+      }
+      return { db: new Database(bytes, { readonly: true }) };
+    },
+    discard() {},
+  };
+}
+
+function fileCopy(path: string): Copy {
+  const temp = mkdtempSync(
+    join(process.env.DAICHO_EVIDENCE_TMPDIR ?? tmpdir(), "daicho-evidence-"),
+  );
+  const target = join(temp, "ledger.db");
+  const discard = () => rmSync(temp, { recursive: true, force: true });
+  try {
+    copyFileSync(path, target);
+    chmodSync(target, 0o600); // the copy keeps the evidence's mode, often read-only
+  } catch (e) {
+    discard();
+    throw new DaichoError(
+      "STORE_UNAVAILABLE",
+      "cannot copy the ledger to a private temporary file for reading; set DAICHO_EVIDENCE_TMPDIR to a directory with room for one copy of the ledger",
+      { path, cause: e },
+    );
+  }
+  return {
+    size: statSync(target).size,
+    open() {
+      const head = Buffer.alloc(100);
+      const fd = openSync(target, "r+");
+      try {
+        readSync(fd, head, 0, 100, 0);
+        if (isWalHeader(head)) writeSync(fd, Buffer.from([1, 1]), 0, 2, 18);
+      } finally {
+        closeSync(fd);
+      }
+      return { db: new Database(target, { readonly: true, fileMustExist: true }), temp };
+    },
+    discard,
+  };
 }

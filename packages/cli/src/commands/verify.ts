@@ -1,8 +1,10 @@
 import { DaichoError, type Ledger, type VerifyOptions, type VerifyReport } from "@daicho/core";
+import { type TrustPolicy, treeCheck } from "@daicho/core/checkpoint";
+import type { TreeStore } from "@daicho/core/merkle";
 import type { Args } from "../args";
-import { decimal } from "../auditor";
+import { decimal, TRUST_OPTIONS, trustPolicy } from "../auditor";
 import { verdictExit } from "../exit";
-import { LEDGER_OPTIONS, ledgerLocation, openExistingLedger } from "../open";
+import { LEDGER_OPTIONS, ledgerLocation, openStoredTree } from "../open";
 import { FORMATS, type Io, printJson, progressBar } from "../output";
 import type { Command } from "./command";
 
@@ -36,24 +38,38 @@ export function heldHead(args: Args): { seq: number; hash: string } | undefined 
 }
 
 /**
- * The checks `daicho verify` runs, in one call. Today the hash chain and the held head
- * (core `verifyEvents` through `Ledger.verify`); further checks of the stored copies
- * (tree, subject index) plug in here.
+ * The checks `daicho verify` runs, in one call: the hash chain and the held head, every
+ * stored copy the store answers from (columns, head, subject index), the stored Merkle
+ * tree node by node and every stored checkpoint (with its signatures when `policy` is
+ * given) — docs/spec.md §11.
  */
-export function verifyLedger(ledger: Ledger, options: VerifyOptions): Promise<VerifyReport> {
-  return ledger.verify(options);
+export async function verifyLedger(
+  ledger: Ledger,
+  treeStore: TreeStore,
+  options: VerifyOptions & { readonly policy?: TrustPolicy },
+): Promise<VerifyReport> {
+  const { policy, ...rest } = options;
+  const tree = await treeCheck(treeStore, {
+    origin: ledger.ledgerId,
+    ...(policy === undefined ? {} : { policy }),
+  });
+  return ledger.verify({ ...rest, also: [tree] });
 }
 
 export const verifyCommand: Command = {
   name: "verify",
   usage:
-    "verify <ledger.db | postgres://…> [--tenant T] [--schema S] [--expect-seq N --expect-hash H] [--json]",
-  summary: "recompute the hash chain of a ledger and check a head you hold",
+    "verify <ledger.db | postgres://…> [--tenant T] [--schema S] [--expect-seq N --expect-hash H] [--vkey K [--threshold k]] [--json]",
+  summary: "recompute the hash chain and check every stored copy, the tree and the checkpoints",
   details: `Reads every event, recomputes its hash from its stored bytes and checks sequence
 numbers, the prevHash chain and the per-subject links. With --expect-seq and
 --expect-hash (the head an earlier run printed), the ledger must still have exactly that
 event at that sequence number: a ledger cut short is \`truncated\`, one rolled back and
 re-extended (or another history under the same ledger id) is \`head-mismatch\`.
+It then checks every copy the store keeps beside the hashed bytes (docs/spec.md §11):
+the columns (\`column-mismatch\`), the stored head and the subject index
+(\`index-mismatch\`), every stored Merkle tree node (\`tree-mismatch\`) and every stored
+checkpoint (\`checkpoint-mismatch\`); with --vkey, the checkpoints' signatures too.
 Opens the ledger read-only; writes nothing, not even beside the file.`,
   options: {
     ...LEDGER_OPTIONS,
@@ -67,15 +83,18 @@ Opens the ledger read-only; writes nothing, not even beside the file.`,
       value: "H",
       help: "its event hash, 64 lower-case hex digits (with --expect-seq)",
     },
+    ...TRUST_OPTIONS,
   },
   async run(args: Args, io: Io): Promise<number> {
     const json = args.flags.has("json");
     const expectHead = heldHead(args);
-    const ledger = await openExistingLedger(ledgerLocation(args));
+    const policy = args.options.has("vkey") ? trustPolicy(args) : undefined;
+    const { ledger, treeStore, close } = await openStoredTree(ledgerLocation(args));
     try {
       const total = ((await ledger.head())?.seq ?? -1) + 1;
       const bar = progressBar(io, "verifying", total, !json);
-      const report = await verifyLedger(ledger, {
+      const report = await verifyLedger(ledger, treeStore, {
+        ...(policy === undefined ? {} : { policy }),
         onProgress: bar.update,
         progressEvery: 5000,
         ...(expectHead === undefined ? {} : { expectHead }),
@@ -85,8 +104,13 @@ Opens the ledger read-only; writes nothing, not even beside the file.`,
         printJson(io, FORMATS.verifyReport, { ledgerId: ledger.ledgerId, ...report });
       } else if (report.ok) {
         const held = expectHead === undefined ? "" : `; holds your head #${expectHead.seq}`;
+        const checked = report.checked ?? [];
+        const signatures = checked.includes("checkpoint-signatures")
+          ? ""
+          : " (checkpoint signatures not checked: give --vkey)";
         io.out(
-          `OK  ${ledger.ledgerId}: ${report.count} events verified; head #${report.headSeq ?? "-"} ${report.headHash ?? "(empty)"}${held}\n`,
+          `OK  ${ledger.ledgerId}: ${report.count} events verified; head #${report.headSeq ?? "-"} ${report.headHash ?? "(empty)"}${held}\n` +
+            `    also checked: ${checked.join(", ")}${signatures}\n`,
         );
       } else {
         io.out(
@@ -96,7 +120,7 @@ Opens the ledger read-only; writes nothing, not even beside the file.`,
       }
       return verdictExit(report.ok);
     } finally {
-      await ledger.close();
+      await close();
     }
   },
 };
