@@ -6,7 +6,8 @@ import type { Actor, LedgerEvent } from "../events/envelope";
 import { Id, Label, Note, strictStruct, Timestamp } from "../events/index";
 import { uuidv7 } from "../ids";
 import type { KeyRing } from "../keys/ring";
-import { type Ledger, toLedgerEvent } from "../ledger";
+import type { Ledger } from "../ledger";
+import { subjectEventsVerified } from "../subject-events";
 import { type CertificateBody, type ErasureCertificate, signCertificate } from "./certificate";
 import { addPeriod, ERASURE_DEADLINES, type ErasureRegime } from "./deadlines";
 import { activeObligation, type RetentionObligation } from "./obligations";
@@ -355,9 +356,9 @@ export class ErasureService {
     return event;
   }
 
+  /** The subject's erasure state, folded from its hash-verified event bodies (never columns). */
   private async subjectState(subject: string): Promise<SubjectErasureState> {
-    const events: LedgerEvent[] = [];
-    for await (const s of this.ledger.store.readSubject(subject)) events.push(toLedgerEvent(s));
+    const events = await subjectEventsVerified(this.ledger.store, subject);
     return foldSubjectState(subject, events, this.clock());
   }
 

@@ -1,4 +1,5 @@
 import type { Store } from "../store/store";
+import { readSubjectVerified } from "../subject-events";
 
 /** Event types whose presence about a subject fences its keys (docs/erasure.md). */
 export const FENCE_EVENT_TYPES: ReadonlySet<string> = new Set([
@@ -13,26 +14,29 @@ export const FENCE_EVENT_TYPES: ReadonlySet<string> = new Set([
  * append-only and travels with every backup of the log.
  */
 export interface ErasureFence {
-  /** True when an erasure fence about `subject` is recorded. */
+  /**
+   * True when an erasure fence about `subject` is recorded. Rejects with `STORE_CORRUPT`
+   * when the subject's events cannot be verified: a key is never served on a fence that
+   * could have been hidden.
+   */
   isFenced(subject: string): Promise<boolean>;
   /** Note a fence this process has just appended (or observed), without a store read. */
   mark(subject: string): void;
 }
 
 /**
- * A fence read from the event store: a subject is fenced when any event about it has a
- * type in {@link FENCE_EVENT_TYPES}. Cost per check is the subject's own events (the
- * store's subject index), independent of the ledger's size; positive answers are
- * remembered forever since a fence is never lifted.
+ * A fence read from the event store: a subject is fenced when the hash-verified **body**
+ * of any event about it has a type in {@link FENCE_EVENT_TYPES} (`readSubjectVerified`:
+ * bodies checked against their hashes and the subject's back-links; the store's `type`
+ * column is never read). Cost per check is the subject's own events, independent of the
+ * ledger's size; positive answers are remembered forever since a fence is never lifted.
  */
 export function ledgerFence(store: Store): ErasureFence {
   const fenced = new Set<string>();
   return {
     async isFenced(subject: string): Promise<boolean> {
       if (fenced.has(subject)) return true;
-      const head = await store.subjectHeads([subject]);
-      if (!head.has(subject)) return false;
-      for await (const e of store.readSubject(subject)) {
+      for await (const e of readSubjectVerified(store, subject)) {
         if (FENCE_EVENT_TYPES.has(e.type)) {
           fenced.add(subject);
           return true;
