@@ -51,6 +51,20 @@ export interface LedgerKeysOptions {
   readonly cacheTtlMs?: number;
 }
 
+/** Conditions an append must meet at the moment it is sealed onto the store's head. */
+export interface AppendOptions {
+  /**
+   * The latest event about each named subject that the caller decided on (`null`: no
+   * event about it). The batch is sealed only if, on the store's current head, each
+   * subject's latest event is still that one; otherwise it rejects with
+   * `CONCURRENCY_CONFLICT` (`details.subject`), nothing is written, and the caller
+   * re-reads and decides again. The heads are read from the store for the check, never
+   * from this ledger's cache, and an event appended meanwhile by another process moves the
+   * store's head, so the store's own head check makes the condition hold across processes.
+   */
+  readonly expectSubjectHeads?: ReadonlyMap<string, SubjectHead | null>;
+}
+
 /** A decoded input whose id is fixed and whose personal values are sealed (no plaintext left). */
 type PreparedInput = EventInput & { readonly id: string; readonly sealed?: readonly SealedField[] };
 
@@ -62,6 +76,7 @@ type Sealed = ReturnType<typeof sealEvent>;
 
 interface PendingBatch {
   readonly inputs: readonly EventInput[];
+  readonly expect?: ReadonlyMap<string, SubjectHead | null>;
   readonly resolve: (events: LedgerEvent[]) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -170,8 +185,11 @@ export class Ledger {
    * (`DECODE_ERROR` naming the path, `PAYLOAD_TOO_LARGE`, …) and appends nothing when the
    * input is invalid.
    */
-  async append<T extends EventType>(input: EventInput<T>): Promise<LedgerEvent<T>> {
-    const [event] = await this.appendBatch([input]);
+  async append<T extends EventType>(
+    input: EventInput<T>,
+    options?: AppendOptions,
+  ): Promise<LedgerEvent<T>> {
+    const [event] = await this.appendBatch([input], options);
     return event as LedgerEvent<T>;
   }
 
@@ -179,13 +197,15 @@ export class Ledger {
    * Append a batch atomically: every input is decoded first, and one invalid input
    * rejects the whole batch with nothing written. Batches submitted while a write is in
    * flight are committed together in the next store transaction (group commit); each
-   * caller's batch stays contiguous and all-or-nothing.
+   * caller's batch stays contiguous and all-or-nothing. `options.expectSubjectHeads`
+   * makes the batch conditional on the subjects' latest events (see `AppendOptions`).
    */
-  async appendBatch(inputs: readonly unknown[]): Promise<LedgerEvent[]> {
+  async appendBatch(inputs: readonly unknown[], options?: AppendOptions): Promise<LedgerEvent[]> {
     const decoded = await this.prepare(decodeBatch(inputs));
     if (decoded.length === 0) return [];
+    const expect = options?.expectSubjectHeads;
     return new Promise<LedgerEvent[]>((resolve, reject) => {
-      this.pending.push({ inputs: decoded, resolve, reject });
+      this.pending.push({ inputs: decoded, ...(expect ? { expect } : {}), resolve, reject });
       void this.drain();
     });
   }
@@ -272,6 +292,7 @@ export class Ledger {
         let tip = head;
         for (const batch of group) {
           try {
+            if (batch.expect !== undefined) assertSubjectHeads(batch.expect, subjectHeads);
             // An overlay, so a batch that fails half-way leaves the shared map untouched.
             const events = this.seal(batch.inputs, tip, overlay(subjectHeads));
             const last = (events[events.length - 1] as Sealed).stored;
@@ -330,12 +351,18 @@ export class Ledger {
       for (const input of batch.inputs) {
         for (const s of input.subjects ?? []) if (!position.subjects.has(s)) missing.add(s);
       }
+      // A condition is checked against the store, never against this ledger's cache.
+      for (const s of batch.expect?.keys() ?? []) missing.add(s);
     }
     // Mutated in place: on failure the whole cache is dropped, on success it is current.
     const subjects = position.subjects;
     if (missing.size > 0) {
       const found = await this.store.subjectHeads([...missing]);
-      for (const [s, h] of found) subjects.set(s, h);
+      for (const s of missing) {
+        const h = found.get(s);
+        if (h === undefined) subjects.delete(s);
+        else subjects.set(s, h);
+      }
     }
     return { head: position.head, subjects };
   }
@@ -435,6 +462,29 @@ async function prepareInputs(
     out.push({ ...rest, id, sealed } as PreparedInput);
   }
   return out;
+}
+
+/**
+ * The condition of `AppendOptions.expectSubjectHeads`, checked on the heads the batch is
+ * about to be sealed on (the store's, plus the batches sealed before it in this group).
+ */
+function assertSubjectHeads(
+  expected: ReadonlyMap<string, SubjectHead | null>,
+  heads: ReadonlyMap<string, SubjectHead>,
+): void {
+  for (const [subject, want] of expected) {
+    const found = heads.get(subject);
+    if (want === null ? found === undefined : found?.seq === want.seq && found.hash === want.hash)
+      continue;
+    throw new DaichoError(
+      "CONCURRENCY_CONFLICT",
+      "an event about the subject was recorded after the caller decided; read again and decide again",
+      {
+        retryable: true,
+        details: { subject, expected: want, found: found ?? null },
+      },
+    );
+  }
 }
 
 /** A map view that reads through to `base` and keeps its own writes to itself. */

@@ -8,26 +8,17 @@ import { memoryStore } from "./store/memory";
 import type { Store } from "./store/store";
 import { subjectEventsVerified } from "./subject-events";
 import { sampleInput } from "./testing/fixtures";
+import { overrideStore } from "./testing/override-store";
 
 /** A store whose subject index answers with `edit(rows)` instead of the true rows. */
 function withIndex(inner: Store, edit: (rows: StoredEvent[]) => StoredEvent[]): Store {
-  return {
-    ...inner,
-    kind: inner.kind,
-    init: (m) => inner.init(m),
-    meta: () => inner.meta(),
-    head: () => inner.head(),
-    append: (e, x) => inner.append(e, x),
-    read: (r) => inner.read(r),
-    get: (s) => inner.get(s),
-    subjectHeads: (s) => inner.subjectHeads(s),
-    close: () => inner.close(),
+  return overrideStore(inner, {
     async *readSubject(subject: string) {
       const rows: StoredEvent[] = [];
       for await (const e of inner.readSubject(subject)) rows.push(e);
       yield* edit(rows);
     },
-  };
+  });
 }
 
 async function history(n: number): Promise<Store> {

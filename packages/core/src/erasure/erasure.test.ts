@@ -7,6 +7,7 @@ import type { EventInput } from "../events/input";
 import { memoryKeyStore } from "../keys/memory";
 import { type Ledger, openLedger } from "../ledger";
 import { memoryStore } from "../store/memory";
+import { overrideStore } from "../testing/override-store";
 import { verifyCertificate } from "./certificate";
 import { addPeriod } from "./deadlines";
 import { APPI_PROVISION_RECORDS } from "./obligations";
@@ -132,6 +133,44 @@ describe("erasure service", () => {
     expect((await ledger.openPersonal(e))[0]?.value).toBe("disputed contract");
     await erasure.releaseHold(["c-1"], "hold-9");
     expect((await erasure.execute(r.requestId)).outcome).toBe("erased");
+  });
+
+  it("refuses when a hold is recorded by another writer right after the decision was read", async () => {
+    const keys = memoryKeyStore();
+    const inner = memoryStore();
+    let inject: (() => Promise<unknown>) | undefined;
+    // Another process's hold lands between the erasure's read of the subject and its fence.
+    const store = overrideStore(inner, {
+      async *readSubject(subject: string) {
+        yield* inner.readSubject(subject);
+        const go = inject;
+        inject = undefined;
+        await go?.();
+      },
+    });
+    const ledger = await openLedger({
+      store,
+      ledgerId: "erasure.test/l",
+      keys: { store: keys, kek },
+    });
+    const other = await openLedger({ store: inner });
+    const erasure = erasureService({ ledger, signer, actor: system, clock: () => T0 });
+    const e = await ledger.append(note(["c-1"], { "c-1": "kept under hold" }));
+    const r = await erasure.request("c-1", { requestedBy: "c-1", channel: "email" });
+    inject = () =>
+      other.append({
+        type: "legal-hold.placed",
+        actor: system,
+        subjects: ["c-1"],
+        payload: { holdId: "hold-late", reason: "litigation" },
+      });
+    const err = await erasure.execute(r.requestId).catch((x) => x);
+    expect(isDaichoError(err, "LEGAL_HOLD")).toBe(true);
+    expect(err.details.holdId).toBe("hold-late");
+    const types = [];
+    for await (const x of ledger.read()) types.push(x.type);
+    expect(types).not.toContain("erasure.fenced");
+    expect((await ledger.openPersonal(e))[0]?.value).toBe("kept under hold");
   });
 
   it("refuses under a retention obligation (Art. 17(3)(b)) until it runs out", async () => {

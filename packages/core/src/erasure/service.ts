@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
+import type { SubjectHead } from "../chain";
 import { decodeWith } from "../decode";
 import { DaichoError, isDaichoError } from "../errors";
 import type { Actor, LedgerEvent } from "../events/envelope";
@@ -34,6 +35,9 @@ const RequestOptions = strictStruct(
   { requestedBy: Id, channel: Label },
   { reason: Note, regime: t.keyof({ gdpr: null, ccpa: null }), dueBy: Timestamp },
 );
+
+/** How often `execute` re-reads and re-decides after events about the subject raced its fence. */
+const MAX_DECISIONS = 20;
 
 /** The outcome of `execute`: erased now, or erased before (idempotent). Refusals reject. */
 export type ErasureOutcome =
@@ -131,6 +135,11 @@ export class ErasureService {
    * reason — else record the fence, destroy the subject's keys, record completion with
    * evidence and return a signed certificate. A second call, or a call for a subject
    * erased under another request, resolves with `already-erased` and the certificate.
+   *
+   * The decision and the fence are atomic with respect to holds: the fence is appended
+   * only if no event about the subject was recorded since the decision read it, in any
+   * process (`expectSubjectHeads`); otherwise the subject is read again and the decision
+   * re-made, so a hold that precedes the fence in the log always stops the erasure.
    */
   async execute(requestId: string): Promise<ErasureOutcome> {
     await this.view.catchUp(this.ledger);
@@ -259,40 +268,72 @@ export class ErasureService {
 
   private async executeLocked(request: ErasureRequestStatus): Promise<ErasureOutcome> {
     const { subject, requestId } = request;
-    let state = await this.subjectState(subject);
-    const done = state.completions.get(requestId);
-    if (done !== undefined) {
+    for (let attempt = 0; ; attempt++) {
+      let state = await this.subjectState(subject);
+      const done = state.completions.get(requestId);
+      if (done !== undefined) {
+        return {
+          outcome: "already-erased",
+          code: "ALREADY_ERASED",
+          certificate: await this.certify(request, state),
+        };
+      }
+      if (state.fence !== undefined && state.fence.requestId !== requestId) {
+        // Erased (or being erased) under another request: finish that one, close this one.
+        const owner = this.view.requests.get(state.fence.requestId) ?? request;
+        if (!state.completions.has(owner.requestId)) await this.finish(owner.requestId, state);
+        await this.record("erasure.completed", subject, {
+          requestId,
+          keyIds: [],
+          eventsAffected: 0,
+        });
+        state = await this.subjectState(subject);
+        return {
+          outcome: "already-erased",
+          code: "ALREADY_ERASED",
+          certificate: await this.certify(owner, state),
+        };
+      }
+      if (state.fence === undefined) {
+        if (!(await this.fence(requestId, state, attempt))) continue; // decide again
+        state = await this.subjectState(subject);
+      }
+      await this.finish(requestId, state);
       return {
-        outcome: "already-erased",
-        code: "ALREADY_ERASED",
-        certificate: await this.certify(request, state),
+        outcome: "erased",
+        certificate: await this.certify(request, await this.subjectState(subject)),
       };
     }
-    if (state.fence !== undefined && state.fence.requestId !== requestId) {
-      // Erased (or being erased) under another request: finish that one, close this one.
-      const owner = this.view.requests.get(state.fence.requestId) ?? request;
-      if (!state.completions.has(owner.requestId)) await this.finish(owner.requestId, state);
-      await this.record("erasure.completed", subject, { requestId, keyIds: [], eventsAffected: 0 });
-      state = await this.subjectState(subject);
-      return {
-        outcome: "already-erased",
-        code: "ALREADY_ERASED",
-        certificate: await this.certify(owner, state),
-      };
+  }
+
+  /**
+   * Decide on `state` (holds, obligations) and record the fence on condition that no event
+   * about the subject was recorded since `state` was read (`expectSubjectHeads`): the
+   * decision and the fence are atomic with respect to holds, in any process. Resolves false
+   * when another event came first, so the caller reads the subject again and re-decides;
+   * after `MAX_DECISIONS` such conflicts it rejects with `CONCURRENCY_CONFLICT`.
+   */
+  private async fence(
+    requestId: string,
+    state: SubjectErasureState,
+    attempt: number,
+  ): Promise<boolean> {
+    await this.refuseIfExempt(requestId, state);
+    const keyIds = [
+      ...new Set([...(await this.keys.keyIds(state.subject)), ...state.keyIdsSeen]),
+    ].sort();
+    try {
+      await this.record(
+        "erasure.fenced",
+        state.subject,
+        { requestId, keyIds },
+        new Map([[state.subject, state.head]]),
+      );
+      return true;
+    } catch (e) {
+      if (isDaichoError(e, "CONCURRENCY_CONFLICT") && attempt < MAX_DECISIONS) return false;
+      throw e;
     }
-    if (state.fence === undefined) {
-      await this.refuseIfExempt(requestId, state);
-      const keyIds = [
-        ...new Set([...(await this.keys.keyIds(subject)), ...state.keyIdsSeen]),
-      ].sort();
-      await this.record("erasure.fenced", subject, { requestId, keyIds });
-      state = await this.subjectState(subject);
-    }
-    await this.finish(requestId, state);
-    return {
-      outcome: "erased",
-      certificate: await this.certify(request, await this.subjectState(subject)),
-    };
   }
 
   /** Behind a recorded fence: destroy the keys, then record completion with evidence. */
@@ -345,13 +386,12 @@ export class ErasureService {
     type: "erasure.fenced" | "erasure.completed" | "erasure.refused",
     subject: string,
     payload: unknown,
+    expectSubjectHeads?: ReadonlyMap<string, SubjectHead | null>,
   ): Promise<LedgerEvent> {
-    const event = await this.ledger.append({
-      type,
-      actor: this.options.actor,
-      subjects: [subject],
-      payload,
-    } as never);
+    const event = await this.ledger.append(
+      { type, actor: this.options.actor, subjects: [subject], payload } as never,
+      expectSubjectHeads === undefined ? undefined : { expectSubjectHeads },
+    );
     await this.view.catchUp(this.ledger);
     return event;
   }

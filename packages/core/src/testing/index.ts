@@ -11,6 +11,7 @@ export {
   type KeyStoreHandle,
   keyStoreConformance,
 } from "./key-store-conformance";
+export { overrideStore } from "./override-store";
 export { type StoreFactory, storeConformance } from "./store-conformance";
 export {
   type TreeStoreFactory,
