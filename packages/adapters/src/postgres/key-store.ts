@@ -1,6 +1,7 @@
 import { DaichoError } from "@daicho/core";
 import {
   assertRewrapFrom,
+  assertSameKek,
   type KekCheck,
   type KeyStore,
   type KeyTombstone,
@@ -24,13 +25,18 @@ type TombRow = { subject: string; key_ids: string[]; erased_at: string };
  * tombstones, in tables of their own (`subject_keys`, `kek_checks`, `key_tombstones`),
  * never in the event tables, so an event backup never carries keys. Operations on one
  * subject run in a transaction holding an advisory lock on (tenant, subject), so racing
- * writers agree on one key and a destroy cannot interleave with a put. After a destroy
- * the table is vacuumed (best effort) so the deleted rows' pages are reclaimed; WAL
- * archives and physical backups of the database still hold them until they age out, which
- * docs/operations.md tells operators to bound.
+ * writers agree on one key and a destroy cannot interleave with a put; puts and destroys
+ * read the KEK check row under a share lock, so they are ordered against `rewrapAll`.
+ * After a destroy the table is vacuumed (best effort). PostgreSQL still keeps copies of
+ * a destroyed row — in `pg_wal`, in free space of heap pages, in WAL archives and base
+ * backups — that unwrap with the KEK they were wrapped under (`residue: "log"`): close
+ * that window by retiring the KEK after the destruction (`erasureService({ nextKek })`,
+ * docs/erasure.md), and the erasure certificate says which KEK was retired.
  */
 export class PostgresKeyStore implements KeyStore {
   readonly kind = "postgres";
+  /** PostgreSQL keeps deleted rows in its WAL, free heap space and archives (see below). */
+  readonly residue = "log";
   private closed = false;
 
   constructor(
@@ -68,6 +74,7 @@ export class PostgresKeyStore implements KeyStore {
     return this.transaction("putIfAbsent", record.subject, async (c) => {
       const tomb = await this.tombstone(c, record.subject);
       if (tomb !== undefined) return tomb;
+      assertSameKek(await this.sharedKekId(c), record.kekId);
       const existing = (await this.keys(c, record.subject))[0];
       if (existing !== undefined) return existing;
       await c.query(
@@ -99,6 +106,8 @@ export class PostgresKeyStore implements KeyStore {
     const result = await this.transaction("destroy", subject, async (c) => {
       const tomb = await this.tombstone(c, subject);
       if (tomb !== undefined) return tomb;
+      await this.sharedKekId(c); // ordered against rewrapAll: never re-wrapped after this
+
       const keyIds = (await this.keys(c, subject)).map((k) => k.keyId);
       await c.query(`DELETE FROM ${this.ctx.s}.subject_keys WHERE tenant = $1 AND subject = $2`, [
         this.tenant,
@@ -170,6 +179,19 @@ export class PostgresKeyStore implements KeyStore {
     if (this.closed) return;
     this.closed = true;
     await this.onClose?.();
+  }
+
+  /**
+   * The KEK id the check value names, read under a share lock on the check row: a
+   * `rewrapAll` (which locks it for update) either committed before, or waits until this
+   * transaction ends and then sees its rows.
+   */
+  private async sharedKekId(c: pg.ClientBase): Promise<string | undefined> {
+    const r = await c.query<{ kek_id: string }>(
+      `SELECT kek_id FROM ${this.ctx.s}.kek_checks WHERE tenant = $1 FOR SHARE`,
+      [this.tenant],
+    );
+    return r.rows[0]?.kek_id;
   }
 
   private async tombstone(

@@ -1,10 +1,11 @@
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type EventInput, isDaichoError, type Ledger, openLedger } from "@daicho/core";
+import { isDaichoError, type Ledger, openLedger } from "@daicho/core";
 import { isRedacted } from "@daicho/core/crypto";
 import { ed25519Signer, erasureService } from "@daicho/core/erasure";
 import { subjectAccess } from "@daicho/core/subject-access";
+import { personalInput } from "@daicho/core/testing";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sqliteStore } from "../sqlite/index";
@@ -26,15 +27,7 @@ const ledgerPath = () => join(dir, "ledger.db");
 const keysPath = () => join(dir, "keys.db");
 const backupPath = () => join(dir, "keys.backup.db");
 
-function note(subject: string, value: string): EventInput {
-  return {
-    type: "record.updated",
-    actor: { id: "agent-1" },
-    subjects: [subject],
-    payload: { resource: { type: "contact", id: subject }, fields: ["email"] },
-    personal: [{ subject, field: "email", value }],
-  } as EventInput;
-}
+const note = personalInput;
 
 function open(keys = keysPath()): Promise<Ledger> {
   return openLedger({

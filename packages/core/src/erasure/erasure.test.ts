@@ -173,6 +173,45 @@ describe("erasure service", () => {
     expect((await ledger.openPersonal(e))[0]?.value).toBe("kept under hold");
   });
 
+  it("states in the certificate whether copies of the destroyed keys can still unwrap, retiring the KEK when given nextKek", async () => {
+    const run = async (
+      residue: "none" | "log",
+      nextKek?: () => { id: string; key: Uint8Array },
+    ) => {
+      const keys = Object.assign(Object.create(memoryKeyStore()), { residue });
+      const ledger = await openLedger({
+        store: memoryStore(),
+        ledgerId: "erasure.test/l",
+        keys: { store: keys, kek },
+      });
+      const erasure = erasureService({ ledger, signer, actor: system, clock: () => T0, nextKek });
+      await ledger.append(note(["c-1", "c-2"], { "c-1": "gone", "c-2": "kept" }));
+      const r = await erasure.request("c-1", { requestedBy: "c-1", channel: "email" });
+      const out = await erasure.execute(r.requestId).catch((e) => e);
+      return { ledger, erasure, out, r };
+    };
+    const none = await run("none", () => ({ id: "kek-2", key: new Uint8Array(32).fill(8) }));
+    expect(none.out.certificate.certificate.keyCopies).toBe("none");
+    expect(none.ledger.keys?.kekId).toBe("kek-1");
+    const open = await run("log");
+    expect(open.out.certificate.certificate).toMatchObject({
+      keyCopies: "current-kek",
+      kekId: "kek-1",
+    });
+    const next = { id: "kek-2", key: new Uint8Array(32).fill(8) };
+    const rotated = await run("log", () => next);
+    const cert = rotated.out.certificate;
+    expect(cert.certificate).toMatchObject({ keyCopies: "retired-kek", kekId: "kek-1" });
+    expect(E.isRight(verifyCertificate(cert, signer.publicKey))).toBe(true);
+    expect(await rotated.erasure.certificate(rotated.r.requestId)).toEqual(cert);
+    expect(rotated.ledger.keys?.kekId).toBe("kek-2");
+    const values = [];
+    for await (const e of rotated.ledger.readOpened()) values.push(...e.fields.map((f) => f.value));
+    expect(values).toContain("kept");
+    const bad = await run("log", () => ({ id: "kek-1", key: new Uint8Array(32).fill(8) }));
+    expect(isDaichoError(bad.out, "INVALID_ARGUMENT")).toBe(true);
+  });
+
   it("refuses under a retention obligation (Art. 17(3)(b)) until it runs out", async () => {
     let now = T0;
     const ledger = await openLedger({

@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import type { SubjectHead } from "../chain";
+import type { Kek } from "../crypto/key-wrap";
 import { decodeWith } from "../decode";
 import { DaichoError, isDaichoError } from "../errors";
 import type { Actor, LedgerEvent } from "../events/envelope";
@@ -11,6 +12,7 @@ import type { Ledger } from "../ledger";
 import { subjectEventsVerified } from "../subject-events";
 import { type CertificateBody, type ErasureCertificate, signCertificate } from "./certificate";
 import { addPeriod, ERASURE_DEADLINES, type ErasureRegime } from "./deadlines";
+import { closeKeyWindow } from "./key-copies";
 import { activeObligation, type RetentionObligation } from "./obligations";
 import { type RetentionDue, retentionDue } from "./retention";
 import type { Signer } from "./signer";
@@ -28,6 +30,17 @@ export interface ErasureServiceOptions {
   /** Deadline regime for new requests (default `gdpr`: one month, GDPR Art. 12(3)). */
   readonly regime?: ErasureRegime;
   readonly obligations?: readonly RetentionObligation[];
+  /**
+   * The next KEK, from the host's KMS, for key stores that may keep copies of destroyed
+   * keys (`KeyStore.residue` `"log"`: PostgreSQL's WAL, heap pages, archives). When given,
+   * each erasure re-wraps every remaining data key under it right after destroying the
+   * subject's keys (`KeyRing.rotateKek`, one atomic key-store step), so every copy left
+   * behind is wrapped under a retired KEK; the certificate says so (`keyCopies:
+   * "retired-kek"`, `kekId` naming it) and the host then destroys that KEK in its KMS and
+   * hands the new one to every process. Called with the retired KEK's id; must return a
+   * new KEK whose id is an Id (spec §2.3). Without it the certificate says `"current-kek"`.
+   */
+  readonly nextKek?: (retiredKekId: string) => Kek | Promise<Kek>;
 }
 
 const RequestOptions = strictStruct(
@@ -336,13 +349,18 @@ export class ErasureService {
     }
   }
 
-  /** Behind a recorded fence: destroy the keys, then record completion with evidence. */
+  /**
+   * Behind a recorded fence: destroy the keys, retire the KEK when the key store may keep
+   * copies and the host gave `nextKek`, then record completion with evidence, including
+   * whether copies of the destroyed keys could still unwrap (`keyCopies`).
+   */
   private async finish(requestId: string, fenced: SubjectErasureState): Promise<void> {
     await this.keys.destroy(fenced.subject);
     await this.record("erasure.completed", fenced.subject, {
       requestId,
       keyIds: [...(fenced.fence?.keyIds ?? [])],
       eventsAffected: fenced.eventsWithPersonal,
+      ...(await closeKeyWindow(this.keys, this.options.nextKek)),
     });
   }
 
@@ -425,6 +443,8 @@ export class ErasureService {
       eventsAffected: completion.payload.eventsAffected,
       fence: { seq: fence.seq, id: fence.id, hash: fence.hash },
       completion: { seq: completion.seq, id: completion.id, hash: completion.hash },
+      ...(completion.payload.keyCopies ? { keyCopies: completion.payload.keyCopies } : {}),
+      ...(completion.payload.kekId ? { kekId: completion.payload.kekId } : {}),
     } as CertificateBody;
     return signCertificate(body, this.options.signer);
   }

@@ -9,8 +9,10 @@ export { KeyCache } from "./cache";
 export { type ErasureFence, FENCE_EVENT_TYPES, ledgerFence } from "./fence";
 export {
   assertRewrapFrom,
+  assertSameKek,
   isTombstone,
   type KekCheck,
+  type KeyResidue,
   type KeyStore,
   type KeyTombstone,
   type WrappedKeyRecord,

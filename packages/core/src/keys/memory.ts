@@ -1,6 +1,7 @@
 import { DaichoError } from "../errors";
 import {
   assertRewrapFrom,
+  assertSameKek,
   type KekCheck,
   type KeyStore,
   type KeyTombstone,
@@ -17,6 +18,7 @@ export function memoryKeyStore(): KeyStore {
 
 class MemoryKeyStore implements KeyStore {
   readonly kind = "memory";
+  readonly residue = "none";
   private check: KekCheck | null = null;
   private readonly keys = new Map<string, WrappedKeyRecord[]>();
   private readonly tombstones = new Map<string, KeyTombstone>();
@@ -37,6 +39,7 @@ class MemoryKeyStore implements KeyStore {
     this.open();
     const tomb = this.tombstones.get(record.subject);
     if (tomb !== undefined) return tomb;
+    assertSameKek(this.check?.kekId, record.kekId);
     const existing = this.keys.get(record.subject)?.[0];
     if (existing !== undefined) return existing;
     const copy = { ...record, wrapped: record.wrapped.slice() };

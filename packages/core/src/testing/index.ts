@@ -5,7 +5,12 @@
  * @module @daicho/core/testing
  */
 
-export { sampleInput, sampleInputs } from "./fixtures";
+export { personalInput, sampleInput, sampleInputs } from "./fixtures";
+export {
+  type ScannedBytes,
+  unwrappingRanges,
+  type WrappedKeyBinding,
+} from "./key-residue";
 export {
   type KeyStoreFactory,
   type KeyStoreHandle,

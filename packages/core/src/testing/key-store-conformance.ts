@@ -68,6 +68,14 @@ export function keyStoreConformance(name: string, factory: KeyStoreFactory): voi
       expect(await handle.store.count()).toBe(1);
     });
 
+    it("refuses a record wrapped under another KEK than the store's check, storing nothing", async () => {
+      await handle.store.initKekCheck({ kekId: "kek-1", check: kekCheckValue(KEK) });
+      const err = await handle.store.putIfAbsent(record("s-1", "kek-2")).catch((e) => e);
+      expect(isDaichoError(err, "WRONG_KEK")).toBe(true);
+      expect(await handle.store.forSubject("s-1")).toEqual([]);
+      expect(await handle.store.count()).toBe(0);
+    });
+
     it("destroys a subject's keys, leaves a tombstone and refuses new keys for it", async () => {
       const a = record("s-1");
       await handle.store.putIfAbsent(a);
