@@ -11,8 +11,9 @@ import { genesisHash } from "./hash";
 import { uuidv7 } from "./ids";
 import { FENCE_EVENT_TYPES, ledgerFence } from "./keys/fence";
 import type { KeyStore } from "./keys/key-store";
-import { type KeyRing, openKeyRing } from "./keys/ring";
+import { type KeyLease, type KeyRing, openKeyRing } from "./keys/ring";
 import type { ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
+import { readSubjectVerified } from "./subject-events";
 import { type VerifyOptions, type VerifyReport, verifyEvents } from "./verify";
 
 export interface LedgerOptions {
@@ -201,13 +202,33 @@ export class Ledger {
    * makes the batch conditional on the subjects' latest events (see `AppendOptions`).
    */
   async appendBatch(inputs: readonly unknown[], options?: AppendOptions): Promise<LedgerEvent[]> {
-    const decoded = await this.prepare(decodeBatch(inputs));
-    if (decoded.length === 0) return [];
-    const expect = options?.expectSubjectHeads;
-    return new Promise<LedgerEvent[]>((resolve, reject) => {
-      this.pending.push({ inputs: decoded, ...(expect ? { expect } : {}), resolve, reject });
-      void this.drain();
-    });
+    // Keys created for this batch are provisional until it commits; a rejected batch
+    // (bad input, too large, duplicate id, store failure) leaves none behind.
+    const lease = this.keys?.lease();
+    let committed = false;
+    try {
+      const decoded = await this.prepare(decodeBatch(inputs), lease);
+      if (decoded.length === 0) return [];
+      const expect = options?.expectSubjectHeads;
+      const events = await new Promise<LedgerEvent[]>((resolve, reject) => {
+        this.pending.push({ inputs: decoded, ...(expect ? { expect } : {}), resolve, reject });
+        void this.drain();
+      });
+      committed = true;
+      return events;
+    } finally {
+      if (lease !== undefined && lease.keys.size > 0) {
+        await this.keys?.settle(lease, committed, (s, k) => this.sealsUnder(s, k));
+      }
+    }
+  }
+
+  /** True when a (hash-verified) event about `subject` holds a value sealed under `keyId`. */
+  private async sealsUnder(subject: string, keyId: string): Promise<boolean> {
+    for await (const e of readSubjectVerified(this.store, subject)) {
+      if (e.personal?.some((f) => f.subject === subject && f.keyId === keyId)) return true;
+    }
+    return false;
   }
 
   /**
@@ -383,12 +404,17 @@ export class Ledger {
    * take a synchronous path when nothing is being sealed, so plain appends queue exactly
    * as before; otherwise batches are prepared one after another behind `prepareTail`.
    */
-  private async prepare(inputs: readonly EventInput[]): Promise<PreparedInput[]> {
+  private async prepare(
+    inputs: readonly EventInput[],
+    lease: KeyLease | undefined,
+  ): Promise<PreparedInput[]> {
     const sealing = inputs.some((i) => (i.personal?.length ?? 0) > 0);
     if (!sealing && this.prepareTail === undefined) {
       return inputs.map((i) => ({ ...i, id: i.id ?? uuidv7() }) as PreparedInput);
     }
-    const run = (this.prepareTail ?? Promise.resolve()).then(() => prepareInputs(this, inputs));
+    const run = (this.prepareTail ?? Promise.resolve()).then(() =>
+      prepareInputs(this, inputs, lease),
+    );
     const tail = run.then(
       () => undefined,
       () => undefined,
@@ -444,6 +470,7 @@ export class Ledger {
 async function prepareInputs(
   ledger: Ledger,
   inputs: readonly EventInput[],
+  lease: KeyLease | undefined,
 ): Promise<PreparedInput[]> {
   const out: PreparedInput[] = [];
   for (let i = 0; i < inputs.length; i++) {
@@ -458,7 +485,12 @@ async function prepareInputs(
         path: `$[${i}].personal`,
       });
     }
-    const sealed = await sealPersonal(ledger.keys, ledger.ledgerId, id, personal);
+    const ring = ledger.keys;
+    const keys = {
+      writeKey: (s: string) => ring.writeKey(s, lease),
+      readKey: ring.readKey.bind(ring),
+    };
+    const sealed = await sealPersonal(keys, ledger.ledgerId, id, personal);
     out.push({ ...rest, id, sealed } as PreparedInput);
   }
   return out;

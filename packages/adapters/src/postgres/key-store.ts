@@ -17,6 +17,7 @@ type KeyRow = {
   kek_id: string;
   wrapped: Buffer;
   created_at: string;
+  provisional: boolean;
 };
 type TombRow = { subject: string; key_ids: string[]; erased_at: string };
 
@@ -78,7 +79,7 @@ export class PostgresKeyStore implements KeyStore {
       const existing = (await this.keys(c, record.subject))[0];
       if (existing !== undefined) return existing;
       await c.query(
-        `INSERT INTO ${this.ctx.s}.subject_keys (tenant, subject, key_id, kek_id, wrapped, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+        `INSERT INTO ${this.ctx.s}.subject_keys (tenant, subject, key_id, kek_id, wrapped, created_at, provisional) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [
           this.tenant,
           record.subject,
@@ -86,9 +87,30 @@ export class PostgresKeyStore implements KeyStore {
           record.kekId,
           Buffer.from(record.wrapped),
           record.createdAt,
+          record.provisional === true,
         ],
       );
       return { ...record, wrapped: record.wrapped.slice() };
+    });
+  }
+
+  async confirm(subject: string, keyId: string): Promise<boolean> {
+    return this.transaction("confirm", subject, async (c) => {
+      const r = await c.query(
+        `UPDATE ${this.ctx.s}.subject_keys SET provisional = false WHERE tenant = $1 AND subject = $2 AND key_id = $3`,
+        [this.tenant, subject, keyId],
+      );
+      return r.rowCount === 1;
+    });
+  }
+
+  async discardProvisional(subject: string, keyId: string): Promise<boolean> {
+    return this.transaction("discardProvisional", subject, async (c) => {
+      const r = await c.query(
+        `DELETE FROM ${this.ctx.s}.subject_keys WHERE tenant = $1 AND subject = $2 AND key_id = $3 AND provisional`,
+        [this.tenant, subject, keyId],
+      );
+      return r.rowCount === 1;
     });
   }
 
@@ -138,7 +160,7 @@ export class PostgresKeyStore implements KeyStore {
       );
       assertRewrapFrom(current.rows[0]?.kek_id, fromKekId);
       const all = await c.query<KeyRow>(
-        `SELECT key_id, subject, kek_id, wrapped, created_at FROM ${this.ctx.s}.subject_keys WHERE tenant = $1 ORDER BY ord`,
+        `SELECT key_id, subject, kek_id, wrapped, created_at, provisional FROM ${this.ctx.s}.subject_keys WHERE tenant = $1 ORDER BY ord`,
         [this.tenant],
       );
       const next = all.rows.map((row) => rewrap(toRecord(row)));
@@ -210,7 +232,7 @@ export class PostgresKeyStore implements KeyStore {
 
   private async keys(c: pg.ClientBase | pg.Pool, subject: string): Promise<WrappedKeyRecord[]> {
     const r = await c.query<KeyRow>(
-      `SELECT key_id, subject, kek_id, wrapped, created_at FROM ${this.ctx.s}.subject_keys WHERE tenant = $1 AND subject = $2 ORDER BY ord`,
+      `SELECT key_id, subject, kek_id, wrapped, created_at, provisional FROM ${this.ctx.s}.subject_keys WHERE tenant = $1 AND subject = $2 ORDER BY ord`,
       [this.tenant, subject],
     );
     return r.rows.map(toRecord);
@@ -265,5 +287,6 @@ function toRecord(row: KeyRow): WrappedKeyRecord {
     kekId: row.kek_id,
     wrapped: new Uint8Array(row.wrapped),
     createdAt: row.created_at,
+    ...(row.provisional ? { provisional: true } : {}),
   };
 }

@@ -25,6 +25,7 @@ type KeyRow = {
   kek_id: string;
   wrapped: Buffer;
   created_at: string;
+  provisional: number;
 };
 
 /**
@@ -112,11 +113,20 @@ class SqliteKeyStore implements KeyStore {
             record.kekId,
             Buffer.from(record.wrapped),
             record.createdAt,
+            record.provisional === true ? 1 : 0,
           );
           return record;
         })
         .immediate(),
     );
+  }
+
+  async confirm(subject: string, keyId: string): Promise<boolean> {
+    return this.guard(() => this.stmts.confirm.run(subject, keyId).changes === 1);
+  }
+
+  async discardProvisional(subject: string, keyId: string): Promise<boolean> {
+    return this.guard(() => this.stmts.discard.run(subject, keyId).changes === 1);
   }
 
   async forSubject(subject: string): Promise<readonly WrappedKeyRecord[] | KeyTombstone> {
@@ -252,7 +262,7 @@ function migrate(db: Database.Database): void {
 }
 
 function prepare(db: Database.Database) {
-  const cols = "key_id, subject, kek_id, wrapped, created_at";
+  const cols = "key_id, subject, kek_id, wrapped, created_at, provisional";
   return {
     getCheck: db.prepare("SELECT kek_id, check_value FROM daicho_kek_check WHERE id = 1"),
     initCheck: db.prepare(
@@ -266,7 +276,14 @@ function prepare(db: Database.Database) {
       `SELECT ${cols} FROM daicho_data_keys WHERE subject = ? ORDER BY created_at, key_id`,
     ),
     all: db.prepare(`SELECT ${cols} FROM daicho_data_keys`),
-    insert: db.prepare(`INSERT INTO daicho_data_keys (${cols}) VALUES (?, ?, ?, ?, ?)`),
+    insert: db.prepare(`INSERT INTO daicho_data_keys (${cols}) VALUES (?, ?, ?, ?, ?, ?)`),
+    // Sets nothing when already permanent, yet counts the row: `changes` is 1 when the key exists.
+    confirm: db.prepare(
+      "UPDATE daicho_data_keys SET provisional = 0 WHERE subject = ? AND key_id = ?",
+    ),
+    discard: db.prepare(
+      "DELETE FROM daicho_data_keys WHERE subject = ? AND key_id = ? AND provisional = 1",
+    ),
     update: db.prepare("UPDATE daicho_data_keys SET kek_id = ?, wrapped = ? WHERE key_id = ?"),
     deleteSubject: db.prepare("DELETE FROM daicho_data_keys WHERE subject = ?"),
     getTomb: db.prepare(
@@ -286,5 +303,6 @@ function toRecord(row: KeyRow): WrappedKeyRecord {
     kekId: row.kek_id,
     wrapped: new Uint8Array(row.wrapped),
     createdAt: row.created_at,
+    ...(row.provisional === 1 ? { provisional: true } : {}),
   };
 }

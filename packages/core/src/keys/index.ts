@@ -18,4 +18,4 @@ export {
   type WrappedKeyRecord,
 } from "./key-store";
 export { memoryKeyStore } from "./memory";
-export { KeyRing, type KeyRingOptions, newKeyId, openKeyRing } from "./ring";
+export { KeyLease, KeyRing, type KeyRingOptions, newKeyId, openKeyRing } from "./ring";

@@ -12,6 +12,12 @@ export interface WrappedKeyRecord {
   /** `0x01 ‖ nonce ‖ ciphertext ‖ tag` (docs/spec.md §10.5). */
   readonly wrapped: Uint8Array;
   readonly createdAt: string;
+  /**
+   * True while the key was created for a batch not yet known to be committed: the
+   * creating process discards it if the batch is rejected (`discardProvisional`); any
+   * other writer must `confirm` it before sealing with it. Absent means false.
+   */
+  readonly provisional?: boolean;
 }
 
 /** The KEK check value a key store holds (docs/spec.md §10.5). */
@@ -58,6 +64,19 @@ export interface KeyStore {
    * the KEK): a store never mixes records of two KEKs. Atomic with `rewrapAll`.
    */
   putIfAbsent(record: WrappedKeyRecord): Promise<WrappedKeyRecord | KeyTombstone>;
+  /**
+   * Make a provisional key permanent (a writer is about to seal with it). Resolves true
+   * when the key exists (now not provisional, or never was), false when it is gone
+   * (discarded, or the subject erased): the writer must then create a key afresh.
+   */
+  confirm(subject: string, keyId: string): Promise<boolean>;
+  /**
+   * Delete `keyId` of `subject` if, and only if, it is still provisional, leaving no copy
+   * in any file the store writes beyond what `residue` says and no tombstone (no data was
+   * ever sealed under it). Resolves true when deleted; false when confirmed or gone.
+   * Atomic with `confirm`: of the two, exactly the first takes effect.
+   */
+  discardProvisional(subject: string, keyId: string): Promise<boolean>;
   /** The subject's live keys (oldest first), or its tombstone. Empty when never seen. */
   forSubject(subject: string): Promise<readonly WrappedKeyRecord[] | KeyTombstone>;
   /**

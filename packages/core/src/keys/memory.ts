@@ -47,6 +47,27 @@ class MemoryKeyStore implements KeyStore {
     return copy;
   }
 
+  async confirm(subject: string, keyId: string): Promise<boolean> {
+    this.open();
+    const records = this.keys.get(subject);
+    const i = records?.findIndex((r) => r.keyId === keyId) ?? -1;
+    if (records === undefined || i === -1) return false;
+    records[i] = { ...(records[i] as WrappedKeyRecord), provisional: false };
+    return true;
+  }
+
+  async discardProvisional(subject: string, keyId: string): Promise<boolean> {
+    this.open();
+    const records = this.keys.get(subject) ?? [];
+    const r = records.find((x) => x.keyId === keyId);
+    if (r?.provisional !== true) return false;
+    r.wrapped.fill(0);
+    const rest = records.filter((x) => x !== r);
+    if (rest.length === 0) this.keys.delete(subject);
+    else this.keys.set(subject, rest);
+    return true;
+  }
+
   async forSubject(subject: string): Promise<readonly WrappedKeyRecord[] | KeyTombstone> {
     this.open();
     return this.tombstones.get(subject) ?? this.keys.get(subject) ?? [];
