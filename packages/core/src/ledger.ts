@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { buildBody, type SubjectHead, sealEvent } from "./chain";
 import type { Kek } from "./crypto/key-wrap";
-import { openPersonal, sealPersonal } from "./crypto/personal";
+import { type DataKeySource, openPersonal, sealPersonal } from "./crypto/personal";
 import type { PersonalField } from "./crypto/redacted";
 import { DaichoError, isDaichoError } from "./errors";
 import type { EventType } from "./events/catalogue";
@@ -159,8 +159,10 @@ export class Ledger {
     readonly keys?: KeyRing,
   ) {
     if (keys !== undefined) {
-      // The erasure fence: a fence event appended through this ledger evicts at once.
+      // The erasure fence: a fence event appended through this ledger evicts at once, and
+      // the fence follows this ledger's own appends without reading them back.
       this.listeners.add((events) => {
+        keys.observeAppended(events);
         for (const e of events) {
           if (!FENCE_EVENT_TYPES.has(e.type)) continue;
           for (const s of e.subjects ?? []) keys.observeFence(s.id);
@@ -244,7 +246,8 @@ export class Ledger {
         path: "keys",
       });
     }
-    return openPersonal(this.keys, this.ledgerId, event);
+    // One fence refresh per event: a fence any process recorded before this call is honoured.
+    return openPersonal(await this.keys.session(), this.ledgerId, event);
   }
 
   /** Events in sequence order with their personal fields opened (see `openPersonal`). */
@@ -473,6 +476,7 @@ async function prepareInputs(
   lease: KeyLease | undefined,
 ): Promise<PreparedInput[]> {
   const out: PreparedInput[] = [];
+  let keys: DataKeySource | undefined;
   for (let i = 0; i < inputs.length; i++) {
     const { personal, ...rest } = inputs[i] as EventInput;
     const id = rest.id ?? uuidv7();
@@ -485,11 +489,8 @@ async function prepareInputs(
         path: `$[${i}].personal`,
       });
     }
-    const ring = ledger.keys;
-    const keys = {
-      writeKey: (s: string) => ring.writeKey(s, lease),
-      readKey: ring.readKey.bind(ring),
-    };
+    // One fence refresh for the whole batch (a fence recorded before it began is honoured).
+    keys ??= await ledger.keys.session(lease);
     const sealed = await sealPersonal(keys, ledger.ledgerId, id, personal);
     out.push({ ...rest, id, sealed } as PreparedInput);
   }

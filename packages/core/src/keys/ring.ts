@@ -11,6 +11,7 @@ import {
 } from "../crypto/key-wrap";
 import type { DataKeySource } from "../crypto/personal";
 import { DaichoError } from "../errors";
+import type { LedgerEvent } from "../events/envelope";
 import { bytesToHex } from "../hash";
 import { KeyCache } from "./cache";
 import type { ErasureFence } from "./fence";
@@ -95,6 +96,16 @@ export class KeyRing implements DataKeySource {
    * before it is used, so its creator can no longer discard it.
    */
   async writeKey(subject: string, lease?: KeyLease): Promise<{ keyId: string; key: Uint8Array }> {
+    await this.fence.refresh();
+    return this.writeKeyRefreshed(subject, lease);
+  }
+
+  /** `writeKey` for a caller that refreshed the fence since it started (see `session`). */
+  private async writeKeyRefreshed(
+    subject: string,
+    lease: KeyLease | undefined,
+  ): Promise<{ keyId: string; key: Uint8Array }> {
+    if (this.knownFenced(subject)) throw erased(subject);
     const cached = this.cache.get(subject);
     if (cached !== undefined) {
       if (this.provisional.has(cached.keyId)) await this.join(lease, subject, cached.keyId);
@@ -191,6 +202,29 @@ export class KeyRing implements DataKeySource {
 
   /** The key `keyId` of `subject` for opening, or `erased` / `unavailable`. */
   async readKey(subject: string, keyId: string): Promise<Uint8Array | "erased" | "unavailable"> {
+    await this.fence.refresh();
+    return this.readKeyRefreshed(subject, keyId);
+  }
+
+  /**
+   * The keys for one batch being sealed or one event being opened: the fence is refreshed
+   * once, now (one `head()` read when the ledger did not move), rather than once per value.
+   * A fence recorded by any process before this call is honoured by every key it serves.
+   */
+  async session(lease?: KeyLease): Promise<DataKeySource> {
+    await this.fence.refresh();
+    return {
+      writeKey: (subject) => this.writeKeyRefreshed(subject, lease),
+      readKey: (subject, keyId) => this.readKeyRefreshed(subject, keyId),
+    };
+  }
+
+  /** `readKey` for a caller that refreshed the fence since it started (see `session`). */
+  private async readKeyRefreshed(
+    subject: string,
+    keyId: string,
+  ): Promise<Uint8Array | "erased" | "unavailable"> {
+    if (this.knownFenced(subject)) return "erased";
     const cached = this.cache.get(subject, keyId);
     if (cached !== undefined) return cached.key;
     if (await this.fence.isFenced(subject)) return "erased";
@@ -234,6 +268,18 @@ export class KeyRing implements DataKeySource {
   observeFence(subject: string): void {
     this.fence.mark(subject);
     this.cache.evict(subject);
+  }
+
+  /** Events this process appended (in order): the fence follows them without reading them back. */
+  observeAppended(events: readonly LedgerEvent[]): void {
+    this.fence.observe(events);
+  }
+
+  /** Known fenced (by this process or any other, as of the last refresh): evict, refuse. */
+  private knownFenced(subject: string): boolean {
+    if (!this.fence.knownFenced(subject)) return false;
+    this.cache.evict(subject);
+    return true;
   }
 
   /**
