@@ -95,16 +95,18 @@ export function ledgerFence(store: Store): ErasureFence {
       }
       return false;
     },
-    async refresh(): Promise<void> {
-      const head = await store.head();
-      if (seen === undefined) {
-        seen = head; // older fences are found by `isFenced` when a key is first loaded
-        return;
-      }
-      if (head?.seq === seen?.seq && head?.hash === seen?.hash) return;
-      const run = scanning.then(() => scanTo(head));
-      scanning = run.catch(() => undefined);
-      await run;
+    refresh(): Promise<void> {
+      // On the hot path (nothing moved) this is one head() read and no other promise.
+      return store.head().then((head) => {
+        if (seen === undefined) {
+          seen = head; // older fences are found by `isFenced` when a key is first loaded
+          return;
+        }
+        if (head?.seq === seen?.seq && head?.hash === seen?.hash) return;
+        const run = scanning.then(() => scanTo(head));
+        scanning = run.catch(() => undefined);
+        return run;
+      });
     },
     knownFenced: (subject) => fenced.has(subject),
     mark(subject: string): void {

@@ -213,11 +213,18 @@ export class KeyRing implements DataKeySource {
    */
   async session(lease?: KeyLease): Promise<DataKeySource> {
     await this.fence.refresh();
+    if (lease === undefined) return this.refreshed;
     return {
       writeKey: (subject) => this.writeKeyRefreshed(subject, lease),
       readKey: (subject, keyId) => this.readKeyRefreshed(subject, keyId),
     };
   }
+
+  /** The key source `session()` hands out without a lease. */
+  private readonly refreshed: DataKeySource = {
+    writeKey: (subject) => this.writeKeyRefreshed(subject, undefined),
+    readKey: (subject, keyId) => this.readKeyRefreshed(subject, keyId),
+  };
 
   /** `readKey` for a caller that refreshed the fence since it started (see `session`). */
   private async readKeyRefreshed(
