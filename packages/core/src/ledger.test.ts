@@ -239,3 +239,65 @@ describe("ledger.append", () => {
     expect(seen).toEqual([0, 1]);
   });
 });
+
+describe("ledger.append with expectSubjectHeads", () => {
+  const head = (e: LedgerEvent) => ({ seq: e.seq, hash: e.hash });
+
+  it("appends when the subjects' latest events are the ones decided on, and refuses otherwise", async () => {
+    const store = memoryStore();
+    const mine = await openLedger({ store, ledgerId: LEDGER_ID });
+    const other = await openLedger({ store }); // another process on the same store
+    const a = await mine.append(sampleInput(1, "contact-1"));
+    const ok = await mine.append(sampleInput(1, "contact-1"), {
+      expectSubjectHeads: new Map([["contact-1", head(a)]]),
+    });
+    const fresh = await mine.append(sampleInput(1, "contact-9"), {
+      expectSubjectHeads: new Map([["contact-9", null]]),
+    });
+    expect(fresh.subjects).toEqual([{ id: "contact-9" }]);
+    // The other ledger records an event about contact-1; this ledger's cache does not know.
+    await other.append(sampleInput(1, "contact-1"));
+    const before = await store.head();
+    for (const expected of [head(ok), head(a), null]) {
+      const err = await rejectionOf(
+        mine.append(sampleInput(1, "contact-1"), {
+          expectSubjectHeads: new Map([["contact-1", expected]]),
+        }),
+      );
+      expect(isDaichoError(err, "CONCURRENCY_CONFLICT")).toBe(true);
+      expect((err as DaichoError).details?.subject).toBe("contact-1");
+    }
+    // A wrong hash with the right seq is refused too.
+    const last = (await store.head()) as { seq: number; hash: string };
+    const wrongHash = { seq: last.seq, hash: "0".repeat(64) };
+    expect(
+      isDaichoError(
+        await rejectionOf(
+          mine.append(sampleInput(1, "contact-1"), {
+            expectSubjectHeads: new Map([["contact-1", wrongHash]]),
+          }),
+        ),
+        "CONCURRENCY_CONFLICT",
+      ),
+    ).toBe(true);
+    expect(await store.head()).toEqual(before);
+    expect(await mine.verify()).toMatchObject({ ok: true });
+  });
+
+  it("refuses a conditional batch when an earlier batch of the same group is about the subject; the others commit", async () => {
+    const ledger = await open();
+    const a = await ledger.append(sampleInput(1, "contact-1"));
+    const results = await Promise.allSettled([
+      ledger.append(sampleInput(1, "contact-1")),
+      ledger.append(sampleInput(1, "contact-1"), {
+        expectSubjectHeads: new Map([["contact-1", head(a)]]),
+      }),
+      ledger.append(sampleInput(1, "contact-2")),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(
+      isDaichoError((results[1] as PromiseRejectedResult).reason, "CONCURRENCY_CONFLICT"),
+    ).toBe(true);
+    expect((await ledger.head())?.seq).toBe(2);
+  });
+});

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { buildBody, type SubjectHead, sealEvent } from "./chain";
 import type { Kek } from "./crypto/key-wrap";
-import { openPersonal, sealPersonal } from "./crypto/personal";
+import { type DataKeySource, openPersonal, sealPersonal } from "./crypto/personal";
 import type { PersonalField } from "./crypto/redacted";
 import { DaichoError, isDaichoError } from "./errors";
 import type { EventType } from "./events/catalogue";
@@ -11,8 +11,9 @@ import { genesisHash } from "./hash";
 import { uuidv7 } from "./ids";
 import { FENCE_EVENT_TYPES, ledgerFence } from "./keys/fence";
 import type { KeyStore } from "./keys/key-store";
-import { type KeyRing, openKeyRing } from "./keys/ring";
+import { type KeyLease, type KeyRing, openKeyRing } from "./keys/ring";
 import type { ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
+import { readSubjectVerified } from "./subject-events";
 import type { VerifyReport } from "./verify";
 import { type StoreVerifyOptions, verifyStore } from "./verify-store";
 
@@ -52,6 +53,20 @@ export interface LedgerKeysOptions {
   readonly cacheTtlMs?: number;
 }
 
+/** Conditions an append must meet at the moment it is sealed onto the store's head. */
+export interface AppendOptions {
+  /**
+   * The latest event about each named subject that the caller decided on (`null`: no
+   * event about it). The batch is sealed only if, on the store's current head, each
+   * subject's latest event is still that one; otherwise it rejects with
+   * `CONCURRENCY_CONFLICT` (`details.subject`), nothing is written, and the caller
+   * re-reads and decides again. The heads are read from the store for the check, never
+   * from this ledger's cache, and an event appended meanwhile by another process moves the
+   * store's head, so the store's own head check makes the condition hold across processes.
+   */
+  readonly expectSubjectHeads?: ReadonlyMap<string, SubjectHead | null>;
+}
+
 /** A decoded input whose id is fixed and whose personal values are sealed (no plaintext left). */
 type PreparedInput = EventInput & { readonly id: string; readonly sealed?: readonly SealedField[] };
 
@@ -63,6 +78,7 @@ type Sealed = ReturnType<typeof sealEvent>;
 
 interface PendingBatch {
   readonly inputs: readonly EventInput[];
+  readonly expect?: ReadonlyMap<string, SubjectHead | null>;
   readonly resolve: (events: LedgerEvent[]) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -144,8 +160,10 @@ export class Ledger {
     readonly keys?: KeyRing,
   ) {
     if (keys !== undefined) {
-      // The erasure fence: a fence event appended through this ledger evicts at once.
+      // The erasure fence: a fence event appended through this ledger evicts at once, and
+      // the fence follows this ledger's own appends without reading them back.
       this.listeners.add((events) => {
+        keys.observeAppended(events);
         for (const e of events) {
           if (!FENCE_EVENT_TYPES.has(e.type)) continue;
           for (const s of e.subjects ?? []) keys.observeFence(s.id);
@@ -171,8 +189,11 @@ export class Ledger {
    * (`DECODE_ERROR` naming the path, `PAYLOAD_TOO_LARGE`, …) and appends nothing when the
    * input is invalid.
    */
-  async append<T extends EventType>(input: EventInput<T>): Promise<LedgerEvent<T>> {
-    const [event] = await this.appendBatch([input]);
+  async append<T extends EventType>(
+    input: EventInput<T>,
+    options?: AppendOptions,
+  ): Promise<LedgerEvent<T>> {
+    const [event] = await this.appendBatch([input], options);
     return event as LedgerEvent<T>;
   }
 
@@ -180,15 +201,37 @@ export class Ledger {
    * Append a batch atomically: every input is decoded first, and one invalid input
    * rejects the whole batch with nothing written. Batches submitted while a write is in
    * flight are committed together in the next store transaction (group commit); each
-   * caller's batch stays contiguous and all-or-nothing.
+   * caller's batch stays contiguous and all-or-nothing. `options.expectSubjectHeads`
+   * makes the batch conditional on the subjects' latest events (see `AppendOptions`).
    */
-  async appendBatch(inputs: readonly unknown[]): Promise<LedgerEvent[]> {
-    const decoded = await this.prepare(decodeBatch(inputs));
-    if (decoded.length === 0) return [];
-    return new Promise<LedgerEvent[]>((resolve, reject) => {
-      this.pending.push({ inputs: decoded, resolve, reject });
-      void this.drain();
-    });
+  async appendBatch(inputs: readonly unknown[], options?: AppendOptions): Promise<LedgerEvent[]> {
+    // Keys created for this batch are provisional until it commits; a rejected batch
+    // (bad input, too large, duplicate id, store failure) leaves none behind.
+    const lease = this.keys?.lease();
+    let committed = false;
+    try {
+      const decoded = await this.prepare(decodeBatch(inputs), lease);
+      if (decoded.length === 0) return [];
+      const expect = options?.expectSubjectHeads;
+      const events = await new Promise<LedgerEvent[]>((resolve, reject) => {
+        this.pending.push({ inputs: decoded, ...(expect ? { expect } : {}), resolve, reject });
+        void this.drain();
+      });
+      committed = true;
+      return events;
+    } finally {
+      if (lease !== undefined && lease.keys.size > 0) {
+        await this.keys?.settle(lease, committed, (s, k) => this.sealsUnder(s, k));
+      }
+    }
+  }
+
+  /** True when a (hash-verified) event about `subject` holds a value sealed under `keyId`. */
+  private async sealsUnder(subject: string, keyId: string): Promise<boolean> {
+    for await (const e of readSubjectVerified(this.store, subject)) {
+      if (e.personal?.some((f) => f.subject === subject && f.keyId === keyId)) return true;
+    }
+    return false;
   }
 
   /**
@@ -204,7 +247,8 @@ export class Ledger {
         path: "keys",
       });
     }
-    return openPersonal(this.keys, this.ledgerId, event);
+    // One fence refresh per event: a fence any process recorded before this call is honoured.
+    return openPersonal(await this.keys.session(), this.ledgerId, event);
   }
 
   /** Events in sequence order with their personal fields opened (see `openPersonal`). */
@@ -278,6 +322,7 @@ export class Ledger {
         let tip = head;
         for (const batch of group) {
           try {
+            if (batch.expect !== undefined) assertSubjectHeads(batch.expect, subjectHeads);
             // An overlay, so a batch that fails half-way leaves the shared map untouched.
             const events = this.seal(batch.inputs, tip, overlay(subjectHeads));
             const last = (events[events.length - 1] as Sealed).stored;
@@ -336,12 +381,18 @@ export class Ledger {
       for (const input of batch.inputs) {
         for (const s of input.subjects ?? []) if (!position.subjects.has(s)) missing.add(s);
       }
+      // A condition is checked against the store, never against this ledger's cache.
+      for (const s of batch.expect?.keys() ?? []) missing.add(s);
     }
     // Mutated in place: on failure the whole cache is dropped, on success it is current.
     const subjects = position.subjects;
     if (missing.size > 0) {
       const found = await this.store.subjectHeads([...missing]);
-      for (const [s, h] of found) subjects.set(s, h);
+      for (const s of missing) {
+        const h = found.get(s);
+        if (h === undefined) subjects.delete(s);
+        else subjects.set(s, h);
+      }
     }
     return { head: position.head, subjects };
   }
@@ -362,12 +413,17 @@ export class Ledger {
    * take a synchronous path when nothing is being sealed, so plain appends queue exactly
    * as before; otherwise batches are prepared one after another behind `prepareTail`.
    */
-  private async prepare(inputs: readonly EventInput[]): Promise<PreparedInput[]> {
+  private async prepare(
+    inputs: readonly EventInput[],
+    lease: KeyLease | undefined,
+  ): Promise<PreparedInput[]> {
     const sealing = inputs.some((i) => (i.personal?.length ?? 0) > 0);
     if (!sealing && this.prepareTail === undefined) {
       return inputs.map((i) => ({ ...i, id: i.id ?? uuidv7() }) as PreparedInput);
     }
-    const run = (this.prepareTail ?? Promise.resolve()).then(() => prepareInputs(this, inputs));
+    const run = (this.prepareTail ?? Promise.resolve()).then(() =>
+      prepareInputs(this, inputs, lease),
+    );
     const tail = run.then(
       () => undefined,
       () => undefined,
@@ -423,8 +479,10 @@ export class Ledger {
 async function prepareInputs(
   ledger: Ledger,
   inputs: readonly EventInput[],
+  lease: KeyLease | undefined,
 ): Promise<PreparedInput[]> {
   const out: PreparedInput[] = [];
+  let keys: DataKeySource | undefined;
   for (let i = 0; i < inputs.length; i++) {
     const { personal, ...rest } = inputs[i] as EventInput;
     const id = rest.id ?? uuidv7();
@@ -437,10 +495,35 @@ async function prepareInputs(
         path: `$[${i}].personal`,
       });
     }
-    const sealed = await sealPersonal(ledger.keys, ledger.ledgerId, id, personal);
+    // One fence refresh for the whole batch (a fence recorded before it began is honoured).
+    keys ??= await ledger.keys.session(lease);
+    const sealed = await sealPersonal(keys, ledger.ledgerId, id, personal);
     out.push({ ...rest, id, sealed } as PreparedInput);
   }
   return out;
+}
+
+/**
+ * The condition of `AppendOptions.expectSubjectHeads`, checked on the heads the batch is
+ * about to be sealed on (the store's, plus the batches sealed before it in this group).
+ */
+function assertSubjectHeads(
+  expected: ReadonlyMap<string, SubjectHead | null>,
+  heads: ReadonlyMap<string, SubjectHead>,
+): void {
+  for (const [subject, want] of expected) {
+    const found = heads.get(subject);
+    if (want === null ? found === undefined : found?.seq === want.seq && found.hash === want.hash)
+      continue;
+    throw new DaichoError(
+      "CONCURRENCY_CONFLICT",
+      "an event about the subject was recorded after the caller decided; read again and decide again",
+      {
+        retryable: true,
+        details: { subject, expected: want, found: found ?? null },
+      },
+    );
+  }
 }
 
 /** A map view that reads through to `base` and keeps its own writes to itself. */

@@ -1,6 +1,7 @@
 import { DaichoError } from "@daicho/core";
 import {
   assertRewrapFrom,
+  assertSameKek,
   type KekCheck,
   type KeyStore,
   type KeyTombstone,
@@ -16,6 +17,7 @@ type KeyRow = {
   kek_id: string;
   wrapped: Buffer;
   created_at: string;
+  provisional: boolean;
 };
 type TombRow = { subject: string; key_ids: string[]; erased_at: string };
 
@@ -24,13 +26,18 @@ type TombRow = { subject: string; key_ids: string[]; erased_at: string };
  * tombstones, in tables of their own (`subject_keys`, `kek_checks`, `key_tombstones`),
  * never in the event tables, so an event backup never carries keys. Operations on one
  * subject run in a transaction holding an advisory lock on (tenant, subject), so racing
- * writers agree on one key and a destroy cannot interleave with a put. After a destroy
- * the table is vacuumed (best effort) so the deleted rows' pages are reclaimed; WAL
- * archives and physical backups of the database still hold them until they age out, which
- * docs/operations.md tells operators to bound.
+ * writers agree on one key and a destroy cannot interleave with a put; puts and destroys
+ * read the KEK check row under a share lock, so they are ordered against `rewrapAll`.
+ * After a destroy the table is vacuumed (best effort). PostgreSQL still keeps copies of
+ * a destroyed row — in `pg_wal`, in free space of heap pages, in WAL archives and base
+ * backups — that unwrap with the KEK they were wrapped under (`residue: "log"`): close
+ * that window by retiring the KEK after the destruction (`erasureService({ nextKek })`,
+ * docs/erasure.md), and the erasure certificate says which KEK was retired.
  */
 export class PostgresKeyStore implements KeyStore {
   readonly kind = "postgres";
+  /** PostgreSQL keeps deleted rows in its WAL, free heap space and archives (see below). */
+  readonly residue = "log";
   private closed = false;
 
   constructor(
@@ -68,10 +75,11 @@ export class PostgresKeyStore implements KeyStore {
     return this.transaction("putIfAbsent", record.subject, async (c) => {
       const tomb = await this.tombstone(c, record.subject);
       if (tomb !== undefined) return tomb;
+      assertSameKek(await this.sharedKekId(c), record.kekId);
       const existing = (await this.keys(c, record.subject))[0];
       if (existing !== undefined) return existing;
       await c.query(
-        `INSERT INTO ${this.ctx.s}.subject_keys (tenant, subject, key_id, kek_id, wrapped, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+        `INSERT INTO ${this.ctx.s}.subject_keys (tenant, subject, key_id, kek_id, wrapped, created_at, provisional) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [
           this.tenant,
           record.subject,
@@ -79,9 +87,30 @@ export class PostgresKeyStore implements KeyStore {
           record.kekId,
           Buffer.from(record.wrapped),
           record.createdAt,
+          record.provisional === true,
         ],
       );
       return { ...record, wrapped: record.wrapped.slice() };
+    });
+  }
+
+  async confirm(subject: string, keyId: string): Promise<boolean> {
+    return this.transaction("confirm", subject, async (c) => {
+      const r = await c.query(
+        `UPDATE ${this.ctx.s}.subject_keys SET provisional = false WHERE tenant = $1 AND subject = $2 AND key_id = $3`,
+        [this.tenant, subject, keyId],
+      );
+      return r.rowCount === 1;
+    });
+  }
+
+  async discardProvisional(subject: string, keyId: string): Promise<boolean> {
+    return this.transaction("discardProvisional", subject, async (c) => {
+      const r = await c.query(
+        `DELETE FROM ${this.ctx.s}.subject_keys WHERE tenant = $1 AND subject = $2 AND key_id = $3 AND provisional`,
+        [this.tenant, subject, keyId],
+      );
+      return r.rowCount === 1;
     });
   }
 
@@ -99,6 +128,8 @@ export class PostgresKeyStore implements KeyStore {
     const result = await this.transaction("destroy", subject, async (c) => {
       const tomb = await this.tombstone(c, subject);
       if (tomb !== undefined) return tomb;
+      await this.sharedKekId(c); // ordered against rewrapAll: never re-wrapped after this
+
       const keyIds = (await this.keys(c, subject)).map((k) => k.keyId);
       await c.query(`DELETE FROM ${this.ctx.s}.subject_keys WHERE tenant = $1 AND subject = $2`, [
         this.tenant,
@@ -129,7 +160,7 @@ export class PostgresKeyStore implements KeyStore {
       );
       assertRewrapFrom(current.rows[0]?.kek_id, fromKekId);
       const all = await c.query<KeyRow>(
-        `SELECT key_id, subject, kek_id, wrapped, created_at FROM ${this.ctx.s}.subject_keys WHERE tenant = $1 ORDER BY ord`,
+        `SELECT key_id, subject, kek_id, wrapped, created_at, provisional FROM ${this.ctx.s}.subject_keys WHERE tenant = $1 ORDER BY ord`,
         [this.tenant],
       );
       const next = all.rows.map((row) => rewrap(toRecord(row)));
@@ -172,6 +203,19 @@ export class PostgresKeyStore implements KeyStore {
     await this.onClose?.();
   }
 
+  /**
+   * The KEK id the check value names, read under a share lock on the check row: a
+   * `rewrapAll` (which locks it for update) either committed before, or waits until this
+   * transaction ends and then sees its rows.
+   */
+  private async sharedKekId(c: pg.ClientBase): Promise<string | undefined> {
+    const r = await c.query<{ kek_id: string }>(
+      `SELECT kek_id FROM ${this.ctx.s}.kek_checks WHERE tenant = $1 FOR SHARE`,
+      [this.tenant],
+    );
+    return r.rows[0]?.kek_id;
+  }
+
   private async tombstone(
     c: pg.ClientBase | pg.Pool,
     subject: string,
@@ -188,7 +232,7 @@ export class PostgresKeyStore implements KeyStore {
 
   private async keys(c: pg.ClientBase | pg.Pool, subject: string): Promise<WrappedKeyRecord[]> {
     const r = await c.query<KeyRow>(
-      `SELECT key_id, subject, kek_id, wrapped, created_at FROM ${this.ctx.s}.subject_keys WHERE tenant = $1 AND subject = $2 ORDER BY ord`,
+      `SELECT key_id, subject, kek_id, wrapped, created_at, provisional FROM ${this.ctx.s}.subject_keys WHERE tenant = $1 AND subject = $2 ORDER BY ord`,
       [this.tenant, subject],
     );
     return r.rows.map(toRecord);
@@ -243,5 +287,6 @@ function toRecord(row: KeyRow): WrappedKeyRecord {
     kekId: row.kek_id,
     wrapped: new Uint8Array(row.wrapped),
     createdAt: row.created_at,
+    ...(row.provisional ? { provisional: true } : {}),
   };
 }

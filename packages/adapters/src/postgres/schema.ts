@@ -185,6 +185,12 @@ END
 $fn$;
 `,
   },
+  {
+    name: "provisional data keys (created for a batch not yet committed)",
+    sql: `
+ALTER TABLE {s}.subject_keys ADD COLUMN provisional boolean NOT NULL DEFAULT false;
+`,
+  },
 ];
 
 /**

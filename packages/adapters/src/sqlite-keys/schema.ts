@@ -1,5 +1,5 @@
 /**
- * Key store schema, version 1: a file of its own, never the ledger's file, so a backup
+ * Key store schema: a file of its own, never the ledger's file, so a backup
  * of the log never carries keys. `PRAGMA user_version` records the last migration.
  */
 export const KEY_MIGRATIONS: readonly string[] = [
@@ -21,5 +21,9 @@ export const KEY_MIGRATIONS: readonly string[] = [
     key_ids   TEXT NOT NULL,
     erased_at TEXT NOT NULL
   ) STRICT;
+  `,
+  // 2: provisional keys (created for a batch not yet committed; docs/erasure.md).
+  `
+  ALTER TABLE daicho_data_keys ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;
   `,
 ];

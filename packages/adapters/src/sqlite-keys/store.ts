@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { DaichoError } from "@daicho/core";
 import {
   assertRewrapFrom,
+  assertSameKek,
   type KekCheck,
   type KeyStore,
   type KeyTombstone,
@@ -24,13 +25,27 @@ type KeyRow = {
   kek_id: string;
   wrapped: Buffer;
   created_at: string;
+  provisional: number;
 };
 
 /**
- * A `KeyStore` in its own SQLite file (never the ledger's). Destruction is made real on
- * disk: `secure_delete` overwrites freed content, and after every destroy or re-wrap the
- * WAL is checkpointed and truncated so no frame holding an old record survives in the
- * `-wal` file. Opening refuses a path that is the ledger's own file.
+ * A `KeyStore` in its own SQLite file (never the ledger's). Destruction leaves no copy of
+ * a destroyed record in any file the store writes (`residue: "none"`, docs/erasure.md):
+ *
+ * - the file runs with a **rollback journal** (`journal_mode = DELETE`), not WAL: a
+ *   transaction copies the pages it changes into `keys.db-journal` and the commit deletes
+ *   that file, so no log keeps an old page once `destroy` resolves — not when another
+ *   process holds the file open, not when this process is killed right after;
+ * - `secure_delete` zeroes the freed content in `keys.db` itself, and temporary files are
+ *   kept in memory.
+ *
+ * Several processes may share the file (SQLite file locks; a writer waits up to
+ * `busyTimeoutMs` for readers). Opening a file an older version left in WAL mode
+ * switches it to the rollback journal, folding and deleting `keys.db-wal` and
+ * `keys.db-shm`; while another process holds that file open in WAL mode, opening fails
+ * with `STORE_UNAVAILABLE` (stop or upgrade that process), and `destroy` refuses to run
+ * on a file switched back to WAL (nothing is destroyed; the fence already refuses the
+ * keys, and a retry completes). Opening refuses a path that is the ledger's own file.
  */
 export function sqliteKeyStore(path: string, options: SqliteKeyStoreOptions = {}): KeyStore {
   return new SqliteKeyStore(path, options);
@@ -38,6 +53,7 @@ export function sqliteKeyStore(path: string, options: SqliteKeyStoreOptions = {}
 
 class SqliteKeyStore implements KeyStore {
   readonly kind = "sqlite";
+  readonly residue = "none";
   private readonly db: Database.Database;
   private readonly stmts: ReturnType<typeof prepare>;
 
@@ -57,7 +73,8 @@ class SqliteKeyStore implements KeyStore {
         );
       }
       this.db.pragma("secure_delete = ON");
-      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("temp_store = MEMORY");
+      useRollbackJournal(this.db, path);
       this.db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
       migrate(this.db);
       this.stmts = prepare(this.db);
@@ -86,6 +103,8 @@ class SqliteKeyStore implements KeyStore {
         .transaction(() => {
           const tomb = this.tombstone(record.subject);
           if (tomb !== undefined) return tomb;
+          const check = this.stmts.getCheck.get() as { kek_id: string } | undefined;
+          assertSameKek(check?.kek_id, record.kekId);
           const existing = this.stmts.bySubject.get(record.subject) as KeyRow | undefined;
           if (existing !== undefined) return toRecord(existing);
           this.stmts.insert.run(
@@ -94,11 +113,20 @@ class SqliteKeyStore implements KeyStore {
             record.kekId,
             Buffer.from(record.wrapped),
             record.createdAt,
+            record.provisional === true ? 1 : 0,
           );
           return record;
         })
         .immediate(),
     );
+  }
+
+  async confirm(subject: string, keyId: string): Promise<boolean> {
+    return this.guard(() => this.stmts.confirm.run(subject, keyId).changes === 1);
+  }
+
+  async discardProvisional(subject: string, keyId: string): Promise<boolean> {
+    return this.guard(() => this.stmts.discard.run(subject, keyId).changes === 1);
   }
 
   async forSubject(subject: string): Promise<readonly WrappedKeyRecord[] | KeyTombstone> {
@@ -118,6 +146,8 @@ class SqliteKeyStore implements KeyStore {
         .transaction(() => {
           const tomb = this.tombstone(subject);
           if (tomb !== undefined) return tomb;
+          // Under the write lock no process can switch the file to WAL until this commits.
+          assertRollbackJournal(this.db, this.path);
           const keyIds = (this.stmts.allBySubject.all(subject) as KeyRow[]).map((r) => r.key_id);
           this.stmts.deleteSubject.run(subject);
           this.stmts.insertTomb.run(subject, JSON.stringify(keyIds), erasedAt);
@@ -125,7 +155,6 @@ class SqliteKeyStore implements KeyStore {
         })
         .immediate(),
     );
-    if ("destroyed" in result) this.truncateWal();
     return result;
   }
 
@@ -150,7 +179,6 @@ class SqliteKeyStore implements KeyStore {
         })
         .immediate(),
     );
-    this.truncateWal();
     return n;
   }
 
@@ -159,23 +187,7 @@ class SqliteKeyStore implements KeyStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) {
-      this.truncateWal();
-      this.db.close();
-    }
-  }
-
-  /**
-   * Copy every WAL frame into the main file (where `secure_delete` has zeroed the freed
-   * content) and truncate the WAL to zero bytes, so old records do not linger in `-wal`.
-   * A reader in another process can block it; it is retried at the next destroy or close.
-   */
-  private truncateWal(): void {
-    try {
-      this.db.pragma("wal_checkpoint(TRUNCATE)");
-    } catch {
-      // Busy: another connection is reading; the next destroy or close retries.
-    }
+    if (this.db.open) this.db.close();
   }
 
   private tombstone(subject: string): KeyTombstone | undefined {
@@ -202,6 +214,36 @@ class SqliteKeyStore implements KeyStore {
   }
 }
 
+/**
+ * Put the file in rollback-journal mode. A file an older version left in WAL mode is
+ * folded and its `-wal`/`-shm` deleted by SQLite; that needs every other connection closed.
+ */
+function useRollbackJournal(db: Database.Database, path: string): void {
+  let mode: unknown;
+  try {
+    mode = db.pragma("journal_mode = DELETE", { simple: true });
+  } catch (e) {
+    if (!String((e as { code?: string }).code).startsWith("SQLITE_BUSY")) throw e;
+  }
+  if (mode !== "delete") {
+    db.close();
+    throw walInUse(path);
+  }
+}
+
+/** Refuse to destroy on a file another process has switched back to WAL. */
+function assertRollbackJournal(db: Database.Database, path: string): void {
+  if (db.pragma("journal_mode", { simple: true }) !== "delete") throw walInUse(path);
+}
+
+function walInUse(path: string): DaichoError {
+  return new DaichoError(
+    "STORE_UNAVAILABLE",
+    "the key file is in WAL mode, held open by a process running an older Daichō: stop or upgrade it, then try again (a WAL would keep destroyed keys)",
+    { path, retryable: true },
+  );
+}
+
 function hasTable(db: Database.Database, name: string): boolean {
   return (
     db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !==
@@ -220,7 +262,7 @@ function migrate(db: Database.Database): void {
 }
 
 function prepare(db: Database.Database) {
-  const cols = "key_id, subject, kek_id, wrapped, created_at";
+  const cols = "key_id, subject, kek_id, wrapped, created_at, provisional";
   return {
     getCheck: db.prepare("SELECT kek_id, check_value FROM daicho_kek_check WHERE id = 1"),
     initCheck: db.prepare(
@@ -234,7 +276,14 @@ function prepare(db: Database.Database) {
       `SELECT ${cols} FROM daicho_data_keys WHERE subject = ? ORDER BY created_at, key_id`,
     ),
     all: db.prepare(`SELECT ${cols} FROM daicho_data_keys`),
-    insert: db.prepare(`INSERT INTO daicho_data_keys (${cols}) VALUES (?, ?, ?, ?, ?)`),
+    insert: db.prepare(`INSERT INTO daicho_data_keys (${cols}) VALUES (?, ?, ?, ?, ?, ?)`),
+    // Sets nothing when already permanent, yet counts the row: `changes` is 1 when the key exists.
+    confirm: db.prepare(
+      "UPDATE daicho_data_keys SET provisional = 0 WHERE subject = ? AND key_id = ?",
+    ),
+    discard: db.prepare(
+      "DELETE FROM daicho_data_keys WHERE subject = ? AND key_id = ? AND provisional = 1",
+    ),
     update: db.prepare("UPDATE daicho_data_keys SET kek_id = ?, wrapped = ? WHERE key_id = ?"),
     deleteSubject: db.prepare("DELETE FROM daicho_data_keys WHERE subject = ?"),
     getTomb: db.prepare(
@@ -254,5 +303,6 @@ function toRecord(row: KeyRow): WrappedKeyRecord {
     kekId: row.kek_id,
     wrapped: new Uint8Array(row.wrapped),
     createdAt: row.created_at,
+    ...(row.provisional === 1 ? { provisional: true } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { canonicalizeOrThrow } from "../canonical";
 import { fromBase64Url, toBase64Url, utf8 } from "../crypto/encoding";
 import { decodeWith } from "../decode";
 import { DaichoError } from "../errors";
+import { KeyCopies } from "../events/catalogue";
 import { Hash256, Id, Nat, strictStruct, Timestamp } from "../events/primitives";
 import { ed25519Verify, type Signer } from "./signer";
 
@@ -12,20 +13,28 @@ export const CERTIFICATE_TAG = "daicho/erasure-certificate/v1";
 
 const EventRef = strictStruct("EventRef", { seq: Nat, id: Id, hash: Hash256 });
 
-/** What an erasure certificate attests, decoded from hostile input with this codec. */
-export const CertificateBody = strictStruct("ErasureCertificateBody", {
-  v: t.literal(1),
-  ledgerId: t.string,
-  requestId: Id,
-  subject: Id,
-  requestedAt: Timestamp,
-  dueBy: Timestamp,
-  completedAt: Timestamp,
-  keyIds: t.array(Id),
-  eventsAffected: Nat,
-  fence: EventRef,
-  completion: EventRef,
-});
+/**
+ * What an erasure certificate attests, decoded from hostile input with this codec.
+ * `keyCopies` and `kekId` (docs/spec.md §10.8) say whether copies of the destroyed keys
+ * may still unwrap; they are absent from certificates of completions recorded before.
+ */
+export const CertificateBody = strictStruct(
+  "ErasureCertificateBody",
+  {
+    v: t.literal(1),
+    ledgerId: t.string,
+    requestId: Id,
+    subject: Id,
+    requestedAt: Timestamp,
+    dueBy: Timestamp,
+    completedAt: Timestamp,
+    keyIds: t.array(Id),
+    eventsAffected: Nat,
+    fence: EventRef,
+    completion: EventRef,
+  },
+  { keyCopies: KeyCopies, kekId: Id },
+);
 export type CertificateBody = t.TypeOf<typeof CertificateBody>;
 
 const CertificateSignature = strictStruct("CertificateSignature", {

@@ -7,6 +7,7 @@ import type { EventInput } from "../events/input";
 import { memoryKeyStore } from "../keys/memory";
 import { type Ledger, openLedger } from "../ledger";
 import { memoryStore } from "../store/memory";
+import { overrideStore } from "../testing/override-store";
 import { verifyCertificate } from "./certificate";
 import { addPeriod } from "./deadlines";
 import { APPI_PROVISION_RECORDS } from "./obligations";
@@ -132,6 +133,83 @@ describe("erasure service", () => {
     expect((await ledger.openPersonal(e))[0]?.value).toBe("disputed contract");
     await erasure.releaseHold(["c-1"], "hold-9");
     expect((await erasure.execute(r.requestId)).outcome).toBe("erased");
+  });
+
+  it("refuses when a hold is recorded by another writer right after the decision was read", async () => {
+    const keys = memoryKeyStore();
+    const inner = memoryStore();
+    let inject: (() => Promise<unknown>) | undefined;
+    // Another process's hold lands between the erasure's read of the subject and its fence.
+    const store = overrideStore(inner, {
+      async *readSubject(subject: string) {
+        yield* inner.readSubject(subject);
+        const go = inject;
+        inject = undefined;
+        await go?.();
+      },
+    });
+    const ledger = await openLedger({
+      store,
+      ledgerId: "erasure.test/l",
+      keys: { store: keys, kek },
+    });
+    const other = await openLedger({ store: inner });
+    const erasure = erasureService({ ledger, signer, actor: system, clock: () => T0 });
+    const e = await ledger.append(note(["c-1"], { "c-1": "kept under hold" }));
+    const r = await erasure.request("c-1", { requestedBy: "c-1", channel: "email" });
+    inject = () =>
+      other.append({
+        type: "legal-hold.placed",
+        actor: system,
+        subjects: ["c-1"],
+        payload: { holdId: "hold-late", reason: "litigation" },
+      });
+    const err = await erasure.execute(r.requestId).catch((x) => x);
+    expect(isDaichoError(err, "LEGAL_HOLD")).toBe(true);
+    expect(err.details.holdId).toBe("hold-late");
+    const types = [];
+    for await (const x of ledger.read()) types.push(x.type);
+    expect(types).not.toContain("erasure.fenced");
+    expect((await ledger.openPersonal(e))[0]?.value).toBe("kept under hold");
+  });
+
+  it("states in the certificate whether copies of the destroyed keys can still unwrap, retiring the KEK when given nextKek", async () => {
+    const run = async (
+      residue: "none" | "log",
+      nextKek?: () => { id: string; key: Uint8Array },
+    ) => {
+      const keys = Object.assign(Object.create(memoryKeyStore()), { residue });
+      const ledger = await openLedger({
+        store: memoryStore(),
+        ledgerId: "erasure.test/l",
+        keys: { store: keys, kek },
+      });
+      const erasure = erasureService({ ledger, signer, actor: system, clock: () => T0, nextKek });
+      await ledger.append(note(["c-1", "c-2"], { "c-1": "gone", "c-2": "kept" }));
+      const r = await erasure.request("c-1", { requestedBy: "c-1", channel: "email" });
+      const out = await erasure.execute(r.requestId).catch((e) => e);
+      return { ledger, erasure, out, r };
+    };
+    const none = await run("none", () => ({ id: "kek-2", key: new Uint8Array(32).fill(8) }));
+    expect(none.out.certificate.certificate.keyCopies).toBe("none");
+    expect(none.ledger.keys?.kekId).toBe("kek-1");
+    const open = await run("log");
+    expect(open.out.certificate.certificate).toMatchObject({
+      keyCopies: "current-kek",
+      kekId: "kek-1",
+    });
+    const next = { id: "kek-2", key: new Uint8Array(32).fill(8) };
+    const rotated = await run("log", () => next);
+    const cert = rotated.out.certificate;
+    expect(cert.certificate).toMatchObject({ keyCopies: "retired-kek", kekId: "kek-1" });
+    expect(E.isRight(verifyCertificate(cert, signer.publicKey))).toBe(true);
+    expect(await rotated.erasure.certificate(rotated.r.requestId)).toEqual(cert);
+    expect(rotated.ledger.keys?.kekId).toBe("kek-2");
+    const values = [];
+    for await (const e of rotated.ledger.readOpened()) values.push(...e.fields.map((f) => f.value));
+    expect(values).toContain("kept");
+    const bad = await run("log", () => ({ id: "kek-1", key: new Uint8Array(32).fill(8) }));
+    expect(isDaichoError(bad.out, "INVALID_ARGUMENT")).toBe(true);
   });
 
   it("refuses under a retention obligation (Art. 17(3)(b)) until it runs out", async () => {

@@ -1,14 +1,18 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
+import type { SubjectHead } from "../chain";
+import type { Kek } from "../crypto/key-wrap";
 import { decodeWith } from "../decode";
 import { DaichoError, isDaichoError } from "../errors";
 import type { Actor, LedgerEvent } from "../events/envelope";
 import { Id, Label, Note, strictStruct, Timestamp } from "../events/index";
 import { uuidv7 } from "../ids";
 import type { KeyRing } from "../keys/ring";
-import { type Ledger, toLedgerEvent } from "../ledger";
+import type { Ledger } from "../ledger";
+import { subjectEventsVerified } from "../subject-events";
 import { type CertificateBody, type ErasureCertificate, signCertificate } from "./certificate";
 import { addPeriod, ERASURE_DEADLINES, type ErasureRegime } from "./deadlines";
+import { closeKeyWindow } from "./key-copies";
 import { activeObligation, type RetentionObligation } from "./obligations";
 import { type RetentionDue, retentionDue } from "./retention";
 import type { Signer } from "./signer";
@@ -26,6 +30,17 @@ export interface ErasureServiceOptions {
   /** Deadline regime for new requests (default `gdpr`: one month, GDPR Art. 12(3)). */
   readonly regime?: ErasureRegime;
   readonly obligations?: readonly RetentionObligation[];
+  /**
+   * The next KEK, from the host's KMS, for key stores that may keep copies of destroyed
+   * keys (`KeyStore.residue` `"log"`: PostgreSQL's WAL, heap pages, archives). When given,
+   * each erasure re-wraps every remaining data key under it right after destroying the
+   * subject's keys (`KeyRing.rotateKek`, one atomic key-store step), so every copy left
+   * behind is wrapped under a retired KEK; the certificate says so (`keyCopies:
+   * "retired-kek"`, `kekId` naming it) and the host then destroys that KEK in its KMS and
+   * hands the new one to every process. Called with the retired KEK's id; must return a
+   * new KEK whose id is an Id (spec §2.3). Without it the certificate says `"current-kek"`.
+   */
+  readonly nextKek?: (retiredKekId: string) => Kek | Promise<Kek>;
 }
 
 /**
@@ -51,6 +66,9 @@ const RequestOptions = strictStruct(
     dueBy: Timestamp,
   },
 );
+
+/** How often `execute` re-reads and re-decides after events about the subject raced its fence. */
+const MAX_DECISIONS = 20;
 
 /** The outcome of `execute`: erased now, or erased before (idempotent). Refusals reject. */
 export type ErasureOutcome =
@@ -155,6 +173,11 @@ export class ErasureService {
    * reason — else record the fence, destroy the subject's keys, record completion with
    * evidence and return a signed certificate. A second call, or a call for a subject
    * erased under another request, resolves with `already-erased` and the certificate.
+   *
+   * The decision and the fence are atomic with respect to holds: the fence is appended
+   * only if no event about the subject was recorded since the decision read it, in any
+   * process (`expectSubjectHeads`); otherwise the subject is read again and the decision
+   * re-made, so a hold that precedes the fence in the log always stops the erasure.
    */
   async execute(requestId: string): Promise<ErasureOutcome> {
     await this.view.catchUp(this.ledger);
@@ -283,49 +306,86 @@ export class ErasureService {
 
   private async executeLocked(request: ErasureRequestStatus): Promise<ErasureOutcome> {
     const { subject, requestId } = request;
-    let state = await this.subjectState(subject);
-    const done = state.completions.get(requestId);
-    if (done !== undefined) {
+    for (let attempt = 0; ; attempt++) {
+      let state = await this.subjectState(subject);
+      const done = state.completions.get(requestId);
+      if (done !== undefined) {
+        return {
+          outcome: "already-erased",
+          code: "ALREADY_ERASED",
+          certificate: await this.certify(request, state),
+        };
+      }
+      if (state.fence !== undefined && state.fence.requestId !== requestId) {
+        // Erased (or being erased) under another request: finish that one, close this one.
+        const owner = this.view.requests.get(state.fence.requestId) ?? request;
+        if (!state.completions.has(owner.requestId)) await this.finish(owner.requestId, state);
+        await this.record("erasure.completed", subject, {
+          requestId,
+          keyIds: [],
+          eventsAffected: 0,
+        });
+        state = await this.subjectState(subject);
+        return {
+          outcome: "already-erased",
+          code: "ALREADY_ERASED",
+          certificate: await this.certify(owner, state),
+        };
+      }
+      if (state.fence === undefined) {
+        if (!(await this.fence(requestId, state, attempt))) continue; // decide again
+        state = await this.subjectState(subject);
+      }
+      await this.finish(requestId, state);
       return {
-        outcome: "already-erased",
-        code: "ALREADY_ERASED",
-        certificate: await this.certify(request, state),
+        outcome: "erased",
+        certificate: await this.certify(request, await this.subjectState(subject)),
       };
     }
-    if (state.fence !== undefined && state.fence.requestId !== requestId) {
-      // Erased (or being erased) under another request: finish that one, close this one.
-      const owner = this.view.requests.get(state.fence.requestId) ?? request;
-      if (!state.completions.has(owner.requestId)) await this.finish(owner.requestId, state);
-      await this.record("erasure.completed", subject, { requestId, keyIds: [], eventsAffected: 0 });
-      state = await this.subjectState(subject);
-      return {
-        outcome: "already-erased",
-        code: "ALREADY_ERASED",
-        certificate: await this.certify(owner, state),
-      };
-    }
-    if (state.fence === undefined) {
-      await this.refuseIfExempt(requestId, state);
-      const keyIds = [
-        ...new Set([...(await this.keys.keyIds(subject)), ...state.keyIdsSeen]),
-      ].sort();
-      await this.record("erasure.fenced", subject, { requestId, keyIds });
-      state = await this.subjectState(subject);
-    }
-    await this.finish(requestId, state);
-    return {
-      outcome: "erased",
-      certificate: await this.certify(request, await this.subjectState(subject)),
-    };
   }
 
-  /** Behind a recorded fence: destroy the keys, then record completion with evidence. */
+  /**
+   * Decide on `state` (holds, obligations) and record the fence on condition that no event
+   * about the subject was recorded since `state` was read (`expectSubjectHeads`): the
+   * decision and the fence are atomic with respect to holds, in any process. Resolves false
+   * when another event came first, so the caller reads the subject again and re-decides;
+   * after `MAX_DECISIONS` such conflicts it rejects with `CONCURRENCY_CONFLICT`.
+   */
+  private async fence(
+    requestId: string,
+    state: SubjectErasureState,
+    attempt: number,
+  ): Promise<boolean> {
+    await this.refuseIfExempt(requestId, state);
+    const keyIds = [
+      ...new Set([...(await this.keys.keyIds(state.subject)), ...state.keyIdsSeen]),
+    ].sort();
+    try {
+      await this.record(
+        "erasure.fenced",
+        state.subject,
+        { requestId, keyIds },
+        new Map([[state.subject, state.head]]),
+      );
+      return true;
+    } catch (e) {
+      if (isDaichoError(e, "CONCURRENCY_CONFLICT") && attempt < MAX_DECISIONS) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Behind a recorded fence: destroy the keys, retire the KEK when the key store may keep
+   * copies and the host gave `nextKek`, then record completion with evidence, including
+   * whether copies of the destroyed keys could still unwrap (`keyCopies`).
+   */
   private async finish(requestId: string, fenced: SubjectErasureState): Promise<void> {
     await this.keys.destroy(fenced.subject);
     await this.record("erasure.completed", fenced.subject, {
       requestId,
       keyIds: [...(fenced.fence?.keyIds ?? [])],
       eventsAffected: fenced.eventsWithPersonal,
+      ...(await closeKeyWindow(this.keys, this.options.nextKek)),
     });
   }
 
@@ -369,20 +429,19 @@ export class ErasureService {
     type: "erasure.fenced" | "erasure.completed" | "erasure.refused",
     subject: string,
     payload: unknown,
+    expectSubjectHeads?: ReadonlyMap<string, SubjectHead | null>,
   ): Promise<LedgerEvent> {
-    const event = await this.ledger.append({
-      type,
-      actor: this.options.actor,
-      subjects: [subject],
-      payload,
-    } as never);
+    const event = await this.ledger.append(
+      { type, actor: this.options.actor, subjects: [subject], payload } as never,
+      expectSubjectHeads === undefined ? undefined : { expectSubjectHeads },
+    );
     await this.view.catchUp(this.ledger);
     return event;
   }
 
+  /** The subject's erasure state, folded from its hash-verified event bodies (never columns). */
   private async subjectState(subject: string): Promise<SubjectErasureState> {
-    const events: LedgerEvent[] = [];
-    for await (const s of this.ledger.store.readSubject(subject)) events.push(toLedgerEvent(s));
+    const events = await subjectEventsVerified(this.ledger.store, subject);
     return foldSubjectState(subject, events, this.clock());
   }
 
@@ -409,6 +468,8 @@ export class ErasureService {
       eventsAffected: completion.payload.eventsAffected,
       fence: { seq: fence.seq, id: fence.id, hash: fence.hash },
       completion: { seq: completion.seq, id: completion.id, hash: completion.hash },
+      ...(completion.payload.keyCopies ? { keyCopies: completion.payload.keyCopies } : {}),
+      ...(completion.payload.kekId ? { kekId: completion.payload.kekId } : {}),
     } as CertificateBody;
     return signCertificate(body, this.options.signer);
   }

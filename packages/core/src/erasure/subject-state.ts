@@ -1,3 +1,4 @@
+import type { SubjectHead } from "../chain";
 import type { LedgerEvent } from "../events/envelope";
 
 /** A legal hold in force over a subject. */
@@ -13,6 +14,8 @@ export interface SubjectErasureState {
   readonly subject: string;
   /** Events about the subject, in order. */
   readonly eventCount: number;
+  /** The latest event folded (null: none): what a decision on this state was made on. */
+  readonly head: SubjectHead | null;
   /** Events holding at least one personal field sealed under the subject's key. */
   readonly eventsWithPersonal: number;
   /** Key ids seen in the subject's sealed fields. */
@@ -49,8 +52,10 @@ export function foldSubjectState(
   let fence: SubjectErasureState["fence"];
   let eventCount = 0;
   let eventsWithPersonal = 0;
+  let head: SubjectHead | null = null;
   for (const e of events) {
     eventCount++;
+    head = { seq: e.seq, hash: e.hash };
     lastByType.set(e.type, e.occurredAt);
     let mine = false;
     for (const f of e.personal ?? []) {
@@ -97,6 +102,7 @@ export function foldSubjectState(
   return {
     subject,
     eventCount,
+    head,
     eventsWithPersonal,
     keyIdsSeen,
     holds,

@@ -227,11 +227,22 @@ export const ErasureRequested = strictStruct(
   { requestId: Id, requestedBy: Id, channel: Label, dueBy: Timestamp },
   { reason: Note },
 );
-export const ErasureCompleted = strictStruct("ErasureCompleted", {
-  requestId: Id,
-  keyIds: boundedList(Id, 1024),
-  eventsAffected: Nat,
-});
+/**
+ * Whether copies of the destroyed keys can still unwrap (docs/spec.md §10.8): `none` — the
+ * key store keeps none; `retired-kek` — copies may remain, wrapped only under the KEK
+ * `kekId` that a rotation after the destruction retired; `current-kek` — copies may
+ * remain under the KEK `kekId` still in use.
+ */
+export const KeyCopies = t.keyof(
+  { none: null, "retired-kek": null, "current-kek": null },
+  "KeyCopies",
+);
+export type KeyCopies = t.TypeOf<typeof KeyCopies>;
+export const ErasureCompleted = strictStruct(
+  "ErasureCompleted",
+  { requestId: Id, keyIds: boundedList(Id, 1024), eventsAffected: Nat },
+  { keyCopies: KeyCopies, kekId: Id },
+);
 
 /**
  * The erasure fence (issue 4, docs/erasure.md): recorded before a subject's keys are

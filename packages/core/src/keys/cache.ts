@@ -36,8 +36,10 @@ export class KeyCache {
     }
   }
 
-  evict(subject: string): void {
-    this.entries.delete(subject);
+  /** Drop the subject's cached key (only if it is `keyId`, when given). */
+  evict(subject: string, keyId?: string): void {
+    if (keyId === undefined || this.entries.get(subject)?.keyId === keyId)
+      this.entries.delete(subject);
   }
 
   clear(): void {

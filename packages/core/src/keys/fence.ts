@@ -1,4 +1,8 @@
-import type { Store } from "../store/store";
+import { eventHash } from "../chain";
+import { DaichoError } from "../errors";
+import type { LedgerEvent } from "../events/envelope";
+import type { ChainHead, Store } from "../store/store";
+import { readSubjectVerified } from "../subject-events";
 
 /** Event types whose presence about a subject fences its keys (docs/erasure.md). */
 export const FENCE_EVENT_TYPES: ReadonlySet<string> = new Set([
@@ -13,26 +17,77 @@ export const FENCE_EVENT_TYPES: ReadonlySet<string> = new Set([
  * append-only and travels with every backup of the log.
  */
 export interface ErasureFence {
-  /** True when an erasure fence about `subject` is recorded. */
+  /**
+   * True when an erasure fence about `subject` is recorded. Rejects with `STORE_CORRUPT`
+   * when the subject's events cannot be verified: a key is never served on a fence that
+   * could have been hidden.
+   */
   isFenced(subject: string): Promise<boolean>;
+  /**
+   * Catch up with events appended since the last call by any process: one `head()` read
+   * when nothing moved; otherwise the new events are read, each checked against its hash
+   * and linked to the one before, and the subjects of fence events become known. Rejects
+   * with `STORE_CORRUPT` when the new events do not verify or the head went backwards.
+   */
+  refresh(): Promise<void>;
+  /** True when a fence about `subject` is known without a store read (marked, observed, refreshed). */
+  knownFenced(subject: string): boolean;
   /** Note a fence this process has just appended (or observed), without a store read. */
   mark(subject: string): void;
+  /** Events this process appended, in order: followed without reading them back. */
+  observe(events: readonly LedgerEvent[]): void;
 }
 
 /**
- * A fence read from the event store: a subject is fenced when any event about it has a
- * type in {@link FENCE_EVENT_TYPES}. Cost per check is the subject's own events (the
- * store's subject index), independent of the ledger's size; positive answers are
- * remembered forever since a fence is never lifted.
+ * A fence read from the event store: a subject is fenced when the hash-verified **body**
+ * of any event about it has a type in {@link FENCE_EVENT_TYPES} (`readSubjectVerified`:
+ * bodies checked against their hashes and the subject's back-links; the store's `type`
+ * column is never read). Cost per check is the subject's own events, independent of the
+ * ledger's size; positive answers are remembered forever since a fence is never lifted.
+ * `refresh` follows the chain from the head seen at the first call (issue 11 item 11).
  */
 export function ledgerFence(store: Store): ErasureFence {
   const fenced = new Set<string>();
+  /** The last event whose successors were all checked for fences (undefined: not started). */
+  let seen: ChainHead | null | undefined;
+  let scanning: Promise<void> = Promise.resolve();
+
+  const note = (body: LedgerEvent) => {
+    if (!FENCE_EVENT_TYPES.has(body.type)) return;
+    for (const s of body.subjects ?? []) fenced.add(s.id);
+  };
+
+  /** Check the events after `seen` up to `head` and move `seen` there. */
+  const scanTo = async (head: ChainHead | null): Promise<void> => {
+    const from = seen as ChainHead | null;
+    if (head?.seq === from?.seq) {
+      if (head?.hash !== from?.hash) throw replaced(from, head);
+      return;
+    }
+    // Behind what this process saw (its own appends moved past the head read): nothing new.
+    // A rolled-back store cannot unmark a fence; the rollback is `verify --expect`'s to find.
+    if (head === null || (from !== null && head.seq < from.seq)) return;
+    let previous = from;
+    const range = { from: from === null ? 0 : from.seq + 1, to: head.seq + 1 };
+    for await (const stored of store.read(range)) {
+      if (eventHash(stored.body) !== stored.hash) throw unverified(stored.seq);
+      const body = parse(stored.body, stored.seq);
+      const linked =
+        previous === null
+          ? body.seq === 0
+          : body.seq === previous.seq + 1 && body.prevHash === previous.hash;
+      if (!linked) throw unverified(stored.seq);
+      note(body);
+      previous = { seq: body.seq, hash: stored.hash };
+    }
+    if (previous?.seq !== head.seq || previous.hash !== head.hash) throw unverified(head.seq);
+    if (seen === undefined || seen === null || previous.seq > seen.seq) seen = previous;
+  };
+
   return {
     async isFenced(subject: string): Promise<boolean> {
       if (fenced.has(subject)) return true;
-      const head = await store.subjectHeads([subject]);
-      if (!head.has(subject)) return false;
-      for await (const e of store.readSubject(subject)) {
+      for await (const e of readSubjectVerified(store, subject)) {
         if (FENCE_EVENT_TYPES.has(e.type)) {
           fenced.add(subject);
           return true;
@@ -40,8 +95,59 @@ export function ledgerFence(store: Store): ErasureFence {
       }
       return false;
     },
+    refresh(): Promise<void> {
+      // On the hot path (nothing moved) this is one head() read and no other promise.
+      return store.head().then((head) => {
+        if (seen === undefined) {
+          seen = head; // older fences are found by `isFenced` when a key is first loaded
+          return;
+        }
+        if (head?.seq === seen?.seq && head?.hash === seen?.hash) return;
+        const run = scanning.then(() => scanTo(head));
+        scanning = run.catch(() => undefined);
+        return run;
+      });
+    },
+    knownFenced: (subject) => fenced.has(subject),
     mark(subject: string): void {
       fenced.add(subject);
     },
+    observe(events: readonly LedgerEvent[]): void {
+      for (const e of events) note(e);
+      const first = events[0];
+      const last = events[events.length - 1];
+      if (first === undefined || last === undefined || seen === undefined) return;
+      const follows =
+        seen === null
+          ? first.seq === 0
+          : first.seq === seen.seq + 1 && first.prevHash === seen.hash;
+      if (follows) seen = { seq: last.seq, hash: last.hash };
+    },
   };
+}
+
+function parse(body: string, seq: number): LedgerEvent {
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    if (typeof parsed === "object" && parsed !== null) return parsed as LedgerEvent;
+  } catch {
+    // fall through
+  }
+  throw unverified(seq);
+}
+
+function unverified(seq: number): DaichoError {
+  return new DaichoError(
+    "STORE_CORRUPT",
+    "events appended since this process last looked do not verify; no key is served until `daicho verify` passes",
+    { path: `seq ${seq}`, details: { seq } },
+  );
+}
+
+function replaced(from: ChainHead | null, head: ChainHead | null): DaichoError {
+  return new DaichoError(
+    "STORE_CORRUPT",
+    "the ledger's head was replaced while this process had it open; reopen the ledger after `daicho verify`",
+    { details: { seen: from, head } },
+  );
 }

@@ -9,11 +9,13 @@ export { KeyCache } from "./cache";
 export { type ErasureFence, FENCE_EVENT_TYPES, ledgerFence } from "./fence";
 export {
   assertRewrapFrom,
+  assertSameKek,
   isTombstone,
   type KekCheck,
+  type KeyResidue,
   type KeyStore,
   type KeyTombstone,
   type WrappedKeyRecord,
 } from "./key-store";
 export { memoryKeyStore } from "./memory";
-export { KeyRing, type KeyRingOptions, newKeyId, openKeyRing } from "./ring";
+export { KeyLease, KeyRing, type KeyRingOptions, newKeyId, openKeyRing } from "./ring";

@@ -12,6 +12,12 @@ export interface WrappedKeyRecord {
   /** `0x01 ‖ nonce ‖ ciphertext ‖ tag` (docs/spec.md §10.5). */
   readonly wrapped: Uint8Array;
   readonly createdAt: string;
+  /**
+   * True while the key was created for a batch not yet known to be committed: the
+   * creating process discards it if the batch is rejected (`discardProvisional`); any
+   * other writer must `confirm` it before sealing with it. Absent means false.
+   */
+  readonly provisional?: boolean;
 }
 
 /** The KEK check value a key store holds (docs/spec.md §10.5). */
@@ -37,6 +43,15 @@ export interface KeyTombstone {
  */
 export interface KeyStore {
   readonly kind: string;
+  /**
+   * What a destroyed record may leave behind in what the store writes, so an erasure
+   * certificate can say whether a copy could still unwrap (docs/erasure.md):
+   * `"none"` — no file the store writes keeps a copy once `destroy` resolves;
+   * `"log"` — the database may keep copies (write-ahead log, free pages, archives) until
+   * they are overwritten, readable with the KEK they were wrapped under. Absent means
+   * `"log"`: a store that promises nothing is assumed to leave copies.
+   */
+  readonly residue?: KeyResidue;
   /** The KEK check value, or null for a store never used. */
   kekCheck(): Promise<KekCheck | null>;
   /** Record the KEK check value of a new store; a no-op returning the stored one if already set. */
@@ -44,9 +59,24 @@ export interface KeyStore {
   /**
    * Store `record` as `subject`'s key unless the subject already has one or a tombstone;
    * resolves with the record that is stored (the winner when two writers race), or the
-   * tombstone when the subject was erased.
+   * tombstone when the subject was erased. Rejects with `WRONG_KEK`, storing nothing, when
+   * the store's KEK check names another KEK than `record.kekId` (another process rotated
+   * the KEK): a store never mixes records of two KEKs. Atomic with `rewrapAll`.
    */
   putIfAbsent(record: WrappedKeyRecord): Promise<WrappedKeyRecord | KeyTombstone>;
+  /**
+   * Make a provisional key permanent (a writer is about to seal with it). Resolves true
+   * when the key exists (now not provisional, or never was), false when it is gone
+   * (discarded, or the subject erased): the writer must then create a key afresh.
+   */
+  confirm(subject: string, keyId: string): Promise<boolean>;
+  /**
+   * Delete `keyId` of `subject` if, and only if, it is still provisional, leaving no copy
+   * in any file the store writes beyond what `residue` says and no tombstone (no data was
+   * ever sealed under it). Resolves true when deleted; false when confirmed or gone.
+   * Atomic with `confirm`: of the two, exactly the first takes effect.
+   */
+  discardProvisional(subject: string, keyId: string): Promise<boolean>;
   /** The subject's live keys (oldest first), or its tombstone. Empty when never seen. */
   forSubject(subject: string): Promise<readonly WrappedKeyRecord[] | KeyTombstone>;
   /**
@@ -72,6 +102,9 @@ export interface KeyStore {
   close(): Promise<void>;
 }
 
+/** What a key store's destroyed records may leave behind (see `KeyStore.residue`). */
+export type KeyResidue = "none" | "log";
+
 /** Type guard: is this a tombstone rather than a live record? */
 export function isTombstone(x: unknown): x is KeyTombstone {
   return typeof x === "object" && x !== null && "erasedAt" in x && "keyIds" in x;
@@ -83,9 +116,19 @@ export function isTombstone(x: unknown): x is KeyTombstone {
  * re-wraps from. Throws `WRONG_KEK` otherwise, so nothing is changed.
  */
 export function assertRewrapFrom(storedKekId: string | undefined, fromKekId: string): void {
-  if (storedKekId !== undefined && storedKekId !== fromKekId) {
-    throw new DaichoError("WRONG_KEK", "key store is wrapped under another KEK", {
-      details: { kekId: storedKekId },
-    });
+  assertSameKek(storedKekId, fromKekId);
+}
+
+/**
+ * The check every `KeyStore.putIfAbsent` makes: a record joins the store only under the
+ * KEK the store's check value names (undefined: no check yet). Throws `WRONG_KEK`.
+ */
+export function assertSameKek(storedKekId: string | undefined, kekId: string): void {
+  if (storedKekId !== undefined && storedKekId !== kekId) {
+    throw new DaichoError(
+      "WRONG_KEK",
+      "key store is wrapped under another KEK (rotated by another process?): reopen with the KEK it names",
+      { details: { kekId: storedKekId } },
+    );
   }
 }

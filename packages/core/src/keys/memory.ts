@@ -1,6 +1,7 @@
 import { DaichoError } from "../errors";
 import {
   assertRewrapFrom,
+  assertSameKek,
   type KekCheck,
   type KeyStore,
   type KeyTombstone,
@@ -17,6 +18,7 @@ export function memoryKeyStore(): KeyStore {
 
 class MemoryKeyStore implements KeyStore {
   readonly kind = "memory";
+  readonly residue = "none";
   private check: KekCheck | null = null;
   private readonly keys = new Map<string, WrappedKeyRecord[]>();
   private readonly tombstones = new Map<string, KeyTombstone>();
@@ -37,11 +39,33 @@ class MemoryKeyStore implements KeyStore {
     this.open();
     const tomb = this.tombstones.get(record.subject);
     if (tomb !== undefined) return tomb;
+    assertSameKek(this.check?.kekId, record.kekId);
     const existing = this.keys.get(record.subject)?.[0];
     if (existing !== undefined) return existing;
     const copy = { ...record, wrapped: record.wrapped.slice() };
     this.keys.set(record.subject, [copy]);
     return copy;
+  }
+
+  async confirm(subject: string, keyId: string): Promise<boolean> {
+    this.open();
+    const records = this.keys.get(subject);
+    const i = records?.findIndex((r) => r.keyId === keyId) ?? -1;
+    if (records === undefined || i === -1) return false;
+    records[i] = { ...(records[i] as WrappedKeyRecord), provisional: false };
+    return true;
+  }
+
+  async discardProvisional(subject: string, keyId: string): Promise<boolean> {
+    this.open();
+    const records = this.keys.get(subject) ?? [];
+    const r = records.find((x) => x.keyId === keyId);
+    if (r?.provisional !== true) return false;
+    r.wrapped.fill(0);
+    const rest = records.filter((x) => x !== r);
+    if (rest.length === 0) this.keys.delete(subject);
+    else this.keys.set(subject, rest);
+    return true;
   }
 
   async forSubject(subject: string): Promise<readonly WrappedKeyRecord[] | KeyTombstone> {

@@ -4,6 +4,7 @@ import { isDaichoError } from "../errors";
 import type { EventInput } from "../events/input";
 import { openLedger } from "../ledger";
 import { memoryStore } from "../store/memory";
+import { overrideStore } from "../testing/override-store";
 import { isTombstone, type KeyStore, type WrappedKeyRecord } from "./key-store";
 import { memoryKeyStore } from "./memory";
 
@@ -141,5 +142,86 @@ describe("KeyRing", () => {
     expect(isDaichoError(await plain.openPersonal(e).catch((x) => x), "KEY_UNAVAILABLE")).toBe(
       true,
     );
+  });
+});
+
+describe("the fence across processes (refresh before every key is served)", () => {
+  it("refuses a key cached before another process recorded the fence, on the next read", async () => {
+    const store = memoryStore();
+    const keys = memoryKeyStore();
+    const eraser = await openLedger({ store, ledgerId: "ring.test/l", keys: { store: keys, kek } });
+    const e = await eraser.append(withEmail("c-1", "x@example.org"));
+    const worker = await openLedger({ store, keys: { store: keys, kek } });
+    expect((await worker.openPersonal(e))[0]?.value).toBe("x@example.org"); // cached now
+    await eraser.append({
+      type: "erasure.fenced",
+      actor,
+      subjects: ["c-1"],
+      payload: { requestId: "er-1", keyIds: [] },
+    });
+    const [f] = await worker.openPersonal(e);
+    expect(isRedacted(f?.value) && f?.value.reason).toBe("erased");
+    const err = await worker.append(withEmail("c-1", "y@example.org")).catch((x) => x);
+    expect(isDaichoError(err, "KEY_ERASED")).toBe(true);
+  });
+
+  it("reads only the head while the ledger does not move, and never reads back its own appends", async () => {
+    const inner = memoryStore();
+    let reads = 0;
+    let heads = 0;
+    const store = overrideStore(inner, {
+      read: (r) => {
+        reads++;
+        return inner.read(r);
+      },
+      head: () => {
+        heads++;
+        return inner.head();
+      },
+    });
+    const ledger = await openLedger({
+      store,
+      ledgerId: "ring.test/l",
+      keys: { store: memoryKeyStore(), kek },
+    });
+    const e = await ledger.append(withEmail("c-1", "x@example.org"));
+    for (let i = 0; i < 5; i++) await ledger.append(withEmail("c-1", `x${i}@example.org`));
+    reads = 0;
+    heads = 0;
+    for (let i = 0; i < 10; i++) await ledger.openPersonal(e);
+    expect({ reads, heads }).toEqual({ reads: 0, heads: 10 });
+  });
+
+  it("fails closed with STORE_CORRUPT when events appended elsewhere do not verify", async () => {
+    const inner = memoryStore();
+    const keys = memoryKeyStore();
+    const other = await openLedger({
+      store: inner,
+      ledgerId: "ring.test/l",
+      keys: { store: keys, kek },
+    });
+    const e = await other.append(withEmail("c-1", "x@example.org"));
+    let forged = false;
+    const store = overrideStore(inner, {
+      async *read(r) {
+        for await (const s of inner.read(r)) {
+          // The fence event's bytes, as an operator hiding it would leave them.
+          yield forged && s.body.includes('"erasure.fenced"')
+            ? { ...s, body: s.body.replace('"erasure.fenced"', '"record.updated"') }
+            : s;
+        }
+      },
+    });
+    const worker = await openLedger({ store, keys: { store: keys, kek } });
+    expect((await worker.openPersonal(e))[0]?.value).toBe("x@example.org");
+    forged = true;
+    await other.append({
+      type: "erasure.fenced",
+      actor,
+      subjects: ["c-1"],
+      payload: { requestId: "er-1", keyIds: [] },
+    });
+    const err = await worker.openPersonal(e).catch((x) => x);
+    expect(isDaichoError(err, "STORE_CORRUPT")).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ import {
 } from "../crypto/key-wrap";
 import type { DataKeySource } from "../crypto/personal";
 import { DaichoError } from "../errors";
+import type { LedgerEvent } from "../events/envelope";
 import { bytesToHex } from "../hash";
 import { KeyCache } from "./cache";
 import type { ErasureFence } from "./fence";
@@ -25,6 +26,14 @@ export interface KeyRingOptions {
   /** How long an unwrapped key may be served from memory, in ms (default 60 000). */
   readonly cacheTtlMs?: number;
   readonly clock?: () => Date;
+}
+
+/**
+ * The provisional keys one batch sealed with, by key id (with their subject): created by
+ * `KeyRing.lease`, filled by `writeKey`, ended by `settle`.
+ */
+export class KeyLease {
+  readonly keys = new Map<string, string>();
 }
 
 /** Key ids are `dk1-` and 32 random hex digits: no relation to the subject or its data. */
@@ -64,6 +73,8 @@ export class KeyRing implements DataKeySource {
   private readonly fence: ErasureFence;
   private readonly cache: KeyCache;
   private readonly clock: () => Date;
+  /** Provisional keys this process created, by key id, with how many pending batches use each. */
+  private readonly provisional = new Map<string, { subject: string; users: number }>();
 
   constructor(options: KeyRingOptions) {
     this.store = options.store;
@@ -77,37 +88,150 @@ export class KeyRing implements DataKeySource {
     return this.kek.id;
   }
 
-  /** The subject's data key for sealing; created and stored on first use. Rejects `KEY_ERASED` once erased. */
-  async writeKey(subject: string): Promise<{ keyId: string; key: Uint8Array }> {
+  /**
+   * The subject's data key for sealing; created and stored on first use. Rejects
+   * `KEY_ERASED` once erased. With a `lease` (one batch's), a key created here is stored
+   * *provisional* and tracked in the lease, so that `settle` can discard it if the batch is
+   * rejected; a provisional key some other writer created is confirmed in the key store
+   * before it is used, so its creator can no longer discard it.
+   */
+  async writeKey(subject: string, lease?: KeyLease): Promise<{ keyId: string; key: Uint8Array }> {
+    await this.fence.refresh();
+    return this.writeKeyRefreshed(subject, lease);
+  }
+
+  /** `writeKey` for a caller that refreshed the fence since it started (see `session`). */
+  private async writeKeyRefreshed(
+    subject: string,
+    lease: KeyLease | undefined,
+  ): Promise<{ keyId: string; key: Uint8Array }> {
+    if (this.knownFenced(subject)) throw erased(subject);
     const cached = this.cache.get(subject);
-    if (cached !== undefined) return cached;
-    if (await this.fence.isFenced(subject)) throw erased(subject);
-    const existing = await this.store.forSubject(subject);
-    if (isTombstone(existing)) throw erased(subject);
-    let record = existing[existing.length - 1];
-    let key: Uint8Array | undefined;
-    if (record === undefined) {
-      const keyId = newKeyId();
-      key = randomBytes(DATA_KEY_BYTES);
-      const fresh: WrappedKeyRecord = {
-        keyId,
-        subject,
-        kekId: this.kek.id,
-        wrapped: wrapDataKey(this.kek, { keyId, subject, kekId: this.kek.id }, key),
-        createdAt: this.clock().toISOString(),
-      };
-      const stored = await this.store.putIfAbsent(fresh);
-      if (isTombstone(stored)) throw erased(subject);
-      if (stored.keyId !== keyId) key = undefined; // another writer won the race: use theirs
-      record = stored;
+    if (cached !== undefined) {
+      if (this.provisional.has(cached.keyId)) await this.join(lease, subject, cached.keyId);
+      return cached;
     }
-    key ??= this.unwrap(record);
-    this.cache.set(subject, record.keyId, key);
-    return { keyId: record.keyId, key };
+    if (await this.fence.isFenced(subject)) throw erased(subject);
+    for (let attempt = 0; ; attempt++) {
+      const existing = await this.store.forSubject(subject);
+      if (isTombstone(existing)) throw erased(subject);
+      let record = existing[existing.length - 1];
+      let key: Uint8Array | undefined;
+      if (record === undefined) {
+        const keyId = newKeyId();
+        key = randomBytes(DATA_KEY_BYTES);
+        const fresh: WrappedKeyRecord = {
+          keyId,
+          subject,
+          kekId: this.kek.id,
+          wrapped: wrapDataKey(this.kek, { keyId, subject, kekId: this.kek.id }, key),
+          createdAt: this.clock().toISOString(),
+          ...(lease === undefined ? {} : { provisional: true }),
+        };
+        const stored = await this.store.putIfAbsent(fresh);
+        if (isTombstone(stored)) throw erased(subject);
+        if (stored.keyId !== keyId)
+          key = undefined; // another writer won the race: use theirs
+        else if (lease !== undefined) this.provisional.set(keyId, { subject, users: 0 });
+        record = stored;
+      }
+      if (record.provisional === true && !this.provisional.has(record.keyId)) {
+        // Another writer's provisional key: make it permanent before sealing under it.
+        if (!(await this.store.confirm(subject, record.keyId))) {
+          if (attempt < 5) continue; // discarded meanwhile: create one afresh
+          throw new DaichoError(
+            "STORE_UNAVAILABLE",
+            "the subject's key keeps being discarded; try again",
+            {
+              retryable: true,
+            },
+          );
+        }
+      }
+      key ??= this.unwrap(record);
+      this.cache.set(subject, record.keyId, key);
+      await this.join(lease, subject, record.keyId);
+      return { keyId: record.keyId, key };
+    }
+  }
+
+  /** A lease for one batch's provisional keys (see `writeKey`, `settle`). */
+  lease(): KeyLease {
+    return new KeyLease();
+  }
+
+  /**
+   * A batch sealed with the lease's keys has ended. `committed`: its events are durable,
+   * so its keys stay. Otherwise each provisional key this process created and no other
+   * batch of it still uses is discarded — unless `referenced` finds an event sealed under
+   * it (a write whose acknowledgement was lost) or cannot tell (then the key is kept), and
+   * unless another writer confirmed it meanwhile (the key store decides atomically).
+   */
+  async settle(
+    lease: KeyLease,
+    committed: boolean,
+    referenced: (subject: string, keyId: string) => Promise<boolean>,
+  ): Promise<void> {
+    for (const [keyId, subject] of lease.keys) {
+      const entry = this.provisional.get(keyId);
+      if (entry === undefined) continue;
+      entry.users--;
+      if (!committed && entry.users > 0) continue; // another batch of this process uses it
+      this.provisional.delete(keyId);
+      if (committed) continue;
+      this.cache.evict(subject, keyId);
+      const used = await referenced(subject, keyId).catch(() => true);
+      if (!used) await this.store.discardProvisional(subject, keyId).catch(() => false);
+    }
+    lease.keys.clear();
+  }
+
+  /** Count `lease` among the users of `keyId` while it is provisional (created here, batch pending). */
+  private async join(lease: KeyLease | undefined, subject: string, keyId: string): Promise<void> {
+    const entry = this.provisional.get(keyId);
+    if (entry === undefined || lease?.keys.has(keyId) === true) return;
+    if (lease === undefined) {
+      // Sealed outside any batch this ring tracks: nobody may discard the key any more.
+      this.provisional.delete(keyId);
+      await this.store.confirm(subject, keyId);
+      return;
+    }
+    entry.users++;
+    lease.keys.set(keyId, subject);
   }
 
   /** The key `keyId` of `subject` for opening, or `erased` / `unavailable`. */
   async readKey(subject: string, keyId: string): Promise<Uint8Array | "erased" | "unavailable"> {
+    await this.fence.refresh();
+    return this.readKeyRefreshed(subject, keyId);
+  }
+
+  /**
+   * The keys for one batch being sealed or one event being opened: the fence is refreshed
+   * once, now (one `head()` read when the ledger did not move), rather than once per value.
+   * A fence recorded by any process before this call is honoured by every key it serves.
+   */
+  async session(lease?: KeyLease): Promise<DataKeySource> {
+    await this.fence.refresh();
+    if (lease === undefined) return this.refreshed;
+    return {
+      writeKey: (subject) => this.writeKeyRefreshed(subject, lease),
+      readKey: (subject, keyId) => this.readKeyRefreshed(subject, keyId),
+    };
+  }
+
+  /** The key source `session()` hands out without a lease. */
+  private readonly refreshed: DataKeySource = {
+    writeKey: (subject) => this.writeKeyRefreshed(subject, undefined),
+    readKey: (subject, keyId) => this.readKeyRefreshed(subject, keyId),
+  };
+
+  /** `readKey` for a caller that refreshed the fence since it started (see `session`). */
+  private async readKeyRefreshed(
+    subject: string,
+    keyId: string,
+  ): Promise<Uint8Array | "erased" | "unavailable"> {
+    if (this.knownFenced(subject)) return "erased";
     const cached = this.cache.get(subject, keyId);
     if (cached !== undefined) return cached.key;
     if (await this.fence.isFenced(subject)) return "erased";
@@ -151,6 +275,18 @@ export class KeyRing implements DataKeySource {
   observeFence(subject: string): void {
     this.fence.mark(subject);
     this.cache.evict(subject);
+  }
+
+  /** Events this process appended (in order): the fence follows them without reading them back. */
+  observeAppended(events: readonly LedgerEvent[]): void {
+    this.fence.observe(events);
+  }
+
+  /** Known fenced (by this process or any other, as of the last refresh): evict, refuse. */
+  private knownFenced(subject: string): boolean {
+    if (!this.fence.knownFenced(subject)) return false;
+    this.cache.evict(subject);
+    return true;
   }
 
   /**

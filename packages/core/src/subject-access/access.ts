@@ -6,7 +6,8 @@ import { ErasureView } from "../erasure/view";
 import { DaichoError } from "../errors";
 import type { Actor, LedgerEvent } from "../events/envelope";
 import { Id } from "../events/primitives";
-import { type Ledger, toLedgerEvent } from "../ledger";
+import type { Ledger } from "../ledger";
+import { subjectEventsVerified } from "../subject-events";
 import {
   type ActivityEntry,
   activityEntry,
@@ -32,7 +33,9 @@ export interface SubjectAccessOptions {
  * exported or received the data and why, sources, erasure requests and holds, and every
  * event. Cost is the subject's own events plus one pass over erasure requests via the
  * subject index. Rejects `NOT_FOUND` for an unknown subject, `CIPHERTEXT_TAMPERED` when a
- * sealed value of the subject fails authentication.
+ * sealed value of the subject fails authentication, and `STORE_CORRUPT` when the subject's
+ * events do not verify (`readSubjectVerified`: hashes, back-links), rather than answer
+ * from a tampered index.
  */
 export async function subjectAccess(
   ledger: Ledger,
@@ -41,8 +44,8 @@ export async function subjectAccess(
 ): Promise<SubjectAccessReport> {
   const id = decodeWith(Id, subject, "subject");
   if (E.isLeft(id)) throw id.left;
-  const events: LedgerEvent[] = [];
-  for await (const s of ledger.store.readSubject(subject)) events.push(toLedgerEvent(s));
+  // Hash-verified bodies linked by the subject's back-links: STORE_CORRUPT, never a short report.
+  const events = await subjectEventsVerified(ledger.store, subject);
   if (events.length === 0)
     throw new DaichoError("NOT_FOUND", "the ledger holds nothing about this subject", {
       path: "subject",

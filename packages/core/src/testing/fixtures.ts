@@ -55,3 +55,17 @@ export function sampleInput(n: number, subject = `contact-${n % 97}`): EventInpu
 export function sampleInputs(count: number, offset = 0): EventInput[] {
   return Array.from({ length: count }, (_, i) => sampleInput(offset + i));
 }
+
+/**
+ * A valid `record.updated` input about `subject` carrying one sealed personal value
+ * (`email` = `value`): the event tests of keys and erasure write. For tests and benchmarks.
+ */
+export function personalInput(subject: string, value: string): EventInput {
+  return {
+    type: "record.updated",
+    actor: { id: "agent-1" },
+    subjects: [subject],
+    payload: { resource: { type: "contact", id: subject }, fields: ["email"] },
+    personal: [{ subject, field: "email", value }],
+  } as EventInput;
+}

@@ -5,12 +5,18 @@
  * @module @daicho/core/testing
  */
 
-export { sampleInput, sampleInputs } from "./fixtures";
+export { personalInput, sampleInput, sampleInputs } from "./fixtures";
+export {
+  type ScannedBytes,
+  unwrappingRanges,
+  type WrappedKeyBinding,
+} from "./key-residue";
 export {
   type KeyStoreFactory,
   type KeyStoreHandle,
   keyStoreConformance,
 } from "./key-store-conformance";
+export { overrideStore } from "./override-store";
 export { type StoreFactory, storeConformance } from "./store-conformance";
 export {
   type TreeStoreFactory,

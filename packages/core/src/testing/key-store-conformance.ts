@@ -28,8 +28,9 @@ function record(subject: string, kekId = KEK.id): WrappedKeyRecord {
 
 /**
  * The behaviour every `KeyStore` must show: KEK check set once, put-if-absent with the
- * winner returned, tombstones that block new keys, idempotent destroy, atomic re-wrap
- * that refuses the wrong KEK id, and durability across reopen.
+ * winner returned (under the store's KEK only), provisional keys that are discarded or
+ * confirmed but never both, tombstones that block new keys, idempotent destroy, atomic
+ * re-wrap that refuses the wrong KEK id, and durability across reopen.
  */
 export function keyStoreConformance(name: string, factory: KeyStoreFactory): void {
   describe(`KeyStore conformance: ${name}`, () => {
@@ -66,6 +67,51 @@ export function keyStoreConformance(name: string, factory: KeyStoreFactory): voi
         ...(ra as WrappedKeyRecord).wrapped,
       ]);
       expect(await handle.store.count()).toBe(1);
+    });
+
+    it("refuses a record wrapped under another KEK than the store's check, storing nothing", async () => {
+      await handle.store.initKekCheck({ kekId: "kek-1", check: kekCheckValue(KEK) });
+      const err = await handle.store.putIfAbsent(record("s-1", "kek-2")).catch((e) => e);
+      expect(isDaichoError(err, "WRONG_KEK")).toBe(true);
+      expect(await handle.store.forSubject("s-1")).toEqual([]);
+      expect(await handle.store.count()).toBe(0);
+    });
+
+    it("discards a provisional key, never a confirmed or permanent one", async () => {
+      const a = { ...record("s-1"), provisional: true };
+      expect(await handle.store.putIfAbsent(a)).toMatchObject({
+        keyId: a.keyId,
+        provisional: true,
+      });
+      expect(await handle.store.forSubject("s-1")).toMatchObject([{ provisional: true }]);
+      expect(await handle.store.discardProvisional("s-1", a.keyId)).toBe(true);
+      expect(await handle.store.forSubject("s-1")).toEqual([]);
+      expect(await handle.store.confirm("s-1", a.keyId)).toBe(false);
+      expect(isTombstone(await handle.store.forSubject("s-1"))).toBe(false);
+      const b = { ...record("s-2"), provisional: true };
+      await handle.store.putIfAbsent(b);
+      expect(await handle.store.confirm("s-2", b.keyId)).toBe(true);
+      expect(await handle.store.discardProvisional("s-2", b.keyId)).toBe(false);
+      const kept = (await handle.store.forSubject("s-2")) as WrappedKeyRecord[];
+      expect(kept.map((r) => [r.keyId, r.provisional ?? false])).toEqual([[b.keyId, false]]);
+      const c = record("s-3");
+      await handle.store.putIfAbsent(c);
+      expect(await handle.store.discardProvisional("s-3", c.keyId)).toBe(false);
+      expect(await handle.store.count()).toBe(2);
+    });
+
+    it("lets exactly one of a racing confirm and discard take effect", async () => {
+      for (let i = 0; i < 10; i++) {
+        const r = { ...record(`race-${i}`), provisional: true };
+        await handle.store.putIfAbsent(r);
+        const [confirmed, discarded] = await Promise.all([
+          handle.store.confirm(r.subject, r.keyId),
+          handle.store.discardProvisional(r.subject, r.keyId),
+        ]);
+        const left = (await handle.store.forSubject(r.subject)) as WrappedKeyRecord[];
+        expect(confirmed !== discarded).toBe(true);
+        expect(left.length).toBe(confirmed ? 1 : 0);
+      }
     });
 
     it("destroys a subject's keys, leaves a tombstone and refuses new keys for it", async () => {
@@ -116,11 +162,14 @@ export function keyStoreConformance(name: string, factory: KeyStoreFactory): voi
       const a = record("s-1");
       await handle.store.putIfAbsent(a);
       await handle.store.putIfAbsent(record("s-2"));
+      await handle.store.putIfAbsent({ ...record("s-3"), provisional: true });
       await handle.store.destroy("s-2", "2026-11-25T01:00:00.000Z");
       await handle.store.close();
       handle = { ...handle, store: await handle.reopen() };
       const r = (await handle.store.forSubject("s-1")) as WrappedKeyRecord[];
       expect([...(r[0]?.wrapped ?? [])]).toEqual([...a.wrapped]);
+      expect(r[0]?.provisional ?? false).toBe(false);
+      expect(await handle.store.forSubject("s-3")).toMatchObject([{ provisional: true }]);
       expect(isTombstone(await handle.store.forSubject("s-2"))).toBe(true);
     });
 
