@@ -11,6 +11,11 @@ export {
   type KeyStoreHandle,
   keyStoreConformance,
 } from "./key-store-conformance";
+export {
+  type KurrentServerControl,
+  type KurrentStoreHandle,
+  kurrentStoreConformance,
+} from "./kurrentdb-conformance";
 export { type StoreFactory, storeConformance } from "./store-conformance";
 export {
   type TreeStoreFactory,
