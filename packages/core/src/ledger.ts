@@ -12,7 +12,7 @@ import { uuidv7 } from "./ids";
 import { FENCE_EVENT_TYPES, ledgerFence } from "./keys/fence";
 import type { KeyStore } from "./keys/key-store";
 import { type KeyLease, type KeyRing, openKeyRing } from "./keys/ring";
-import type { ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
+import type { AppendLimit, ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
 import { readSubjectVerified } from "./subject-events";
 import type { VerifyReport } from "./verify";
 import { type StoreVerifyOptions, verifyStore } from "./verify-store";
@@ -311,8 +311,10 @@ export class Ledger {
 
   /** Seal every batch of the group onto the current head and write them in one append. */
   private async commitGroup(group: readonly PendingBatch[]): Promise<void> {
+    const limit = this.store.appendLimit;
     for (let attempt = 0; ; attempt++) {
       let sealed: { batch: PendingBatch; events: Sealed[] }[];
+      const deferred: PendingBatch[] = [];
       let head: ChainHead | null;
       try {
         const known = await this.knownPosition(group);
@@ -320,11 +322,25 @@ export class Ledger {
         const subjectHeads = known.subjects;
         sealed = [];
         let tip = head;
+        let bytes = 0;
         for (const batch of group) {
+          if (deferred.length > 0) {
+            deferred.push(batch); // keep call order behind the first batch that did not fit
+            continue;
+          }
           try {
             if (batch.expect !== undefined) assertSubjectHeads(batch.expect, subjectHeads);
             // An overlay, so a batch that fails half-way leaves the shared map untouched.
             const events = this.seal(batch.inputs, tip, overlay(subjectHeads));
+            if (limit !== undefined) {
+              const need = appendBytes(limit, events);
+              if (need > limit.maxBytes) throw tooLargeForOneAppend(this.store.kind, need, limit);
+              if (sealed.length > 0 && bytes + need > limit.maxBytes) {
+                deferred.push(batch); // the next append takes it, re-sealed on the new head
+                continue;
+              }
+              bytes += need;
+            }
             const last = (events[events.length - 1] as Sealed).stored;
             for (const { stored: e } of events)
               for (const s of e.subjects) subjectHeads.set(s, { seq: e.seq, hash: e.hash });
@@ -351,6 +367,7 @@ export class Ledger {
         for (const batch of group) batch.reject(e);
         return;
       }
+      this.pending.unshift(...deferred);
       const all = sealed.flatMap((s) => s.events.map((e) => e.event));
       this.notify(all);
       let offset = 0;
@@ -527,6 +544,21 @@ function assertSubjectHeads(
 }
 
 /** A map view that reads through to `base` and keeps its own writes to itself. */
+/** Bytes `events` take in one append of a store with an `AppendLimit`. */
+function appendBytes(limit: AppendLimit, events: readonly Sealed[]): number {
+  let n = 0;
+  for (const e of events) n += limit.eventBytes(e.stored);
+  return n;
+}
+
+function tooLargeForOneAppend(kind: string, need: number, limit: AppendLimit): DaichoError {
+  return new DaichoError(
+    "PAYLOAD_TOO_LARGE",
+    `the batch needs ${need} bytes in one ${kind} append, which takes at most ${limit.maxBytes}: append it in smaller batches`,
+    { path: "$", details: { bytes: need, maxBytes: limit.maxBytes } },
+  );
+}
+
 function overlay(
   base: ReadonlyMap<string, SubjectHead>,
 ): Pick<Map<string, SubjectHead>, "get" | "set"> {

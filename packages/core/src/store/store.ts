@@ -36,6 +36,18 @@ export interface SubjectIndexRow {
 }
 
 /**
+ * How much one `append` can carry, for stores whose server caps a request (KurrentDB's
+ * `MaxAppendSize`). The ledger's group commit keeps the sum of `eventBytes` of one append
+ * at or below `maxBytes`, splitting only between callers' batches; a single batch above it
+ * is refused with `PAYLOAD_TOO_LARGE`.
+ */
+export interface AppendLimit {
+  readonly maxBytes: number;
+  /** The most bytes `event` (and whatever the store writes beside it) adds to an append. */
+  eventBytes(event: StoredEvent): number;
+}
+
+/**
  * The one seam every event store implements (in-memory, SQLite, PostgreSQL, KurrentDB).
  * Stores keep what they are given and enforce the chain's shape: a batch appends only
  * onto the head it names, contiguously, all or nothing, and event ids are unique. They do
@@ -44,6 +56,8 @@ export interface SubjectIndexRow {
 export interface Store {
   /** A short name for messages and reports (`memory`, `sqlite`, `postgres`). */
   readonly kind: string;
+  /** Set by stores that cap one append's size (see `AppendLimit`); absent means no cap. */
+  readonly appendLimit?: AppendLimit;
   /**
    * Write the ledger's metadata if the store is new, and return what is stored. Fails
    * with `LEDGER_MISMATCH` when the store already holds another ledger.

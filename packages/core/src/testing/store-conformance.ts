@@ -17,10 +17,10 @@ export interface StoreHandle {
 
 export type StoreFactory = () => Promise<StoreHandle>;
 
-const LEDGER_ID = "conformance.test/ledger";
+export const LEDGER_ID = "conformance.test/ledger";
 
-/** Seal `count` events extending `head`, as the ledger would. */
-function chainOf(count: number, head: ChainHead | null, offset = 0): StoredEvent[] {
+/** Seal `count` events extending `head`, as the ledger would (shared with the KurrentDB suite). */
+export function chainOf(count: number, head: ChainHead | null, offset = 0): StoredEvent[] {
   const heads = new Map<string, SubjectHead>();
   let seq = head === null ? 0 : head.seq + 1;
   let prevHash = head === null ? genesisHash(LEDGER_ID) : head.hash;
@@ -43,13 +43,13 @@ function chainOf(count: number, head: ChainHead | null, offset = 0): StoredEvent
   return out;
 }
 
-async function collect(events: AsyncIterable<StoredEvent>): Promise<StoredEvent[]> {
+export async function collect(events: AsyncIterable<StoredEvent>): Promise<StoredEvent[]> {
   const out: StoredEvent[] = [];
   for await (const e of events) out.push(e);
   return out;
 }
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
+export async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {
     await p;
   } catch (e) {
