@@ -39,7 +39,8 @@ export type {
   LedgerMeta,
   ReadRange,
   Store,
-  SubjectIndexRow,
+  StrayIndexRow,
+  SubjectIndexCount,
 } from "./store/store";
 export {
   type ParsedBody,

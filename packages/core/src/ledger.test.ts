@@ -204,7 +204,8 @@ describe("ledger.append", () => {
             get: (q) => inner.get(q),
             subjectHeads: (s) => inner.subjectHeads(s),
             readSubject: (s) => inner.readSubject(s),
-            readSubjectIndex: () => inner.readSubjectIndex(),
+            subjectIndexCounts: (t) => inner.subjectIndexCounts(t),
+            strayIndexRows: (t, l) => inner.strayIndexRows(t, l),
             close: () => inner.close(),
             append: async (events, expected) => {
               const call = calls++;
@@ -318,7 +319,8 @@ describe("group commit under a store's append limit", () => {
       get: (s) => inner.get(s),
       subjectHeads: (s) => inner.subjectHeads(s),
       readSubject: (s) => inner.readSubject(s),
-      readSubjectIndex: () => inner.readSubjectIndex(),
+      subjectIndexCounts: (t) => inner.subjectIndexCounts(t),
+      strayIndexRows: (t, l) => inner.strayIndexRows(t, l),
       close: () => inner.close(),
       appendLimit: { maxBytes, eventBytes: bodyBytes },
       async append(events, expected) {

@@ -9,8 +9,9 @@ import {
   type ReadRange,
   type Store,
   type StoredEvent,
+  type StrayIndexRow,
   type SubjectHead,
-  type SubjectIndexRow,
+  type SubjectIndexCount,
   sameHead,
 } from "@daicho/core";
 import * as E from "fp-ts/lib/Either.js";
@@ -218,19 +219,43 @@ class KurrentStore implements Store {
     }
   }
 
-  async *readSubjectIndex(): AsyncIterable<SubjectIndexRow> {
+  async *subjectIndexCounts(through: number): AsyncIterable<SubjectIndexCount> {
+    for await (const { subject, links } of this.indexLinks()) {
+      const rows = links.filter((l) => l.seq <= through).length;
+      if (rows > 0) yield { subject, rows };
+    }
+  }
+
+  async strayIndexRows(through: number, limit: number): Promise<readonly StrayIndexRow[]> {
+    const out: StrayIndexRow[] = [];
+    for await (const { subject, links } of this.indexLinks()) {
+      for (const l of links) {
+        const stray = l.subjects === null || (l.seq <= through && !l.subjects.includes(subject));
+        if (stray) out.push({ subject, seq: l.seq });
+        if (out.length >= limit) return out;
+      }
+    }
+    return out;
+  }
+
+  /** Every subject of the registry with its link stream resolved (the server-side index). */
+  private async *indexLinks(): AsyncIterable<{
+    subject: string;
+    links: { seq: number; subjects: readonly string[] | null }[];
+  }> {
     const ctx = await this.ctx();
     const seen = new Set<string>();
     for await (const resolved of readRegistry(ctx)) {
       if (seen.has(resolved)) continue;
       seen.add(resolved);
+      const links: { seq: number; subjects: readonly string[] | null }[] = [];
       for await (const link of readLinks(ctx, resolved)) {
-        yield {
-          subject: resolved,
+        links.push({
           seq: link.seq ?? -1,
-          eventSubjects: link.target === undefined ? null : link.target.subjects,
-        };
+          subjects: link.target === undefined ? null : link.target.subjects,
+        });
       }
+      yield { subject: resolved, links };
     }
   }
 

@@ -24,8 +24,8 @@ afterAll(async () => {
 storeConformance("postgres", async () => {
   const tenant = `conformance-${process.pid}-${++counter}`;
   return {
-    store: db.store(tenant, { pageSize: 400 }),
-    reopen: async () => db.store(tenant, { pageSize: 400 }),
+    store: db.store(tenant, { pageSize: 50 }),
+    reopen: async () => db.store(tenant, { pageSize: 50 }),
     dispose: async () => {},
   };
 });
