@@ -5,6 +5,7 @@ import { type RestoreOptions, type RestoreResult, restoreTenant } from "./backup
 import { pgError } from "./errors";
 import { PostgresKeyStore } from "./key-store";
 import { checkSchemaVersion, type MigrateResult, migrate } from "./migrate";
+import { applicationGrants } from "./migration-sql";
 import { quoteSchema } from "./schema";
 import { type PgContext, PostgresStore, type TenantStoreOptions } from "./store";
 import { eraseTenant, listTenants, type TenantInfo } from "./tenants";
@@ -163,10 +164,14 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 }
 
 /** Where `migratePostgres` connects: a URL or a pool you manage, and the schema. */
-export type MigrateOptions = Pick<
-  PostgresOptions,
-  "connectionString" | "pool" | "schema" | "connectTimeoutMs"
->;
+export interface MigrateOptions
+  extends Pick<PostgresOptions, "connectionString" | "pool" | "schema" | "connectTimeoutMs"> {
+  /**
+   * After migrating, grant this application role what it needs and nothing more
+   * (`applicationGrants`: no DDL, no deleting events). Grants are idempotent.
+   */
+  readonly grantTo?: string;
+}
 
 /**
  * Apply the library's migrations to `schema` (default `daicho`): the operator's step
@@ -174,13 +179,17 @@ export type MigrateOptions = Pick<
  * run DDL. Idempotent (an up-to-date schema is left alone, `applied` is empty) and safe
  * from many processes at once (see `migrate`). Runs as the connecting role, which must
  * own the schema or be allowed to create it. Refuses a schema newer than this library.
+ * With `grantTo`, then grants that role `applicationGrants(schema, role)`.
  */
 export async function migratePostgres(options: MigrateOptions): Promise<MigrateResult> {
   const schema = options.schema ?? "daicho";
   quoteSchema(schema);
+  if (options.grantTo !== undefined) applicationGrants(schema, options.grantTo); // checks the name first
   const { pool, owned } = poolFor(options, 1, false);
   try {
-    return await migrate(pool, schema);
+    const result = await migrate(pool, schema);
+    if (options.grantTo !== undefined) await pool.query(applicationGrants(schema, options.grantTo));
+    return result;
   } catch (e) {
     throw pgError(e, `schema ${schema} (migrate)`);
   } finally {
