@@ -35,7 +35,8 @@ export interface PostgresOptions {
    * is at this library's version (`SCHEMA_VERSION`) and refuses otherwise with an error
    * naming both versions and the fix, so an application role without `CREATE` opens it.
    * In production a DBA applies the migrations (`daicho migrate <url>`, `migratePostgres`
-   * or the SQL files in `@daicho/adapters/sql/postgres`). Cannot be combined with `readonly`.
+   * or the SQL files shipped in `sql/postgres/` of this package). Cannot be combined with
+   * `readonly`.
    */
   readonly migrate?: boolean;
 }
