@@ -6,7 +6,7 @@ import type { PersonalField } from "./crypto/redacted";
 import { DaichoError, isDaichoError } from "./errors";
 import type { EventType } from "./events/catalogue";
 import type { LedgerEvent, SealedField, StoredEvent } from "./events/envelope";
-import { decodeEventInput, type EventInput } from "./events/input";
+import { type DecodeInputOptions, decodeEventInput, type EventInput } from "./events/input";
 import { genesisHash } from "./hash";
 import { uuidv7 } from "./ids";
 import { FENCE_EVENT_TYPES, ledgerFence } from "./keys/fence";
@@ -41,6 +41,14 @@ export interface LedgerOptions {
    * refused with `KEY_UNAVAILABLE`. Opening rejects with `WRONG_KEK` for the wrong KEK.
    */
   readonly keys?: LedgerKeysOptions;
+  /**
+   * Accept ids that look like phone numbers (`090-1234-5678`, `09012345678`) in appended
+   * events. Default false: they are refused with DECODE_ERROR, because ids stay in clear
+   * after erasure; derive subject ids with `pseudonymId` from `@daicho/core/pseudonym`
+   * instead. Opt out only for ids that are not personal data, or to keep appending to a
+   * ledger that already holds such ids (docs/spec.md §2.3).
+   */
+  readonly allowPhoneLikeIds?: boolean;
 }
 
 /** The key store, KEK and cache settings a ledger seals personal values with. */
@@ -149,6 +157,7 @@ export class Ledger {
   private writing = false;
   private prepareTail: Promise<void> | undefined;
   private readonly onListenerError: (e: unknown) => void;
+  private readonly decodeOptions: DecodeInputOptions;
   /** The head and subject heads after this ledger's last successful append (see `knownPosition`). */
   private position: { head: ChainHead | null; subjects: Map<string, SubjectHead> } | undefined;
 
@@ -175,6 +184,7 @@ export class Ledger {
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.maxRetries = options.maxConflictRetries ?? 20;
     this.maxGroupEvents = options.maxGroupEvents ?? 2000;
+    this.decodeOptions = { allowPhoneLikeIds: options.allowPhoneLikeIds === true };
     this.onListenerError =
       options.onListenerError ??
       ((e) => console.error("daicho: append listener failed:", isDaichoError(e) ? e.code : e));
@@ -210,7 +220,7 @@ export class Ledger {
     const lease = this.keys?.lease();
     let committed = false;
     try {
-      const decoded = await this.prepare(decodeBatch(inputs), lease);
+      const decoded = await this.prepare(decodeBatch(inputs, this.decodeOptions), lease);
       if (decoded.length === 0) return [];
       const expect = options?.expectSubjectHeads;
       const events = await new Promise<LedgerEvent[]>((resolve, reject) => {
@@ -572,12 +582,12 @@ function overlay(
   };
 }
 
-function decodeBatch(inputs: readonly unknown[]): EventInput[] {
+function decodeBatch(inputs: readonly unknown[], options: DecodeInputOptions): EventInput[] {
   if (!Array.isArray(inputs)) {
     throw new DaichoError("DECODE_ERROR", "expected an array of events", { path: "$" });
   }
   return inputs.map((input, i) => {
-    const result = decodeEventInput(input, `$[${i}]`);
+    const result = decodeEventInput(input, `$[${i}]`, options);
     if (E.isLeft(result)) throw result.left;
     return result.right;
   });

@@ -14,14 +14,14 @@ import type pg from "pg";
 import { pgError } from "./errors";
 import { EVENT_COLUMNS, type EventRow, eventsInRange, pagedBySeq, toStored } from "./read";
 
-/** What a store needs from its database: a pool, the schema, and migrations done. */
+/** What a store needs from its database: a pool, the schema, and its version checked (`ready`). */
 export interface PgContext {
   readonly pool: pg.Pool;
   /** The quoted schema name, safe to splice into SQL. */
   readonly s: string;
   readonly schema: string;
   readonly ready: Promise<void>;
-  /** Opened read-only: no migrations ran and the connections refuse writes. */
+  /** Opened read-only: the connections refuse writes. */
   readonly readonly?: boolean;
 }
 
