@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PgCluster, startPgCluster } from "./harness/index";
 import { migratePostgres, openPostgres } from "./index";
 import { applicationGrants, migrationScript, SCHEMA_VERSION } from "./migration-sql";
+
+const ALL_VERSIONS = Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1);
 import { TABLES } from "./schema";
 
 let cluster: PgCluster;
@@ -103,7 +105,7 @@ describe("PostgreSQL migrations are an explicit step", () => {
     const schema = schemaFor("twice");
     const first = await migratePostgres({ connectionString: cluster.url, schema });
     expect(first).toMatchObject({ schema, from: 0, to: SCHEMA_VERSION });
-    expect(first.applied.map((m) => m.version)).toEqual([1, 2, 3]);
+    expect(first.applied.map((m) => m.version)).toEqual(ALL_VERSIONS);
     const before = await migrations(schema);
     const second = await migratePostgres({ connectionString: cluster.url, schema });
     expect(second).toEqual({ schema, from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [] });
@@ -140,8 +142,7 @@ describe("PostgreSQL migrations are an explicit step", () => {
         [schema],
       );
       expect(tables.rows[0].n).toBe(0);
-      expect(await apply(2)).toBe("ok");
-      expect(await apply(3)).toBe("ok");
+      for (const v of ALL_VERSIONS.slice(1)) expect(await apply(v)).toBe("ok");
     } finally {
       await client.end();
     }
@@ -174,7 +175,7 @@ describe("PostgreSQL migrations are an explicit step", () => {
     await ro.close();
     expect(await migratePostgres({ connectionString: cluster.url, schema })).toMatchObject({
       from: 2,
-      applied: [{ version: 3 }],
+      applied: ALL_VERSIONS.slice(2).map((version) => ({ version })),
     });
   });
 
