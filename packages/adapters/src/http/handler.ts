@@ -119,7 +119,7 @@ export function dsrHandler(options: DsrHandlerOptions): DsrHandler {
       const decoded = decodeBody(route, body, requestBody);
       return await dispatch(options, route, principal, { channel: channels[0], ...decoded });
     } catch (e) {
-      return errorResponse(e);
+      return errorResponse(e, request.body !== null && !request.bodyUsed);
     }
   };
   return Object.assign(handle, { basePath: base });

@@ -148,7 +148,9 @@ export async function respond(
     }
     const headers = new Headers();
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-      headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
+      const name = req.rawHeaders[i] as string;
+      // HTTP/2 pseudo-headers (`:path`, `:authority`…) are in the URL already.
+      if (!name.startsWith(":")) headers.append(name, req.rawHeaders[i + 1] as string);
     }
     const hasBody = method !== "GET" && method !== "HEAD";
     const request = new Request(url, {
@@ -163,11 +165,19 @@ export async function respond(
   }
 }
 
-/** The response's headers as Node wants them (`set-cookie` as a list). */
-export function headersOf(response: Response): Record<string, string | string[]> {
+/**
+ * The response's headers as Node wants them (`set-cookie` as a list). Over HTTP/2 the
+ * connection-level `connection` header is dropped: Node refuses it there, and a refusal's
+ * stream ends with the response anyway.
+ */
+export function headersOf(
+  response: Response,
+  req: IncomingMessage,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
+  const http2 = req.httpVersionMajor >= 2;
   response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") out[name] = value;
+    if (name !== "set-cookie" && !(http2 && name === "connection")) out[name] = value;
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) out["set-cookie"] = cookies;
@@ -180,7 +190,7 @@ export function headersOf(response: Response): Record<string, string | string[]>
  * read and discard the rest: a 256 MiB body sent to a 401 would still be read whole.
  */
 export function mustClose(req: IncomingMessage): boolean {
-  return !req.complete;
+  return !req.complete && req.httpVersionMajor < 2;
 }
 
 /** Write `response` to a Node `ServerResponse`: status, headers and body unchanged. */
@@ -192,7 +202,7 @@ export async function writeResponse(
   const body = Buffer.from(await response.arrayBuffer());
   if (res.headersSent) return;
   res.statusCode = response.status;
-  for (const [name, value] of Object.entries(headersOf(response))) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(headersOf(response, req))) res.setHeader(name, value);
   if (mustClose(req)) res.setHeader("connection", "close");
   res.setHeader("content-length", body.byteLength);
   res.end(body);

@@ -50,8 +50,10 @@ export interface Sent {
   readonly status: number;
   readonly body: string;
   readonly headers: http.IncomingHttpHeaders;
-  /** Bytes the client had written when the answer came (or when it gave up). */
+  /** Bytes the client had written when the answer came. */
   readonly sent: number;
+  /** With `untilClosed`: bytes the server took in all, until it closed the connection. */
+  readonly sentInAll: number;
   /** Highest rss and heap+buffers seen while the request ran, above what they were before. */
   readonly rssGrowth: number;
   readonly heapGrowth: number;
@@ -66,11 +68,14 @@ export const CHUNK = 64 * 1024;
 /**
  * POST up to `HUGE` bytes ("{" then spaces: JSON-shaped as far as it goes) in `CHUNK`
  * pieces, respecting backpressure, until the server answers; sample memory meanwhile.
+ * With `untilClosed`, go on sending after the answer, as a hostile client would, until
+ * the server closes the connection (or takes the whole body).
  */
 export function streamHuge(
   port: number,
   path: string,
   headers: Record<string, string>,
+  { untilClosed = false } = {},
 ): Promise<Sent> {
   const heapNow = () => {
     const m = process.memoryUsage();
@@ -89,17 +94,34 @@ export function streamHuge(
   const started = Date.now();
   return new Promise<Sent>((resolve, reject) => {
     let sent = 0;
+    let sentAtAnswer = 0;
     let answered = false;
+    let answer: Omit<Sent, "sentInAll" | "rssGrowth" | "heapGrowth"> | undefined;
+    let done = false;
+    // Keep-alive, as browsers and pooled clients ask: the server alone decides to close.
     const req = http.request({
       host: "127.0.0.1",
       port,
       method: "POST",
       path,
-      headers,
+      headers: { connection: "keep-alive", ...headers },
       agent: false,
     });
+    const finish = () => {
+      if (done || answer === undefined) return;
+      done = true;
+      clearInterval(sampler);
+      req.destroy();
+      resolve({
+        ...answer,
+        sentInAll: sent,
+        rssGrowth: peak.rss - base.rss,
+        heapGrowth: peak.heap - base.heap,
+      });
+    };
     req.on("response", (res) => {
       answered = true;
+      sentAtAnswer = sent;
       const ms = Date.now() - started;
       let body = "";
       res.setEncoding("utf8");
@@ -107,25 +129,21 @@ export function streamHuge(
         body += d;
       });
       res.on("end", () => {
-        clearInterval(sampler);
-        req.destroy();
-        resolve({
-          status: res.statusCode ?? 0,
-          body,
-          headers: res.headers,
-          sent,
-          rssGrowth: peak.rss - base.rss,
-          heapGrowth: peak.heap - base.heap,
-          ms,
-        });
+        const { statusCode, headers } = res;
+        answer = { status: statusCode ?? 0, body, headers, sent: sentAtAnswer, ms };
+        if (!untilClosed || sent >= HUGE || req.socket?.destroyed) finish();
       });
     });
     req.on("error", (e) => {
-      clearInterval(sampler);
-      if (!answered) reject(e);
+      if (answered) finish();
+      else {
+        clearInterval(sampler);
+        reject(e);
+      }
     });
+    req.on("close", finish);
     const pump = () => {
-      while (!answered && sent < HUGE) {
+      while ((untilClosed || !answered) && sent < HUGE && !req.destroyed) {
         const piece = sent === 0 ? first : rest;
         sent += piece.length;
         if (!req.write(piece)) {
@@ -133,7 +151,8 @@ export function streamHuge(
           return;
         }
       }
-      if (!answered) req.end();
+      if (sent >= HUGE) req.end();
+      if (answered && sent >= HUGE) finish();
     };
     pump();
   });

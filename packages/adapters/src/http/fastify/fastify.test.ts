@@ -1,3 +1,4 @@
+import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
@@ -73,5 +74,52 @@ describe("dsrFastify", () => {
     expect((await request(port, "POST", "/notes", json, JSON.stringify({ reason }))).status).toBe(
       413,
     );
+  });
+
+  it("serves HTTP/2 (h2c) too: refusals drop the connection header HTTP/2 forbids", async () => {
+    const { handler } = await setup();
+    const instance = Fastify({ http2: true });
+    await instance.register(dsrFastify(handler));
+    const port = await listen(instance as unknown as FastifyInstance);
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    const h2 = (headers: http2.OutgoingHttpHeaders, body?: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const stream = session.request(headers);
+        let text = "";
+        let status = 0;
+        stream.on("response", (h) => {
+          status = Number(h[":status"]);
+        });
+        stream.setEncoding("utf8");
+        stream.on("data", (d: string) => {
+          text += d;
+        });
+        stream.on("end", () => resolve({ status, text }));
+        stream.on("error", reject);
+        stream.end(body);
+      });
+    // Node drops a `connection` header over HTTP/2 with a process warning: none may occur.
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarning);
+    try {
+      const ok = await h2({ ":path": "/dsr/subjects/c-1/access", ...alice });
+      expect(ok.status).toBe(200);
+      const anonymous = await h2(
+        {
+          ":method": "POST",
+          ":path": "/dsr/subjects/c-1/erasure",
+          "content-type": "application/json",
+        },
+        "{}",
+      );
+      expect(anonymous.status).toBe(401);
+      expect(JSON.parse(anonymous.text).error.code).toBe("UNAUTHENTICATED");
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+      session.close();
+    }
   });
 });

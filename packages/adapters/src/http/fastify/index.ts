@@ -11,6 +11,7 @@
  *
  * @module @daicho/adapters/http/fastify
  */
+import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import { DaichoError } from "@daicho/core";
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from "fastify";
@@ -45,7 +46,7 @@ export function dsrFastify(handler: DsrHandler): FastifyPluginAsync {
     instance.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
     instance.setErrorHandler((error: FastifyError, request, reply) => {
       if (error.statusCode === undefined || error.statusCode >= 500) request.log.error(error);
-      return send(reply, errorResponse(asRefusal(error)), mustClose(request.raw));
+      return send(reply, errorResponse(asRefusal(error)), request.raw);
     });
     instance.all(`${route}/*`, async (request, reply) => {
       // The catch-all parser passes the payload stream (after any `preParsing` hook) as
@@ -55,7 +56,7 @@ export function dsrFastify(handler: DsrHandler): FastifyPluginAsync {
         throw bodyReadError("Fastify");
       const where = { protocol: request.protocol, host: request.host, target: request.url };
       const response = await respond(handler, request.raw, where, body);
-      return send(reply, response, mustClose(request.raw));
+      return send(reply, response, request.raw);
     });
   };
 }
@@ -97,10 +98,10 @@ function isReadable(body: unknown): body is Readable {
 async function send(
   reply: FastifyReply,
   response: Response,
-  close: boolean,
+  raw: IncomingMessage,
 ): Promise<FastifyReply> {
   const body = Buffer.from(await response.arrayBuffer());
-  reply.code(response.status).headers(headersOf(response));
-  if (close) reply.header("connection", "close");
+  reply.code(response.status).headers(headersOf(response, raw));
+  if (mustClose(raw)) reply.header("connection", "close");
   return reply.send(body);
 }
