@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { denialsOf, dpoOnly, eventsOf, setup } from "./test-fixture";
 import { HUGE, MiB, request, streamHuge } from "./test-http";
@@ -215,4 +216,18 @@ describe.each(FRAMEWORKS)("the DSR handler in %s", (framework: Framework) => {
     expect(out.headers.connection).toBe("close");
     expect(out.sentInAll).toBeLessThan(HUGE / 4);
   });
+});
+
+it("documents in docs/erasure.md exactly the mounting lines these servers use", () => {
+  const doc = readFileSync(new URL("../../../../docs/erasure.md", import.meta.url), "utf8");
+  const servers = readFileSync(new URL("./test-servers.ts", import.meta.url), "utf8");
+  for (const line of [
+    'api.all("/dsr/*", (c) => handler(c.req.raw));',
+    'api.use("/dsr", dsrExpress(handler));',
+    'app.use("/api", api);',
+    'await api.register(dsrFastify(handler), { prefix: "/dsr" });',
+  ]) {
+    expect(doc, line).toContain(line);
+    expect(servers, line).toContain(line);
+  }
 });
