@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { denialsOf, dpoOnly, eventsOf, setup } from "./test-fixture";
 import { HUGE, MiB, request, streamHuge } from "./test-http";
@@ -205,6 +206,29 @@ describe.each(FRAMEWORKS)("the DSR handler in %s", (framework: Framework) => {
     // A client that goes on sending after the answer finds the connection closed.
     expect(out.sentInAll).toBeLessThan(HUGE / 4);
     expect(out.heapGrowth).toBeLessThan(32 * MiB);
+  });
+
+  it("survives a client that hangs up mid-body: nothing recorded, the next request served", async () => {
+    const before = (await eventsOf(ctx.ledger)).length;
+    await new Promise<void>((resolve) => {
+      const req = http.request({
+        host: "127.0.0.1",
+        port: server.port,
+        method: "POST",
+        path: `${BASE}/subjects/c-1/erasure`,
+        headers: { ...jsonBody("alice"), "content-length": "10000" },
+      });
+      req.on("error", () => resolve());
+      req.write('{"reason":"I will never finish this sen');
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 50);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await eventsOf(ctx.ledger)).length).toBe(before);
+    const next = await call("GET", `${BASE}/subjects/c-1/access`, bearer("alice"));
+    expect(next.status).toBe(200);
   });
 
   it("refuses a 256 MiB body on a path not in normal form, and closes rather than read it whole", async () => {
