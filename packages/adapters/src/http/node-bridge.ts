@@ -167,8 +167,8 @@ export async function respond(
 
 /**
  * The response's headers as Node wants them (`set-cookie` as a list). Over HTTP/2 the
- * connection-level `connection` header is dropped: Node refuses it there, and a refusal's
- * stream ends with the response anyway.
+ * connection-level `connection` header is left out: Node drops it there with a process
+ * warning, and a refusal's stream ends with the response anyway.
  */
 export function headersOf(
   response: Response,
