@@ -173,6 +173,14 @@ export function boundedList<C extends t.Mixed>(item: C, max: number, name?: stri
   );
 }
 
+/**
+ * No members: the optional members of a {@link strictStruct} given none. Without this
+ * default TypeScript inferred the constraint `t.Props`, and every such struct's type
+ * (and its emitted declaration) gained `Partial<{ [x: string]: any }>`, which let
+ * misspelt members through and typed every unknown member `any`.
+ */
+export type NoProps = Record<never, t.Mixed>;
+
 /** A {@link strictStruct} codec, with the member codecs it was built from. */
 export type StrictStruct<R extends t.Props, O extends t.Props> = t.Type<
   t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>,
@@ -189,7 +197,7 @@ export type StrictStruct<R extends t.Props, O extends t.Props> = t.Type<
  * sits on the append hot path and is several times cheaper. The member codecs stay
  * readable as `required` and `optional`, so tests can walk a schema (every Note member).
  */
-export function strictStruct<R extends t.Props, O extends t.Props>(
+export function strictStruct<R extends t.Props, O extends t.Props = NoProps>(
   name: string,
   required: R,
   optional: O = {} as O,

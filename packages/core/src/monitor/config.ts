@@ -97,8 +97,14 @@ export const DEFAULT_SEVERITIES: Readonly<Record<string, "info" | "warning" | "c
   "unapproved-destination": "critical",
 };
 
-/** Like {@link decodeMonitorConfig} but throws the `DaichoError`; for configuration at start-up. */
-export function compileMonitorConfig(input: unknown): CompiledMonitorConfig {
+/**
+ * Compile monitor thresholds written in code: the input is typed
+ * ({@link MonitorConfigInput}), so a misspelt member or a value of the wrong type is a
+ * compile error; it is still decoded at run time, throwing the `DaichoError` of
+ * {@link decodeMonitorConfig}. For thresholds read from a file, use
+ * `decodeMonitorConfigOrThrow`.
+ */
+export function compileMonitorConfig(input: MonitorConfigInput): CompiledMonitorConfig {
   const result = decodeMonitorConfig(input);
   if (E.isLeft(result)) throw result.left;
   return result.right;

@@ -115,8 +115,14 @@ export function decodePolicyConfig(input: unknown): E.Either<DaichoError, Compil
   );
 }
 
-/** Like {@link decodePolicyConfig} but throws the `DaichoError`; for configuration at start-up. */
-export function compilePolicy(input: unknown): CompiledPolicy {
+/**
+ * Compile a policy written in code: the input is typed ({@link PolicyConfigInput}), so a
+ * misspelt member, an unknown lawful basis or action is a compile error, and it is still
+ * decoded at run time (labels, CIDR ranges, time zones), throwing the `DaichoError` of
+ * {@link decodePolicyConfig}. For a policy read from a file (untyped JSON), use
+ * `decodePolicyConfigOrThrow`.
+ */
+export function compilePolicy(input: PolicyConfigInput): CompiledPolicy {
   const result = decodePolicyConfig(input);
   if (E.isLeft(result)) throw result.left;
   return result.right;

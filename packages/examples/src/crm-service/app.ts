@@ -49,7 +49,7 @@ export function crmApp(options: CrmOptions): Hono<Env> {
   /** Ask the policy, record the decision, stop here on a denial. */
   const guard =
     (
-      action: string,
+      action: DecisionRequest["action"],
       what: (c: Context<Env>) => Promise<Pick<DecisionRequest, "resource" | "fields" | "subjects">>,
     ): MiddlewareHandler<Env> =>
     async (c, next) => {
