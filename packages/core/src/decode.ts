@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
 import { DaichoError } from "./errors";
+import { throwing } from "./plain";
 
 /**
  * Run an io-ts codec at a boundary and turn its first failure into a `DaichoError`
@@ -56,3 +57,9 @@ function describe(error: t.ValidationError): string {
   if (error.value === undefined) return `missing required ${last?.type.name ?? "value"}`;
   return `expected ${last?.type.name ?? "a valid value"}`;
 }
+
+/**
+ * Plain form of {@link decodeWith} (no fp-ts needed): returns the decoded value, or
+ * throws `DECODE_ERROR` naming the path and what was expected.
+ */
+export const decodeWithOrThrow = throwing(decodeWith);

@@ -3,6 +3,7 @@ import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import { decodeWith } from "../decode";
 import { DaichoError } from "../errors";
+import { throwing } from "../plain";
 import { EVENT_PAYLOADS, type EventType, isEventType, type PayloadInput } from "./catalogue";
 import { Actor } from "./envelope";
 import { boundedList, FieldName, Id, KeepValue, strictStruct, Timestamp } from "./primitives";
@@ -107,3 +108,11 @@ function checkPersonalSubjects(input: EventInput, root: string): E.Either<Daicho
   }
   return E.right(input);
 }
+
+/**
+ * Plain form of {@link decodeEventInput} (no fp-ts needed): returns a typed
+ * {@link EventInput} from untrusted input (a request body, a file), or throws
+ * `DECODE_ERROR` naming the path and what was expected. Pass the result to
+ * `ledger.append`.
+ */
+export const decodeEventInputOrThrow = throwing(decodeEventInput);

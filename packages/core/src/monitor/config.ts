@@ -5,6 +5,7 @@ import { decodeWith } from "../decode";
 import type { DaichoError } from "../errors";
 import { AlertSeverity } from "../events/catalogue";
 import { Id, Label, type LabelBrand, strictStruct } from "../events/primitives";
+import { orThrow, throwing } from "../plain";
 import { WorkingHoursCodec } from "../policy/config";
 import { compileWorkingHours } from "../policy/hours";
 import { type CidrRange, parseCidr } from "../policy/ip";
@@ -105,7 +106,12 @@ export const DEFAULT_SEVERITIES: Readonly<Record<string, "info" | "warning" | "c
  * `decodeMonitorConfigOrThrow`.
  */
 export function compileMonitorConfig(input: MonitorConfigInput): CompiledMonitorConfig {
-  const result = decodeMonitorConfig(input);
-  if (E.isLeft(result)) throw result.left;
-  return result.right;
+  return orThrow(decodeMonitorConfig(input));
 }
+
+/**
+ * Plain form of {@link decodeMonitorConfig} (no fp-ts needed): returns the compiled
+ * thresholds from untyped input (a JSON file), or throws `DECODE_ERROR` naming the path
+ * and what was expected.
+ */
+export const decodeMonitorConfigOrThrow = throwing(decodeMonitorConfig);

@@ -5,6 +5,7 @@ import { decodeWith } from "../decode";
 import type { DaichoError } from "../errors";
 import { Action, ClassificationLevel, LawfulBasis } from "../events/catalogue";
 import { Label, type LabelBrand, Note, strictStruct } from "../events/primitives";
+import { orThrow, throwing } from "../plain";
 import { levelRank } from "../views/classification";
 import { compileWorkingHours, minutesOf } from "./hours";
 import { type CidrRange, parseCidr } from "./ip";
@@ -123,9 +124,7 @@ export function decodePolicyConfig(input: unknown): E.Either<DaichoError, Compil
  * `decodePolicyConfigOrThrow`.
  */
 export function compilePolicy(input: PolicyConfigInput): CompiledPolicy {
-  const result = decodePolicyConfig(input);
-  if (E.isLeft(result)) throw result.left;
-  return result.right;
+  return orThrow(decodePolicyConfig(input));
 }
 
 function validTimeZone(s: string): boolean {
@@ -136,3 +135,11 @@ function validTimeZone(s: string): boolean {
     return false;
   }
 }
+
+/**
+ * Plain form of {@link decodePolicyConfig} (no fp-ts needed): returns the compiled policy
+ * from untyped input (a JSON file), or throws `DECODE_ERROR` naming the path and what was
+ * expected. For a policy written in code, {@link compilePolicy} also checks it at compile
+ * time.
+ */
+export const decodePolicyConfigOrThrow = throwing(decodePolicyConfig);

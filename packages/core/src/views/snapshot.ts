@@ -4,6 +4,7 @@ import * as t from "io-ts";
 import { decodeWith } from "../decode";
 import { DaichoError } from "../errors";
 import { bytesToHex, sha256Bytes, utf8ToBytes } from "../hash";
+import { throwing } from "../plain";
 import { Views, type ViewsState } from "./view-set";
 
 /** Format tag of a views snapshot (docs/views-and-decisions.md §5). */
@@ -116,3 +117,15 @@ function parseJson(text: string): E.Either<DaichoError, unknown> {
     return E.left(new DaichoError("DECODE_ERROR", "snapshot is not JSON", { path: "$" }));
   }
 }
+
+/**
+ * Plain form of {@link snapshotHeader} (no fp-ts needed): returns the snapshot's header,
+ * or throws `DECODE_ERROR`.
+ */
+export const snapshotHeaderOrThrow = throwing(snapshotHeader);
+
+/**
+ * Plain form of {@link decodeSnapshot} (no fp-ts needed): returns the restored views, or
+ * throws `DECODE_ERROR` / `LEDGER_MISMATCH` / `STORE_CORRUPT`.
+ */
+export const decodeSnapshotOrThrow = throwing(decodeSnapshot);
