@@ -16,6 +16,11 @@ export {
   type KeyStoreHandle,
   keyStoreConformance,
 } from "./key-store-conformance";
+export {
+  type KurrentServerControl,
+  type KurrentStoreHandle,
+  kurrentStoreConformance,
+} from "./kurrentdb-conformance";
 export { overrideStore } from "./override-store";
 export { type StoreFactory, storeConformance } from "./store-conformance";
 export {
