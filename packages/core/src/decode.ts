@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
 import { DaichoError } from "./errors";
+import { expectedOf } from "./expected";
 import { throwing } from "./plain";
 
 /**
@@ -51,11 +52,16 @@ function isArrayType(type: t.Decoder<unknown, unknown>): boolean {
   return false;
 }
 
+/**
+ * What went wrong, said from the failing codec (its pattern, allowed values or members:
+ * `expected Label (/^[a-z0-9][a-z0-9._:-]{0,63}$/)`), never from the value.
+ */
 function describe(error: t.ValidationError): string {
   if (error.message !== undefined) return error.message;
   const last = error.context[error.context.length - 1];
-  if (error.value === undefined) return `missing required ${last?.type.name ?? "value"}`;
-  return `expected ${last?.type.name ?? "a valid value"}`;
+  if (last === undefined) return "invalid input";
+  if (error.value === undefined) return `missing required ${expectedOf(last.type)}`;
+  return `expected ${expectedOf(last.type)}`;
 }
 
 /**

@@ -66,6 +66,8 @@ export interface DecodeInputOptions {
 }
 
 const SCREENED_INPUT = screenPhoneLikeIds(InputShape);
+/** The allowed `type` values, from the catalogue itself. */
+const KNOWN_TYPES = `EventType: ${Object.keys(EVENT_PAYLOADS).join(" | ")}`;
 
 /** Decode untrusted input into an {@link EventInput}; the error names the path and reason. */
 export function decodeEventInput(
@@ -79,7 +81,7 @@ export function decodeEventInput(
     E.chain((shape) => {
       if (!isEventType(shape.type)) {
         return E.left(
-          new DaichoError("DECODE_ERROR", "unknown event type", {
+          new DaichoError("DECODE_ERROR", `unknown event type: expected ${KNOWN_TYPES}`, {
             path: `${root}.type`,
             details: { known: Object.keys(EVENT_PAYLOADS) },
           }),
