@@ -16,6 +16,7 @@ export {
   type DaichoErrorOptions,
   daichoError,
   isDaichoError,
+  ledgerMismatch,
 } from "./errors";
 export * from "./events/index";
 export { genesisHash, HASH_TAGS, taggedHash } from "./hash";

@@ -154,6 +154,10 @@ describe("ledger.append", () => {
     await openLedger({ store, ledgerId: LEDGER_ID });
     const e = await rejectionOf(openLedger({ store, ledgerId: "other.test/ledger" }));
     expect(isDaichoError(e, "LEDGER_MISMATCH")).toBe(true);
+    expect((e as Error).message).toBe(
+      `LEDGER_MISMATCH: the store holds ledger "${LEDGER_ID}", not "other.test/ledger": ` +
+        `open it with ledgerId "${LEDGER_ID}", or use the store of "other.test/ledger"`,
+    );
   });
 
   it("groups concurrent appends yet keeps each caller's batch contiguous", async () => {

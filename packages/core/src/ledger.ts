@@ -3,7 +3,7 @@ import { buildBody, type SubjectHead, sealEvent } from "./chain";
 import type { Kek } from "./crypto/key-wrap";
 import { type DataKeySource, openPersonal, sealPersonal } from "./crypto/personal";
 import type { PersonalField } from "./crypto/redacted";
-import { DaichoError, isDaichoError } from "./errors";
+import { DaichoError, isDaichoError, ledgerMismatch } from "./errors";
 import type { EventType } from "./events/catalogue";
 import type { LedgerEvent, SealedField, StoredEvent } from "./events/envelope";
 import { type DecodeInputOptions, decodeEventInput, type EventInput } from "./events/input";
@@ -130,9 +130,7 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
     });
   }
   if (options.ledgerId !== undefined && meta.ledgerId !== options.ledgerId) {
-    throw new DaichoError("LEDGER_MISMATCH", "store holds another ledger", {
-      details: { stored: meta.ledgerId, requested: options.ledgerId },
-    });
+    throw ledgerMismatch("store", meta.ledgerId, options.ledgerId);
   }
   const keys =
     options.keys === undefined

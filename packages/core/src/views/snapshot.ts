@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import { decodeWith } from "../decode";
-import { DaichoError } from "../errors";
+import { DaichoError, ledgerMismatch } from "../errors";
 import { bytesToHex, sha256Bytes, utf8ToBytes } from "../hash";
 import { throwing } from "../plain";
 import { Views, type ViewsState } from "./view-set";
@@ -87,11 +87,7 @@ export function decodeSnapshot(
     E.chain((json) => decodeWith(Header, json, "$")),
     E.chain((snap) => {
       if (ledgerId !== undefined && snap.ledgerId !== ledgerId) {
-        return E.left(
-          new DaichoError("LEDGER_MISMATCH", "snapshot belongs to another ledger", {
-            details: { snapshot: snap.ledgerId, expected: ledgerId },
-          }),
-        );
+        return E.left(ledgerMismatch("snapshot", snap.ledgerId, ledgerId));
       }
       if (digestOf(JSON.stringify(snap.views)) !== snap.digest) {
         return E.left(
