@@ -12,6 +12,7 @@ import * as core from "./index";
 import * as merkle from "./merkle/index";
 import * as monitor from "./monitor/index";
 import * as policy from "./policy/index";
+import * as pseudonym from "./pseudonym/index";
 import { sampleInput } from "./testing/fixtures";
 import * as views from "./views/index";
 import { chainEvents, historyArb, T0 } from "./views/test-history";
@@ -418,5 +419,43 @@ describe("plain forms give the Either forms' verdicts", () => {
       { numRuns: 40 },
     );
     bothVerdicts(out);
+  });
+
+  it("pseudonymIdOrThrow and normaliseNaturalKeyOrThrow on the pseudonym vectors, mutated (property)", () => {
+    const v = vector("pseudonym-v1.json");
+    const key = hexToBytes(v.keys.key);
+    const inputs: unknown[] = [...v.valid, ...v.invalid].map((c: { input: unknown }) => c.input);
+    const out: Outcome[] = [];
+    fc.assert(
+      fc.property(fc.constantFrom(...inputs), mutation, fc.boolean(), (input, [at, by], short) => {
+        const nk = input as pseudonym.NaturalKey;
+        const mutated = { ...nk, value: mutate(String(nk.value), at, by) } as pseudonym.NaturalKey;
+        const k = short ? key.subarray(0, 8) : key;
+        for (const x of [nk, mutated]) {
+          out.push(agree(pseudonym.pseudonymId(k, x), () => pseudonym.pseudonymIdOrThrow(k, x)));
+          out.push(
+            agree(pseudonym.normaliseNaturalKey(x), () => pseudonym.normaliseNaturalKeyOrThrow(x)),
+          );
+        }
+      }),
+      { numRuns: 200 },
+    );
+    bothVerdicts(out);
+  });
+});
+
+describe("the type-level guard (test/types/plain-forms.ts) covers every entry point", () => {
+  it("lists exactly the packages' exports", () => {
+    const read = (p: string) => readFileSync(new URL(p, import.meta.url), "utf8");
+    const guard = read("../test/types/plain-forms.ts");
+    const listed = [...guard.matchAll(/^ {2}"(@daicho\/[^"]+)": typeof import\("\1"\);$/gm)].map(
+      (m) => m[1],
+    );
+    const exported = ["core", "adapters"].flatMap((p) =>
+      Object.keys(JSON.parse(read(`../../${p}/package.json`)).exports)
+        .filter((k) => k !== "./package.json")
+        .map((k) => `@daicho/${p}${k.slice(1)}`),
+    );
+    expect([...listed].sort()).toEqual([...exported].sort());
   });
 });

@@ -61,10 +61,13 @@ interface EntryPoints {
   "@daicho/core/policy": typeof import("@daicho/core/policy");
   "@daicho/core/monitor": typeof import("@daicho/core/monitor");
   "@daicho/core/reports": typeof import("@daicho/core/reports");
+  "@daicho/core/pseudonym": typeof import("@daicho/core/pseudonym");
   "@daicho/core/breach": typeof import("@daicho/core/breach");
   "@daicho/adapters/sqlite": typeof import("@daicho/adapters/sqlite");
   "@daicho/adapters/sqlite-keys": typeof import("@daicho/adapters/sqlite-keys");
   "@daicho/adapters/http": typeof import("@daicho/adapters/http");
+  "@daicho/adapters/http/express": typeof import("@daicho/adapters/http/express");
+  "@daicho/adapters/http/fastify": typeof import("@daicho/adapters/http/fastify");
   "@daicho/adapters/postgres": typeof import("@daicho/adapters/postgres");
   "@daicho/adapters/postgres/harness": typeof import("@daicho/adapters/postgres/harness");
   "@daicho/adapters/kurrentdb": typeof import("@daicho/adapters/kurrentdb");
