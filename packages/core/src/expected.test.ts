@@ -53,6 +53,11 @@ describe("DECODE_ERROR says what was expected", () => {
     const misspelt = failure(consent({}, { actor: { id: "user-1", rol: "agent" } }));
     expect(misspelt.path).toBe("$.actor.rol");
     expect(misspelt.reason).toBe("unknown property: expected Actor { id, role?, context? }");
+    const dataAsKey = failure(consent({ "hanako@example.jp": true }));
+    expect(dataAsKey.path).toBe("$.payload");
+    expect(dataAsKey.reason).toBe(
+      "unknown property (not shown: it is not a member name): expected ConsentGranted { purpose, lawfulBasis, evidence, expiresAt? }",
+    );
     const missing = failure(consent({ evidence: undefined }));
     expect(missing.path).toBe("$.payload.evidence");
     expect(missing.reason).toBe(
@@ -122,11 +127,14 @@ describe("DECODE_ERROR says what was expected", () => {
       (v) => ({ ...consent({}), type: v }),
       (v) => consent({ evidence: { ...evidence, capturedBy: v } }),
       (v) => consent({}, { personal: [{ subject: "s-1", field: v, value: "x" }] }),
+      (v) => consent({ [v]: true }),
+      (v) => consent({}, { actor: { id: "user-1", [v]: "x" } }),
     ];
     fc.assert(
       fc.property(value, fc.integer({ min: 0, max: placements.length - 1 }), (v, i) => {
         const e = failure((placements[i] as (v: string) => unknown)(v));
         expect(e.message).not.toContain("Ωsecret");
+        expect(e.path).not.toContain("Ωsecret");
         expect(JSON.stringify(e.toJSON())).not.toContain("Ωsecret");
       }),
       { numRuns: 500 },

@@ -189,6 +189,9 @@ export function boundedList<C extends t.Mixed>(item: C, max: number, name?: stri
  */
 export type NoProps = Record<never, t.Mixed>;
 
+/** What a struct member's name looks like (`lawfulBasis`, `expires_at`); only such keys are echoed. */
+const MEMBER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
 /** A {@link strictStruct} codec, with the member codecs it was built from. */
 export type StrictStruct<R extends t.Props, O extends t.Props> = t.Type<
   t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>,
@@ -233,10 +236,15 @@ export function strictStruct<R extends t.Props, O extends t.Props = NoProps>(
       }
       for (const key of Object.keys(u)) {
         if (!known.has(key)) {
+          // A misspelt member is named in the path; a key that cannot be a member name
+          // (`hanako@example.jp`) may be data, so the path stops at the object.
+          const named = MEMBER_NAME.test(key);
           return t.failure(
             u,
-            [...c, { key, type: t.never, actual: undefined }],
-            `unknown property: expected ${expectedOf(codec)}`,
+            [...c, { key: named ? key : "", type: t.never, actual: undefined }],
+            named
+              ? `unknown property: expected ${expectedOf(codec)}`
+              : `unknown property (not shown: it is not a member name): expected ${expectedOf(codec)}`,
           );
         }
       }
