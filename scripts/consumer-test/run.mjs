@@ -12,7 +12,9 @@
  *    the program and the auditor's commands.
  * 3. `tsc --strict --skipLibCheck false` under node16, nodenext and bundler resolution
  *    over every public entry point (with the optional peers installed, so the entry
- *    points that need them are checked too), the guide's program and the smoke tests.
+ *    points that need them are checked too), the guide's program, the smoke tests and
+ *    the type-level tests (packages/core/test/types: calls that must not compile, and an
+ *    `…OrThrow` twin for every function that returns an `Either`).
  * 4. The ESM and CommonJS smoke tests (append, verify, open sealed fields on SQLite).
  * 5. The installed `daicho` binary: verify (and fail on a changed byte), help, bad usage.
  *
@@ -196,6 +198,9 @@ check("install typescript, @types/node and the packages' optional peers", () => 
 
 check("copy the smoke tests and list every public entry point", () => {
   for (const f of readdirSync(join(here, "app"))) copyFileSync(join(here, "app", f), join(app, f));
+  // The type-level tests (calls that must not compile), against the emitted declarations.
+  for (const f of ["public-api.ts", "plain-forms.ts"])
+    copyFileSync(join(root, "packages/core/test/types", f), join(app, f));
   const entries = installed().flatMap((pkg) =>
     Object.keys(pkg.exports).map((key) => (key === "." ? pkg.name : `${pkg.name}/${key.slice(2)}`)),
   );
@@ -213,7 +218,14 @@ const common = {
   types: ["node"],
   noEmit: true,
 };
-const esmFiles = ["entries.ts", "getting-started.ts", "scenario.mts", "smoke.mts"];
+const esmFiles = [
+  "entries.ts",
+  "getting-started.ts",
+  "plain-forms.ts",
+  "public-api.ts",
+  "scenario.mts",
+  "smoke.mts",
+];
 const configs = {
   node16: {
     compilerOptions: { ...common, module: "node16", moduleResolution: "node16" },

@@ -201,7 +201,7 @@ function decisions(report: Report, views: Views): void {
   const at = T0 + EVENTS * 1000;
   const requests = Array.from({ length: DECISIONS }, () => ({
     actor: `u-${Math.floor(rnd() * ACTORS)}`,
-    action: "read",
+    action: "read" as const,
     resource: { type: "contact", id: `c-${Math.floor(rnd() * SUBJECTS)}` },
     fields: ["name", "email", "phone"],
     purpose: PURPOSES[Math.floor(rnd() * 3)] as string,

@@ -1,6 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
 import { DaichoError } from "./errors";
+import { expectedOf } from "./expected";
+import { throwing } from "./plain";
 
 /**
  * Run an io-ts codec at a boundary and turn its first failure into a `DaichoError`
@@ -50,9 +52,20 @@ function isArrayType(type: t.Decoder<unknown, unknown>): boolean {
   return false;
 }
 
+/**
+ * What went wrong, said from the failing codec (its pattern, allowed values or members:
+ * `expected Label (/^[a-z0-9][a-z0-9._:-]{0,63}$/)`), never from the value.
+ */
 function describe(error: t.ValidationError): string {
   if (error.message !== undefined) return error.message;
   const last = error.context[error.context.length - 1];
-  if (error.value === undefined) return `missing required ${last?.type.name ?? "value"}`;
-  return `expected ${last?.type.name ?? "a valid value"}`;
+  if (last === undefined) return "invalid input";
+  if (error.value === undefined) return `missing required ${expectedOf(last.type)}`;
+  return `expected ${expectedOf(last.type)}`;
 }
+
+/**
+ * Plain form of {@link decodeWith} (no fp-ts needed): returns the decoded value, or
+ * throws `DECODE_ERROR` naming the path and what was expected.
+ */
+export const decodeWithOrThrow = throwing(decodeWith);

@@ -85,3 +85,21 @@ export function daichoError(
 ): DaichoError {
   return new DaichoError(code, reason, options);
 }
+
+/**
+ * `LEDGER_MISMATCH` for a store or snapshot that holds another ledger than the one asked
+ * for. The message names both ledger ids (operator-chosen names, never personal data),
+ * so whoever reads it sees which store is which and how to fix the call.
+ */
+export function ledgerMismatch(
+  holder: "store" | "snapshot",
+  held: string,
+  requested: string,
+): DaichoError {
+  return new DaichoError(
+    "LEDGER_MISMATCH",
+    `the ${holder} holds ledger "${held}", not "${requested}": open it with ledgerId ` +
+      `"${held}", or use the ${holder} of "${requested}"`,
+    { details: { stored: held, requested } },
+  );
+}

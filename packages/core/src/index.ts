@@ -4,18 +4,19 @@
  *
  * @module @daicho/core
  */
-export { canonicalize } from "./canonical";
+export { canonicalize, canonicalizeOrThrow } from "./canonical";
 export { buildBody, eventHash, type LinkContext, type SubjectHead, sealBody } from "./chain";
 // Crypto-shredding (issue 4): the pieces a host needs beside `openLedger({ keys })`.
 export type { Kek } from "./crypto/key-wrap";
 export { isRedacted, type PersonalField, type Redacted } from "./crypto/redacted";
-export { decodeWith } from "./decode";
+export { decodeWith, decodeWithOrThrow } from "./decode";
 export {
   DaichoError,
   type DaichoErrorCode,
   type DaichoErrorOptions,
   daichoError,
   isDaichoError,
+  ledgerMismatch,
 } from "./errors";
 export * from "./events/index";
 export { genesisHash, HASH_TAGS, taggedHash } from "./hash";
@@ -31,6 +32,7 @@ export {
   openLedger,
   toLedgerEvent,
 } from "./ledger";
+export { orThrow } from "./plain";
 export { assertContiguousBatch, concurrencyConflict, sameHead } from "./store/checks";
 export { memoryStore } from "./store/memory";
 export type {

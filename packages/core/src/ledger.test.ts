@@ -21,6 +21,8 @@ async function rejectionOf(p: Promise<unknown>) {
   throw new Error("expected a rejection");
 }
 
+/** What untyped JavaScript or a request body hands in: the types refuse it, the decoder must too. */
+const untyped = (input: unknown) => input as EventInput;
 const valid = sampleInput(0, "contact-1") as Record<string, unknown>;
 const withPayload = (patch: Record<string, unknown>) => ({
   ...valid,
@@ -81,7 +83,7 @@ describe("ledger.append", () => {
     it(`rejects ${what} with a typed error naming ${path}, and appends nothing`, async () => {
       const ledger = await open();
       await ledger.append(sampleInput(5));
-      const e = await rejectionOf(ledger.appendBatch([sampleInput(6), input]));
+      const e = await rejectionOf(ledger.appendBatch([sampleInput(6), untyped(input)]));
       expect(isDaichoError(e, "DECODE_ERROR")).toBe(true);
       expect((e as { path: string }).path).toBe(path);
       expect(String((e as Error).message)).not.toContain("taro@example.com");
@@ -90,10 +92,42 @@ describe("ledger.append", () => {
     });
   }
 
+  it("names a single append's errors from `$`, never `$[0]`; a batch's by index", async () => {
+    const ledger = await open({ maxEventBytes: 2048 });
+    const fields = Array.from({ length: 200 }, (_, i) => `field_${i}`);
+    const personal = [{ subject: "contact-1", field: "email", value: "taro@example.com" }];
+    const cases: [string, EventInput, string, string][] = [
+      [
+        "DECODE_ERROR",
+        untyped(withPayload({ fields: ["ok", "taro@example.com"] })),
+        "$.payload.fields[1]",
+        "$[1].payload.fields[1]",
+      ],
+      ["DECODE_ERROR", untyped({ ...valid, type: "data.leaked" }), "$.type", "$[1].type"],
+      ["PAYLOAD_TOO_LARGE", untyped(withPayload({ fields })), "$", "$[1]"],
+      [
+        "KEY_UNAVAILABLE",
+        { ...sampleInput(0, "contact-1"), personal },
+        "$.personal",
+        "$[1].personal",
+      ],
+    ];
+    for (const [code, input, single, batched] of cases) {
+      await expect(ledger.append(input)).rejects.toMatchObject({ code, path: single });
+      await expect(ledger.appendBatch([sampleInput(1), input])).rejects.toMatchObject({
+        code,
+        path: batched,
+      });
+    }
+    expect(await ledger.head()).toBeNull();
+  });
+
   it("rejects an oversized event and appends nothing", async () => {
     const ledger = await open({ maxEventBytes: 2048 });
     const fields = Array.from({ length: 200 }, (_, i) => `field_${i}`);
-    const e = await rejectionOf(ledger.appendBatch([sampleInput(1), withPayload({ fields })]));
+    const e = await rejectionOf(
+      ledger.appendBatch([sampleInput(1), untyped(withPayload({ fields }))]),
+    );
     expect(isDaichoError(e, "PAYLOAD_TOO_LARGE")).toBe(true);
     expect(await ledger.head()).toBeNull();
   });
@@ -102,7 +136,7 @@ describe("ledger.append", () => {
     const ledger = await open();
     await fc.assert(
       fc.asyncProperty(fc.anything(), async (junk) => {
-        const e = await rejectionOf(ledger.appendBatch([junk]));
+        const e = await rejectionOf(ledger.appendBatch([untyped(junk)]));
         expect(isDaichoError(e)).toBe(true);
         expect(await ledger.head()).toBeNull();
       }),
@@ -120,6 +154,10 @@ describe("ledger.append", () => {
     await openLedger({ store, ledgerId: LEDGER_ID });
     const e = await rejectionOf(openLedger({ store, ledgerId: "other.test/ledger" }));
     expect(isDaichoError(e, "LEDGER_MISMATCH")).toBe(true);
+    expect((e as Error).message).toBe(
+      `LEDGER_MISMATCH: the store holds ledger "${LEDGER_ID}", not "other.test/ledger": ` +
+        `open it with ledgerId "${LEDGER_ID}", or use the store of "other.test/ledger"`,
+    );
   });
 
   it("groups concurrent appends yet keeps each caller's batch contiguous", async () => {
@@ -140,7 +178,7 @@ describe("ledger.append", () => {
     const fields = Array.from({ length: 200 }, (_, i) => `field_${i}`);
     const results = await Promise.allSettled([
       ledger.append(sampleInput(1)),
-      ledger.appendBatch([withPayload({ fields })]),
+      ledger.appendBatch([untyped(withPayload({ fields }))]),
       ledger.append(sampleInput(2)),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);

@@ -3,7 +3,7 @@ import { buildBody, type SubjectHead, sealEvent } from "./chain";
 import type { Kek } from "./crypto/key-wrap";
 import { type DataKeySource, openPersonal, sealPersonal } from "./crypto/personal";
 import type { PersonalField } from "./crypto/redacted";
-import { DaichoError, isDaichoError } from "./errors";
+import { DaichoError, isDaichoError, ledgerMismatch } from "./errors";
 import type { EventType } from "./events/catalogue";
 import type { LedgerEvent, SealedField, StoredEvent } from "./events/envelope";
 import { type DecodeInputOptions, decodeEventInput, type EventInput } from "./events/input";
@@ -86,6 +86,8 @@ type Sealed = ReturnType<typeof sealEvent>;
 
 interface PendingBatch {
   readonly inputs: readonly EventInput[];
+  /** How error paths name an input: `$` for `append`, `$[i]` for `appendBatch`. */
+  readonly at: InputPath;
   readonly expect?: ReadonlyMap<string, SubjectHead | null>;
   readonly resolve: (events: LedgerEvent[]) => void;
   readonly reject: (e: unknown) => void;
@@ -128,9 +130,7 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
     });
   }
   if (options.ledgerId !== undefined && meta.ledgerId !== options.ledgerId) {
-    throw new DaichoError("LEDGER_MISMATCH", "store holds another ledger", {
-      details: { stored: meta.ledgerId, requested: options.ledgerId },
-    });
+    throw ledgerMismatch("store", meta.ledgerId, options.ledgerId);
   }
   const keys =
     options.keys === undefined
@@ -203,7 +203,7 @@ export class Ledger {
     input: EventInput<T>,
     options?: AppendOptions,
   ): Promise<LedgerEvent<T>> {
-    const [event] = await this.appendBatch([input], options);
+    const [event] = await this.submit([input], options, singlePath);
     return event as LedgerEvent<T>;
   }
 
@@ -213,18 +213,33 @@ export class Ledger {
    * flight are committed together in the next store transaction (group commit); each
    * caller's batch stays contiguous and all-or-nothing. `options.expectSubjectHeads`
    * makes the batch conditional on the subjects' latest events (see `AppendOptions`).
+   * Error paths name the input by its index (`$[2].payload.fields[0]`).
+   *
+   * Inputs are typed ({@link EventInput}); input that arrives untyped (a request body, a
+   * file) is checked first with `decodeEventInputOrThrow`, which names what is wrong.
    */
-  async appendBatch(inputs: readonly unknown[], options?: AppendOptions): Promise<LedgerEvent[]> {
+  async appendBatch<T extends EventType>(
+    inputs: readonly EventInput<T>[],
+    options?: AppendOptions,
+  ): Promise<LedgerEvent<T>[]> {
+    return (await this.submit(inputs, options, batchPath)) as LedgerEvent<T>[];
+  }
+
+  private async submit(
+    inputs: readonly unknown[],
+    options: AppendOptions | undefined,
+    at: InputPath,
+  ): Promise<LedgerEvent[]> {
     // Keys created for this batch are provisional until it commits; a rejected batch
     // (bad input, too large, duplicate id, store failure) leaves none behind.
     const lease = this.keys?.lease();
     let committed = false;
     try {
-      const decoded = await this.prepare(decodeBatch(inputs, this.decodeOptions), lease);
+      const decoded = await this.prepare(decodeBatch(inputs, at, this.decodeOptions), lease, at);
       if (decoded.length === 0) return [];
       const expect = options?.expectSubjectHeads;
       const events = await new Promise<LedgerEvent[]>((resolve, reject) => {
-        this.pending.push({ inputs: decoded, ...(expect ? { expect } : {}), resolve, reject });
+        this.pending.push({ inputs: decoded, at, ...(expect ? { expect } : {}), resolve, reject });
         void this.drain();
       });
       committed = true;
@@ -341,7 +356,7 @@ export class Ledger {
           try {
             if (batch.expect !== undefined) assertSubjectHeads(batch.expect, subjectHeads);
             // An overlay, so a batch that fails half-way leaves the shared map untouched.
-            const events = this.seal(batch.inputs, tip, overlay(subjectHeads));
+            const events = this.seal(batch, tip, overlay(subjectHeads));
             if (limit !== undefined) {
               const need = appendBytes(limit, events);
               if (need > limit.maxBytes) throw tooLargeForOneAppend(this.store.kind, need, limit);
@@ -443,13 +458,14 @@ export class Ledger {
   private async prepare(
     inputs: readonly EventInput[],
     lease: KeyLease | undefined,
+    at: InputPath,
   ): Promise<PreparedInput[]> {
     const sealing = inputs.some((i) => (i.personal?.length ?? 0) > 0);
     if (!sealing && this.prepareTail === undefined) {
       return inputs.map((i) => ({ ...i, id: i.id ?? uuidv7() }) as PreparedInput);
     }
     const run = (this.prepareTail ?? Promise.resolve()).then(() =>
-      prepareInputs(this, inputs, lease),
+      prepareInputs(this, inputs, lease, at),
     );
     const tail = run.then(
       () => undefined,
@@ -464,7 +480,7 @@ export class Ledger {
   }
 
   private seal(
-    inputs: readonly EventInput[],
+    { inputs, at }: PendingBatch,
     head: ChainHead | null,
     subjectHeads: Pick<Map<string, SubjectHead>, "get" | "set">,
   ): Sealed[] {
@@ -486,7 +502,7 @@ export class Ledger {
         Buffer.byteLength(stored.body, "utf8") > this.maxEventBytes
       ) {
         throw new DaichoError("PAYLOAD_TOO_LARGE", `event exceeds ${this.maxEventBytes} bytes`, {
-          path: `$[${i}]`,
+          path: at(i),
         });
       }
       for (const s of stored.subjects) subjectHeads.set(s, { seq: stored.seq, hash: stored.hash });
@@ -507,6 +523,7 @@ async function prepareInputs(
   ledger: Ledger,
   inputs: readonly EventInput[],
   lease: KeyLease | undefined,
+  at: InputPath,
 ): Promise<PreparedInput[]> {
   const out: PreparedInput[] = [];
   let keys: DataKeySource | undefined;
@@ -519,7 +536,7 @@ async function prepareInputs(
     }
     if (ledger.keys === undefined) {
       throw new DaichoError("KEY_UNAVAILABLE", "personal values need a ledger opened with `keys`", {
-        path: `$[${i}].personal`,
+        path: `${at(i)}.personal`,
       });
     }
     // One fence refresh for the whole batch (a fence recorded before it began is honoured).
@@ -582,12 +599,22 @@ function overlay(
   };
 }
 
-function decodeBatch(inputs: readonly unknown[], options: DecodeInputOptions): EventInput[] {
+/** The JSON path error messages give the `i`-th input of a call. */
+type InputPath = (i: number) => string;
+/** `append` takes one input: its paths start at `$` (`$.payload.fields[2]`), never `$[0]`. */
+const singlePath: InputPath = () => "$";
+const batchPath: InputPath = (i) => `$[${i}]`;
+
+function decodeBatch(
+  inputs: readonly unknown[],
+  at: InputPath,
+  options: DecodeInputOptions,
+): EventInput[] {
   if (!Array.isArray(inputs)) {
     throw new DaichoError("DECODE_ERROR", "expected an array of events", { path: "$" });
   }
   return inputs.map((input, i) => {
-    const result = decodeEventInput(input, `$[${i}]`, options);
+    const result = decodeEventInput(input, at(i), options);
     if (E.isLeft(result)) throw result.left;
     return result.right;
   });

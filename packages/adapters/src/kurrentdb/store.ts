@@ -6,6 +6,7 @@ import {
   DaichoError,
   decodeWith,
   type LedgerMeta,
+  ledgerMismatch,
   type ReadRange,
   type Store,
   type StoredEvent,
@@ -336,9 +337,7 @@ async function createClient(connectionString: string): Promise<KurrentClient> {
 
 function sameLedger(stored: LedgerMeta, meta: LedgerMeta): LedgerMeta {
   if (stored.ledgerId !== meta.ledgerId) {
-    throw new DaichoError("LEDGER_MISMATCH", "store holds another ledger", {
-      details: { stored: stored.ledgerId, requested: meta.ledgerId },
-    });
+    throw ledgerMismatch("store", stored.ledgerId, meta.ledgerId);
   }
   return stored;
 }

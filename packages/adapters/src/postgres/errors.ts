@@ -24,6 +24,37 @@ const UNAVAILABLE_CODES = new Set([
   "40P01", // deadlock_detected
 ]);
 
+/**
+ * SQLSTATEs that mean the connection settings or the role's grants are wrong: retrying
+ * cannot help, so they are `retryable: false`, with what to change.
+ */
+const CONFIGURATION_CODES: Readonly<
+  Record<string, { readonly what: string; readonly fix: string }>
+> = {
+  "28000": {
+    what: "authentication failed",
+    fix: "check the role in the connection URL and the server's pg_hba.conf",
+  },
+  "28P01": {
+    what: "authentication failed",
+    fix: "check the role and password in the connection URL",
+  },
+  "3D000": {
+    what: "no such database",
+    fix: "create the database, or fix its name in the connection URL",
+  },
+  "42501": {
+    what: "permission denied",
+    fix:
+      "grant the application role its privileges (daicho migrate --grant-to <role>, or " +
+      "the reviewable app-role-grants.sql), or connect as a role that has them",
+  },
+  "3F000": {
+    what: "no such schema",
+    fix: "run `daicho migrate <url>` (or open with migrate: true), or fix the schema name",
+  },
+};
+
 const UNAVAILABLE_MESSAGES = [
   "Connection terminated",
   "connection timeout",
@@ -99,9 +130,32 @@ export function pgError(e: unknown, path: string, inFlightCommit = false): Daich
       details: { pg: code || "connection", ...(inFlightCommit ? { outcome: "unknown" } : {}) },
     });
   }
-  return new DaichoError("STORE_UNAVAILABLE", `PostgreSQL error ${code || "(no code)"}`, {
-    path,
-    cause: e,
-    details: { pg: code },
-  });
+  const configuration = CONFIGURATION_CODES[code];
+  if (configuration !== undefined) {
+    return new DaichoError(
+      "STORE_UNAVAILABLE",
+      `PostgreSQL: ${configuration.what} (${code}: ${message}); ${configuration.fix}`,
+      { path, retryable: false, cause: e, details: { pg: code, kind: "configuration" } },
+    );
+  }
+  return new DaichoError(
+    "STORE_UNAVAILABLE",
+    `PostgreSQL error ${code || "(no code)"}${serverSays(code, message)}`,
+    {
+      path,
+      cause: e,
+      details: { pg: code },
+    },
+  );
+}
+
+/**
+ * The server's own message, for the reason. Only the message: `detail`, `where` and the
+ * query are left out, as they can hold values. Data exceptions (class 22, such as
+ * `invalid input syntax for type json: "…"`) can quote a value in the message itself,
+ * so theirs is left out too.
+ */
+function serverSays(code: string, message: string): string {
+  if (message === "" || code.startsWith("22")) return "";
+  return `: ${message}`;
 }

@@ -3,6 +3,7 @@ import {
   type ChainHead,
   DaichoError,
   type LedgerMeta,
+  ledgerMismatch,
   type ReadRange,
   type Store,
   type StoredEvent,
@@ -78,9 +79,7 @@ export class PostgresStore implements Store {
       );
       const stored = (await this.meta()) as LedgerMeta;
       if (stored.ledgerId !== meta.ledgerId) {
-        throw new DaichoError("LEDGER_MISMATCH", "store holds another ledger", {
-          details: { stored: stored.ledgerId, requested: meta.ledgerId },
-        });
+        throw ledgerMismatch("store", stored.ledgerId, meta.ledgerId);
       }
       return stored;
     });

@@ -1,9 +1,19 @@
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { DaichoError } from "@daicho/core";
 
 /** Map a better-sqlite3 error onto the library's typed errors. */
 export function sqliteError(e: unknown, path: string): DaichoError {
   if (e instanceof DaichoError) return e;
   const code = (e as { code?: string }).code ?? "";
+  const missing = code === "" || code === "SQLITE_CANTOPEN" ? missingDirectory(path) : undefined;
+  if (missing !== undefined) {
+    // better-sqlite3 throws a code-less TypeError here; SQLite never creates directories.
+    return new DaichoError("NOT_FOUND", `directory ${missing} does not exist: create it first`, {
+      path,
+      cause: e,
+    });
+  }
   if (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT")) {
     return new DaichoError(
       "STORE_CORRUPT",
@@ -49,4 +59,11 @@ export function sqliteError(e: unknown, path: string): DaichoError {
     cause: e,
     details: { sqlite: code },
   });
+}
+
+/** The directory a file path would live in, when that directory does not exist. */
+function missingDirectory(path: string): string | undefined {
+  if (path === "" || path === ":memory:") return undefined;
+  const dir = dirname(resolve(path));
+  return existsSync(dir) ? undefined : dir;
 }

@@ -4,6 +4,7 @@ import {
   concurrencyConflict,
   DaichoError,
   type LedgerMeta,
+  ledgerMismatch,
   type ReadRange,
   type Store,
   type StoredEvent,
@@ -97,9 +98,7 @@ class SqliteStore implements Store {
           const stored = this.readMeta();
           if (stored !== null) {
             if (stored.ledgerId !== meta.ledgerId) {
-              throw new DaichoError("LEDGER_MISMATCH", "store holds another ledger", {
-                details: { stored: stored.ledgerId, requested: meta.ledgerId },
-              });
+              throw ledgerMismatch("store", stored.ledgerId, meta.ledgerId);
             }
             return stored;
           }

@@ -23,6 +23,17 @@ export {
   MAX_PROOF_FILE_BYTES,
   type ProofFile,
   parseProofFile,
+  parseProofFileOrThrow,
 } from "./proof-file";
-export { type BundleReport, type BundleVerifyOptions, verifyBundle } from "./verify";
-export { type ProofCheck, type ProofReport, verifyProofFile } from "./verify-proof";
+export {
+  type BundleReport,
+  type BundleVerifyOptions,
+  verifyBundle,
+  verifyBundleOrThrow,
+} from "./verify";
+export {
+  type ProofCheck,
+  type ProofReport,
+  verifyProofFile,
+  verifyProofFileOrThrow,
+} from "./verify-proof";

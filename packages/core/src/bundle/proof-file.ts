@@ -7,6 +7,7 @@ import { DaichoError } from "../errors";
 import { isTreeSize } from "../merkle/bits";
 import { HASH_SIZE } from "../merkle/hash";
 import { MAX_PROOF_HASHES } from "../merkle/verify";
+import { throwing } from "../plain";
 
 /**
  * Proof files (docs/spec.md §7.6): what `daicho prove --json` (inclusion) and
@@ -182,3 +183,9 @@ function repeatsMemberName(text: string): boolean {
   }
   return false;
 }
+
+/**
+ * Plain form of {@link parseProofFile} (no fp-ts needed): returns the parsed proof file,
+ * or throws `DECODE_ERROR`.
+ */
+export const parseProofFileOrThrow = throwing(parseProofFile);

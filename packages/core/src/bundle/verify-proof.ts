@@ -4,6 +4,7 @@ import { type TrustPolicy, type VerifiedCheckpoint, verifyCheckpoint } from "../
 import { DaichoError } from "../errors";
 import { bytesEqual, eventLeafHash } from "../merkle/hash";
 import { verifyConsistency, verifyInclusion } from "../merkle/verify";
+import { throwing } from "../plain";
 import {
   type ConsistencyProofFile,
   INCLUSION_PROOF_FORMAT,
@@ -167,3 +168,10 @@ function checkConsistency(
     verifiedBy: { old: older.verifiedBy, new: newer.verifiedBy },
   });
 }
+
+/**
+ * Plain form of {@link verifyProofFile} (no fp-ts needed): returns the report of a proof
+ * file that verifies, or throws the first failure (`DECODE_ERROR`, `CHECKPOINT_INVALID`,
+ * `SIGNATURE_INVALID`, `PROOF_INVALID`, `INVALID_ARGUMENT`).
+ */
+export const verifyProofFileOrThrow = throwing(verifyProofFile);

@@ -9,6 +9,7 @@ import { genesisHash } from "../hash";
 import { bytesEqual, eventLeafHash } from "../merkle/hash";
 import { verifyRangeProof } from "../merkle/range-proof";
 import { verifyConsistency } from "../merkle/verify";
+import { throwing } from "../plain";
 import { Bundle } from "./format";
 
 /** What a verified bundle established. */
@@ -190,3 +191,10 @@ function checkChain(b: Bundle, from: number): E.Either<DaichoError, void> {
   }
   return E.right(undefined);
 }
+
+/**
+ * Plain form of {@link verifyBundle} (no fp-ts needed): returns the report of a bundle
+ * that verifies, or throws the first failure (`BUNDLE_INVALID`, `CHECKPOINT_INVALID`,
+ * `SIGNATURE_INVALID`, `PROOF_INVALID`).
+ */
+export const verifyBundleOrThrow = throwing(verifyBundle);

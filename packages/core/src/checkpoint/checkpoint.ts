@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
 import { isTreeSize } from "../merkle/bits";
 import { HASH_SIZE } from "../merkle/hash";
+import { throwing } from "../plain";
 import { fromBase64, toBase64 } from "./base64";
 import { isValidKeyName } from "./keys";
 
@@ -86,3 +87,9 @@ export function parseCheckpoint(text: string): E.Either<DaichoError, Checkpoint>
     return bad("extension lines must not be empty", "extensions");
   return E.right({ origin, size, root, extensions });
 }
+
+/**
+ * Plain form of {@link parseCheckpoint} (no fp-ts needed): returns the checkpoint, or
+ * throws `CHECKPOINT_INVALID`.
+ */
+export const parseCheckpointOrThrow = throwing(parseCheckpoint);

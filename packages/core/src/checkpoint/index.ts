@@ -12,6 +12,7 @@ export {
   isValidOrigin,
   MAX_ORIGIN_LENGTH,
   parseCheckpoint,
+  parseCheckpointOrThrow,
 } from "./checkpoint";
 export {
   COSIGNATURE_V1_HEADER,
@@ -44,18 +45,24 @@ export {
   noteKeyId,
   type PrivateKey,
   parsePrivateKey,
+  parsePrivateKeyOrThrow,
   parseVerifierKey,
+  parseVerifierKeyOrThrow,
   parseVerifierKeys,
+  parseVerifierKeysOrThrow,
 } from "./keys";
 export {
   checkSignatures,
+  checkSignaturesOrThrow,
   formatNote,
   MAX_NOTE_BYTES,
   MAX_SIGNATURES,
   mergeNotes,
+  mergeNotesOrThrow,
   type NoteSignature,
   type NoteVerification,
   parseNote,
+  parseNoteOrThrow,
   type SignedNote,
   signNote,
   type WitnessCosignature,
@@ -66,15 +73,18 @@ export {
   type TrustPolicy,
   type VerifiedCheckpoint,
   verifyCheckpoint,
+  verifyCheckpointOrThrow,
 } from "./policy";
 export {
   type CosignerOptions,
   cosignatureV1Signer,
   cosignerFromKeyText,
+  cosignerFromKeyTextOrThrow,
   ed25519Signer,
   generateKey,
   type LocalSigner,
   type Signer,
   signerFromKeyText,
+  signerFromKeyTextOrThrow,
 } from "./signer";
 export { type TreeCheckOptions, treeCheck } from "./verify-tree";

@@ -2,6 +2,7 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
+import { throwing } from "../plain";
 import { fromBase64, toBase64 } from "./base64";
 import { COSIGNATURE_V1_TYPE, cosignatureV1Message, splitCosignatureV1 } from "./cosignature";
 
@@ -245,3 +246,21 @@ export function parseVerifierKeys(text: string): E.Either<DaichoError, NoteVerif
   }
   return E.right(out);
 }
+
+/**
+ * Plain form of {@link parseVerifierKey} (no fp-ts needed): returns the verifier, or
+ * throws `INVALID_ARGUMENT` naming what is malformed.
+ */
+export const parseVerifierKeyOrThrow = throwing(parseVerifierKey);
+
+/**
+ * Plain form of {@link parsePrivateKey} (no fp-ts needed): returns the private key, or
+ * throws `INVALID_ARGUMENT` naming what is malformed.
+ */
+export const parsePrivateKeyOrThrow = throwing(parsePrivateKey);
+
+/**
+ * Plain form of {@link parseVerifierKeys} (no fp-ts needed): returns the verifiers, or
+ * throws `INVALID_ARGUMENT` naming the bad line.
+ */
+export const parseVerifierKeysOrThrow = throwing(parseVerifierKeys);

@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
 import { bytesToHex } from "../hash";
+import { throwing } from "../plain";
 import { fromBase64, toBase64 } from "./base64";
 import { COSIGNATURE_V1_TYPE, splitCosignatureV1 } from "./cosignature";
 import { isValidKeyName, isWellFormed, type NoteVerifier } from "./keys";
@@ -212,3 +213,21 @@ export function checkSignatures(
   }
   return E.right({ verifiedBy: [...verified].map((v) => v.name), unknown, cosignatures });
 }
+
+/**
+ * Plain form of {@link parseNote} (no fp-ts needed): returns the signed note, or throws
+ * `CHECKPOINT_INVALID`.
+ */
+export const parseNoteOrThrow = throwing(parseNote);
+
+/**
+ * Plain form of {@link mergeNotes} (no fp-ts needed): returns the merged note, or
+ * throws `CHECKPOINT_INVALID` when the two notes sign different texts.
+ */
+export const mergeNotesOrThrow = throwing(mergeNotes);
+
+/**
+ * Plain form of {@link checkSignatures} (no fp-ts needed): returns which known keys
+ * signed, or throws `SIGNATURE_INVALID` when a known key's signature fails.
+ */
+export const checkSignaturesOrThrow = throwing(checkSignatures);

@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
+import { throwing } from "../plain";
 import { type Checkpoint, parseCheckpoint } from "./checkpoint";
 import type { NoteVerifier } from "./keys";
 import {
@@ -126,3 +127,9 @@ export function mergeCheckpoints(a: string, b: string): string {
   if (E.isLeft(merged)) throw merged.left;
   return formatNote(merged.right);
 }
+
+/**
+ * Plain form of {@link verifyCheckpoint} (no fp-ts needed): returns the verified
+ * checkpoint, or throws `CHECKPOINT_INVALID` / `SIGNATURE_INVALID`.
+ */
+export const verifyCheckpointOrThrow = throwing(verifyCheckpoint);

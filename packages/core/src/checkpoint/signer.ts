@@ -1,6 +1,7 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
+import { throwing } from "../plain";
 import { parseCheckpoint } from "./checkpoint";
 import {
   COSIGNATURE_V1_TYPE,
@@ -151,3 +152,15 @@ export function generateKey(name: string): { privateKey: string; verifierKey: st
     verifierKey: ed25519Signer(name, seed).verifierKey,
   };
 }
+
+/**
+ * Plain form of {@link signerFromKeyText} (no fp-ts needed): returns the signer, or
+ * throws `INVALID_ARGUMENT` naming what is malformed.
+ */
+export const signerFromKeyTextOrThrow = throwing(signerFromKeyText);
+
+/**
+ * Plain form of {@link cosignerFromKeyText} (no fp-ts needed): returns the witness
+ * cosigner, or throws `INVALID_ARGUMENT` naming what is malformed.
+ */
+export const cosignerFromKeyTextOrThrow = throwing(cosignerFromKeyText);

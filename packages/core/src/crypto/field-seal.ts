@@ -2,6 +2,7 @@ import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { randomBytes } from "@noble/hashes/utils.js";
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
+import { throwing } from "../plain";
 import { framed, fromBase64Url, toBase64Url, utf8 } from "./encoding";
 
 /** The one AEAD personal values are sealed with (docs/spec.md §10.4). */
@@ -131,3 +132,9 @@ export function openValue(
   padded.fill(0);
   return value === undefined ? tampered("malformed padding") : E.right(value);
 }
+
+/**
+ * Plain form of {@link openValue} (no fp-ts needed): returns the plaintext, or throws
+ * `CIPHERTEXT_TAMPERED`.
+ */
+export const openValueOrThrow = throwing(openValue);

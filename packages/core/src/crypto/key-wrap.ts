@@ -2,6 +2,7 @@ import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { randomBytes } from "@noble/hashes/utils.js";
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
+import { throwing } from "../plain";
 import { framed } from "./encoding";
 
 /**
@@ -130,3 +131,9 @@ export function kekMatches(kek: Kek, check: Uint8Array): boolean {
     return false;
   }
 }
+
+/**
+ * Plain form of {@link unwrapDataKey} (no fp-ts needed): returns the data key, or throws
+ * `WRONG_KEK` / `STORE_CORRUPT`.
+ */
+export const unwrapDataKeyOrThrow = throwing(unwrapDataKey);

@@ -36,7 +36,7 @@ describe("personal values through the ledger", () => {
       } as EventInput)
       .catch((e) => e);
     expect(isDaichoError(outside, "DECODE_ERROR")).toBe(true);
-    expect(outside.path).toBe("$[0].personal[0].subject");
+    expect(outside.path).toBe("$.personal[0].subject");
     expect(JSON.stringify(outside.toJSON()) + outside.message).not.toContain("leak@example.org");
     const twice = await ledger
       .append({

@@ -6,6 +6,7 @@ import { decodeWith } from "../decode";
 import { DaichoError } from "../errors";
 import { KeyCopies } from "../events/catalogue";
 import { Hash256, Id, Nat, strictStruct, Timestamp } from "../events/primitives";
+import { throwing } from "../plain";
 import { ed25519Verify, type Signer } from "./signer";
 
 /** Domain tag of the signed message (docs/spec.md §10.8). */
@@ -109,3 +110,9 @@ export function verifyCertificate(
     new DaichoError("SIGNATURE_INVALID", "no valid Ed25519 signature by the given key"),
   );
 }
+
+/**
+ * Plain form of {@link verifyCertificate} (no fp-ts needed): returns the certificate body
+ * when the signature verifies, or throws the `DaichoError`.
+ */
+export const verifyCertificateOrThrow = throwing(verifyCertificate);

@@ -12,6 +12,7 @@ export {
   ErasureCertificate,
   signCertificate,
   verifyCertificate,
+  verifyCertificateOrThrow,
 } from "./certificate";
 export { addPeriod, ERASURE_DEADLINES, type ErasureRegime } from "./deadlines";
 export { APPI_PROVISION_RECORDS, activeObligation, type RetentionObligation } from "./obligations";

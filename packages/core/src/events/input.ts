@@ -3,6 +3,7 @@ import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import { decodeWith } from "../decode";
 import { DaichoError } from "../errors";
+import { throwing } from "../plain";
 import { EVENT_PAYLOADS, type EventType, isEventType, type PayloadInput } from "./catalogue";
 import { Actor } from "./envelope";
 import { screenPhoneLikeIds } from "./id-screen";
@@ -65,6 +66,8 @@ export interface DecodeInputOptions {
 }
 
 const SCREENED_INPUT = screenPhoneLikeIds(InputShape);
+/** The allowed `type` values, from the catalogue itself. */
+const KNOWN_TYPES = `EventType: ${Object.keys(EVENT_PAYLOADS).join(" | ")}`;
 
 /** Decode untrusted input into an {@link EventInput}; the error names the path and reason. */
 export function decodeEventInput(
@@ -78,7 +81,7 @@ export function decodeEventInput(
     E.chain((shape) => {
       if (!isEventType(shape.type)) {
         return E.left(
-          new DaichoError("DECODE_ERROR", "unknown event type", {
+          new DaichoError("DECODE_ERROR", `unknown event type: expected ${KNOWN_TYPES}`, {
             path: `${root}.type`,
             details: { known: Object.keys(EVENT_PAYLOADS) },
           }),
@@ -125,3 +128,11 @@ function checkPersonalSubjects(input: EventInput, root: string): E.Either<Daicho
   }
   return E.right(input);
 }
+
+/**
+ * Plain form of {@link decodeEventInput} (no fp-ts needed): returns a typed
+ * {@link EventInput} from untrusted input (a request body, a file), or throws
+ * `DECODE_ERROR` naming the path and what was expected. Pass the result to
+ * `ledger.append`.
+ */
+export const decodeEventInputOrThrow = throwing(decodeEventInput);

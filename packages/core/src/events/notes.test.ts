@@ -141,7 +141,7 @@ describe("Notes in every event type refuse contact data (issue 11 item 8)", () =
     for (const keep of ["h@ex.jp", "hanako@example.jp", "0312345678", "123456789"])
       await expect(append(keep), keep).rejects.toMatchObject({
         code: "DECODE_ERROR",
-        path: "$[0].personal[0].keep",
+        path: "$.personal[0].keep",
       });
     expect(await ledger.verify()).toMatchObject({ ok: true, count: 0 });
     await expect(append("5678")).resolves.toBeDefined();

@@ -1,4 +1,5 @@
 import * as t from "io-ts";
+import { described, expectedOf, type Patterned, patternBrand } from "../expected";
 import { contactDataIn } from "./contact-screen";
 import { phoneLikeId, screensPhoneLikeIds } from "./id-screen";
 
@@ -19,14 +20,19 @@ const PHONE_LIKE_ID =
   "subject id from the natural key with pseudonymId (@daicho/core/pseudonym), or open the " +
   "ledger with allowPhoneLikeIds: true if such ids are not personal data";
 const isId = (u: unknown): u is Id => typeof u === "string" && ID_PATTERN.test(u);
-export const Id: t.Type<Id, string, unknown> = new t.Type<Id, string, unknown>(
-  "Id",
-  isId,
-  (u, c) => {
-    if (!isId(u)) return t.failure(u, c);
-    return screensPhoneLikeIds(c) && phoneLikeId(u) ? t.failure(u, c, PHONE_LIKE_ID) : t.success(u);
-  },
-  t.identity,
+export const Id: t.Type<Id, string, unknown> & Patterned = Object.assign(
+  new t.Type<Id, string, unknown>(
+    "Id",
+    isId,
+    (u, c) => {
+      if (!isId(u)) return t.failure(u, c);
+      return screensPhoneLikeIds(c) && phoneLikeId(u)
+        ? t.failure(u, c, PHONE_LIKE_ID)
+        : t.success(u);
+    },
+    t.identity,
+  ),
+  { pattern: ID_PATTERN },
 );
 
 /** A field name (`email`, `phone.mobile`), never a field value. */
@@ -34,11 +40,7 @@ export interface FieldNameBrand {
   readonly FieldName: unique symbol;
 }
 const FIELD_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,7}$/;
-export const FieldName = t.brand(
-  t.string,
-  (s): s is t.Branded<string, FieldNameBrand> => FIELD_PATTERN.test(s),
-  "FieldName",
-);
+export const FieldName = patternBrand<FieldNameBrand, "FieldName">("FieldName", FIELD_PATTERN);
 export type FieldName = t.TypeOf<typeof FieldName>;
 
 /** A short machine label: purposes, formats, lawful bases, reasons codes. */
@@ -46,11 +48,7 @@ export interface LabelBrand {
   readonly Label: unique symbol;
 }
 const LABEL_PATTERN = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
-export const Label = t.brand(
-  t.string,
-  (s): s is t.Branded<string, LabelBrand> => LABEL_PATTERN.test(s),
-  "Label",
-);
+export const Label = patternBrand<LabelBrand, "Label">("Label", LABEL_PATTERN);
 export type Label = t.TypeOf<typeof Label>;
 
 /**
@@ -157,21 +155,20 @@ export interface Hash256Brand {
   readonly Hash256: unique symbol;
 }
 const HEX64 = /^[0-9a-f]{64}$/;
-export const Hash256 = t.brand(
-  t.string,
-  (s): s is t.Branded<string, Hash256Brand> => HEX64.test(s),
-  "Hash256",
-);
+export const Hash256 = patternBrand<Hash256Brand, "Hash256">("Hash256", HEX64);
 export type Hash256 = t.TypeOf<typeof Hash256>;
 
 /** Non-negative safe integer (sequence numbers, counts). */
 export interface NatBrand {
   readonly Nat: unique symbol;
 }
-export const Nat = t.brand(
-  t.number,
-  (n): n is t.Branded<number, NatBrand> => Number.isSafeInteger(n) && n >= 0,
-  "Nat",
+export const Nat = described(
+  t.brand(
+    t.number,
+    (n): n is t.Branded<number, NatBrand> => Number.isSafeInteger(n) && n >= 0,
+    "Nat",
+  ),
+  "a non-negative safe integer",
 );
 export type Nat = t.TypeOf<typeof Nat>;
 
@@ -183,6 +180,17 @@ export function boundedList<C extends t.Mixed>(item: C, max: number, name?: stri
     `${name ?? `List<${item.name}>`} (distinct items, at most ${max})`,
   );
 }
+
+/**
+ * No members: the optional members of a {@link strictStruct} given none. Without this
+ * default TypeScript inferred the constraint `t.Props`, and every such struct's type
+ * (and its emitted declaration) gained `Partial<{ [x: string]: any }>`, which let
+ * misspelt members through and typed every unknown member `any`.
+ */
+export type NoProps = Record<never, t.Mixed>;
+
+/** What a struct member's name looks like (`lawfulBasis`, `expires_at`); only such keys are echoed. */
+const MEMBER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** A {@link strictStruct} codec, with the member codecs it was built from. */
 export type StrictStruct<R extends t.Props, O extends t.Props> = t.Type<
@@ -200,7 +208,7 @@ export type StrictStruct<R extends t.Props, O extends t.Props> = t.Type<
  * sits on the append hot path and is several times cheaper. The member codecs stay
  * readable as `required` and `optional`, so tests can walk a schema (every Note member).
  */
-export function strictStruct<R extends t.Props, O extends t.Props>(
+export function strictStruct<R extends t.Props, O extends t.Props = NoProps>(
   name: string,
   required: R,
   optional: O = {} as O,
@@ -212,7 +220,7 @@ export function strictStruct<R extends t.Props, O extends t.Props>(
   const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
   const isRecord = (u: unknown): u is Record<string, unknown> =>
     typeof u === "object" && u !== null && !Array.isArray(u);
-  const codec = new t.Type<A, Out, unknown>(
+  const codec: t.Type<A, Out, unknown> = new t.Type<A, Out, unknown>(
     name,
     (u): u is A =>
       isRecord(u) &&
@@ -220,13 +228,23 @@ export function strictStruct<R extends t.Props, O extends t.Props>(
       requiredEntries.every(([k, codec]) => codec.is(u[k])) &&
       optionalEntries.every(([k, codec]) => u[k] === undefined || codec.is(u[k])),
     (u, c) => {
-      if (!isRecord(u)) return t.failure(u, c, `expected an object (${name})`);
+      if (!isRecord(u)) {
+        // Absent: the decoder says `missing required <this codec>`.
+        return u === undefined
+          ? t.failure(u, c)
+          : t.failure(u, c, `expected an object: ${expectedOf(codec)}`);
+      }
       for (const key of Object.keys(u)) {
         if (!known.has(key)) {
+          // A misspelt member is named in the path; a key that cannot be a member name
+          // (`hanako@example.jp`) may be data, so the path stops at the object.
+          const named = MEMBER_NAME.test(key);
           return t.failure(
             u,
-            [...c, { key, type: t.never, actual: undefined }],
-            "unknown property",
+            [...c, { key: named ? key : "", type: t.never, actual: undefined }],
+            named
+              ? `unknown property: expected ${expectedOf(codec)}`
+              : `unknown property (not shown: it is not a member name): expected ${expectedOf(codec)}`,
           );
         }
       }

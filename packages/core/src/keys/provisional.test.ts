@@ -76,7 +76,10 @@ describe("rejected batches leave no keys", () => {
         "KEY_ERASED",
         () => ledger.appendBatch([personalInput("n-4", "c"), personalInput("c-gone", "d")]),
       ],
-      ["DECODE_ERROR", () => ledger.appendBatch([personalInput("n-5", "e"), { type: "nope" }])],
+      [
+        "DECODE_ERROR",
+        () => ledger.appendBatch([personalInput("n-5", "e"), { type: "nope" } as never]),
+      ],
       [
         "STORE_UNAVAILABLE",
         () => {
@@ -122,10 +125,10 @@ describe("rejected batches leave no keys", () => {
         const committed = new Set<string>();
         const pending = steps.map(async (s, i) => {
           const subjects = Array.from({ length: s.width }, (_, k) => `c-${(s.subject + k) % 6}`);
-          const inputs: unknown[] = subjects.map((subject) => personalInput(subject, `v${i}`));
+          const inputs: EventInput[] = subjects.map((subject) => personalInput(subject, `v${i}`));
           if (s.bad === "large")
             inputs.push(personalInput(subjects[0] as string, "z".repeat(5000)));
-          if (s.bad === "decode") inputs.push({ type: "nope" });
+          if (s.bad === "decode") inputs.push({ type: "nope" } as never);
           if (s.bad === "store") fail = true;
           try {
             await ledger.appendBatch(inputs);

@@ -34,7 +34,13 @@ export {
   type Node,
   type NodeId,
 } from "./range";
-export { type RangeProof, rootFromRangeProof, verifyRangeProof } from "./range-proof";
+export {
+  type RangeProof,
+  rootFromRangeProof,
+  rootFromRangeProofOrThrow,
+  verifyRangeProof,
+  verifyRangeProofOrThrow,
+} from "./range-proof";
 export { readOnlyTree } from "./read-only-tree";
 export {
   nodeEnd,
@@ -46,6 +52,9 @@ export {
 export {
   MAX_PROOF_HASHES,
   rootFromInclusionProof,
+  rootFromInclusionProofOrThrow,
   verifyConsistency,
+  verifyConsistencyOrThrow,
   verifyInclusion,
+  verifyInclusionOrThrow,
 } from "./verify";

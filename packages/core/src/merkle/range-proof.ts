@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
+import { throwing } from "../plain";
 import { isTreeSize } from "./bits";
 import { bytesEqual, HASH_SIZE } from "./hash";
 import { CompactRange, decompose } from "./range";
@@ -84,3 +85,15 @@ export function verifyRangeProof(
     ? E.right(undefined)
     : fail(`the leaves and proof do not lead to the root of the tree of size ${size}`, "root");
 }
+
+/**
+ * Plain form of {@link rootFromRangeProof} (no fp-ts needed): returns the root the range
+ * proof leads to, or throws `PROOF_INVALID`.
+ */
+export const rootFromRangeProofOrThrow = throwing(rootFromRangeProof);
+
+/**
+ * Plain form of {@link verifyRangeProof} (no fp-ts needed): returns when the
+ * leaves are in the tree with that root, or throws `PROOF_INVALID`.
+ */
+export const verifyRangeProofOrThrow = throwing(verifyRangeProof);

@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
+import { throwing } from "../plain";
 import { isPowerOfTwo, isTreeSize, lsb } from "./bits";
 import { bytesEqual, HASH_SIZE, nodeHash } from "./hash";
 
@@ -157,3 +158,21 @@ export function verifyConsistency(
     return fail(`the proof does not lead to the root of size ${size2}`, "root2");
   return E.right(undefined);
 }
+
+/**
+ * Plain form of {@link rootFromInclusionProof} (no fp-ts needed): returns the root the
+ * proof leads to, or throws `PROOF_INVALID`.
+ */
+export const rootFromInclusionProofOrThrow = throwing(rootFromInclusionProof);
+
+/**
+ * Plain form of {@link verifyInclusion} (no fp-ts needed): returns when the leaf
+ * is in the tree with that root, or throws `PROOF_INVALID`.
+ */
+export const verifyInclusionOrThrow = throwing(verifyInclusion);
+
+/**
+ * Plain form of {@link verifyConsistency} (no fp-ts needed): returns when the
+ * larger tree extends the smaller, or throws `PROOF_INVALID`.
+ */
+export const verifyConsistencyOrThrow = throwing(verifyConsistency);

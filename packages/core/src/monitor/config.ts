@@ -5,6 +5,7 @@ import { decodeWith } from "../decode";
 import type { DaichoError } from "../errors";
 import { AlertSeverity } from "../events/catalogue";
 import { Id, Label, type LabelBrand, strictStruct } from "../events/primitives";
+import { orThrow, throwing } from "../plain";
 import { WorkingHoursCodec } from "../policy/config";
 import { compileWorkingHours } from "../policy/hours";
 import { type CidrRange, parseCidr } from "../policy/ip";
@@ -97,9 +98,20 @@ export const DEFAULT_SEVERITIES: Readonly<Record<string, "info" | "warning" | "c
   "unapproved-destination": "critical",
 };
 
-/** Like {@link decodeMonitorConfig} but throws the `DaichoError`; for configuration at start-up. */
-export function compileMonitorConfig(input: unknown): CompiledMonitorConfig {
-  const result = decodeMonitorConfig(input);
-  if (E.isLeft(result)) throw result.left;
-  return result.right;
+/**
+ * Compile monitor thresholds written in code: the input is typed
+ * ({@link MonitorConfigInput}), so a misspelt member or a value of the wrong type is a
+ * compile error; it is still decoded at run time, throwing the `DaichoError` of
+ * {@link decodeMonitorConfig}. For thresholds read from a file, use
+ * `decodeMonitorConfigOrThrow`.
+ */
+export function compileMonitorConfig(input: MonitorConfigInput): CompiledMonitorConfig {
+  return orThrow(decodeMonitorConfig(input));
 }
+
+/**
+ * Plain form of {@link decodeMonitorConfig} (no fp-ts needed): returns the compiled
+ * thresholds from untyped input (a JSON file), or throws `DECODE_ERROR` naming the path
+ * and what was expected.
+ */
+export const decodeMonitorConfigOrThrow = throwing(decodeMonitorConfig);

@@ -10,6 +10,7 @@ export {
   compileMonitorConfig,
   DEFAULT_SEVERITIES,
   decodeMonitorConfig,
+  decodeMonitorConfigOrThrow,
   MonitorConfig,
   type MonitorConfigInput,
 } from "./config";

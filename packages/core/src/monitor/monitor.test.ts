@@ -5,7 +5,7 @@ import { memoryStore } from "../store/memory";
 import { Projector } from "../views/projector";
 import { chainEvents, iso, T0 } from "../views/test-history";
 import { Views } from "../views/view-set";
-import { compileMonitorConfig } from "./config";
+import { compileMonitorConfig, type MonitorConfigInput } from "./config";
 import { Monitor } from "./monitor";
 import type { Alert } from "./rules";
 
@@ -41,7 +41,7 @@ const denied = (actor: string, at: number): EventInput => ({
   },
 });
 
-function run(config: unknown, inputs: EventInput[], views = new Views()): Alert[] {
+function run(config: MonitorConfigInput, inputs: EventInput[], views = new Views()): Alert[] {
   const events = chainEvents(inputs);
   views.applyAll(events);
   const monitor = new Monitor({ config: compileMonitorConfig(config), views });

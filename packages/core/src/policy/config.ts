@@ -5,6 +5,8 @@ import { decodeWith } from "../decode";
 import type { DaichoError } from "../errors";
 import { Action, ClassificationLevel, LawfulBasis } from "../events/catalogue";
 import { Label, type LabelBrand, Note, strictStruct } from "../events/primitives";
+import { described } from "../expected";
+import { orThrow, throwing } from "../plain";
 import { levelRank } from "../views/classification";
 import { compileWorkingHours, minutesOf } from "./hours";
 import { type CidrRange, parseCidr } from "./ip";
@@ -22,11 +24,25 @@ export const PurposeRule = strictStruct(
   { perSubject: t.boolean, description: Note },
 );
 
+/** A time of day on the 24-hour clock, `09:00` to `23:59`. */
+const ClockTime = described(
+  t.refinement(t.string, (s) => !Number.isNaN(minutesOf(s)), "HH:MM"),
+  "24-hour time such as 09:00",
+);
+
 export const WorkingHoursCodec = strictStruct("WorkingHours", {
-  timeZone: t.refinement(t.string, validTimeZone, "TimeZone"),
-  days: t.array(t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0 && n <= 6, "Weekday")),
-  start: t.refinement(t.string, (s) => !Number.isNaN(minutesOf(s)), "HH:MM"),
-  end: t.refinement(t.string, (s) => !Number.isNaN(minutesOf(s)), "HH:MM"),
+  timeZone: described(
+    t.refinement(t.string, validTimeZone, "TimeZone"),
+    "an IANA time zone name such as Asia/Tokyo",
+  ),
+  days: t.array(
+    described(
+      t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0 && n <= 6, "Weekday"),
+      "an integer from 0 (Sunday) to 6 (Saturday)",
+    ),
+  ),
+  start: ClockTime,
+  end: ClockTime,
 });
 
 /**
@@ -57,7 +73,12 @@ export const PolicyConfig = strictStruct(
     /** Clearance of actors onboarded without one (default `internal`). */
     defaultClearance: ClassificationLevel,
     /** CIDR ranges requests must come from; absent = no IP check. */
-    ipAllowList: t.array(t.refinement(t.string, (s) => parseCidr(s) !== undefined, "Cidr")),
+    ipAllowList: t.array(
+      described(
+        t.refinement(t.string, (s) => parseCidr(s) !== undefined, "Cidr"),
+        "an IPv4 or IPv6 CIDR range such as 192.0.2.0/24",
+      ),
+    ),
     /** Requests outside these hours are denied; absent = no time check. */
     workingHours: WorkingHoursCodec,
     /**
@@ -115,11 +136,15 @@ export function decodePolicyConfig(input: unknown): E.Either<DaichoError, Compil
   );
 }
 
-/** Like {@link decodePolicyConfig} but throws the `DaichoError`; for configuration at start-up. */
-export function compilePolicy(input: unknown): CompiledPolicy {
-  const result = decodePolicyConfig(input);
-  if (E.isLeft(result)) throw result.left;
-  return result.right;
+/**
+ * Compile a policy written in code: the input is typed ({@link PolicyConfigInput}), so a
+ * misspelt member, an unknown lawful basis or action is a compile error, and it is still
+ * decoded at run time (labels, CIDR ranges, time zones), throwing the `DaichoError` of
+ * {@link decodePolicyConfig}. For a policy read from a file (untyped JSON), use
+ * `decodePolicyConfigOrThrow`.
+ */
+export function compilePolicy(input: PolicyConfigInput): CompiledPolicy {
+  return orThrow(decodePolicyConfig(input));
 }
 
 function validTimeZone(s: string): boolean {
@@ -130,3 +155,11 @@ function validTimeZone(s: string): boolean {
     return false;
   }
 }
+
+/**
+ * Plain form of {@link decodePolicyConfig} (no fp-ts needed): returns the compiled policy
+ * from untyped input (a JSON file), or throws `DECODE_ERROR` naming the path and what was
+ * expected. For a policy written in code, {@link compilePolicy} also checks it at compile
+ * time.
+ */
+export const decodePolicyConfigOrThrow = throwing(decodePolicyConfig);

@@ -192,7 +192,9 @@ describe("decide", () => {
     expect(decide(views, policy, read({ purpose: "profiling" })).reasons).toEqual([
       "purpose-unknown",
     ]);
-    expect(decide(views, policy, read({ action: "teleport" })).reasons).toEqual(["action-unknown"]);
+    // An action from untyped JavaScript (the type refuses it) is denied, not trusted.
+    const teleport = read({ action: "teleport" as DecisionRequest["action"] });
+    expect(decide(views, policy, teleport).reasons).toEqual(["action-unknown"]);
     expect(
       decide(views, policy, read({ resource: { type: "contact", id: "c-404" } })).reasons,
     ).toEqual(["resource-unknown"]);
@@ -214,7 +216,7 @@ describe("decide", () => {
           fields: fc.array(fc.string()),
         }),
         (r) => {
-          expect(decide(views, policy, r).allowed).toBe(false);
+          expect(decide(views, policy, r as DecisionRequest).allowed).toBe(false);
         },
       ),
     );

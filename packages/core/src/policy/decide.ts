@@ -21,7 +21,12 @@ export interface RequestContext {
 /** One access request: who wants to do what to which fields of which record, and why. */
 export interface DecisionRequest {
   readonly actor: string;
-  readonly action: Action | string;
+  /**
+   * What the actor wants to do. Typed as the {@link Action} union, so a misspelt action is
+   * a compile error; a value from untyped JavaScript that is not an action is denied with
+   * `action-unknown`.
+   */
+  readonly action: Action;
   readonly resource: { readonly type: string; readonly id: string };
   /** Fields asked for; empty or absent = the record as a whole (e.g. `delete`). */
   readonly fields?: readonly string[];

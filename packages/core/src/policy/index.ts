@@ -9,6 +9,7 @@ export {
   type CompiledPolicy,
   compilePolicy,
   decodePolicyConfig,
+  decodePolicyConfigOrThrow,
   PolicyConfig,
   type PolicyConfigInput,
   PurposeRule,

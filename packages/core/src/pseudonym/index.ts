@@ -5,7 +5,12 @@
  *
  * @module @daicho/core/pseudonym
  */
-export { type NaturalKey, type NormalisedKey, normaliseNaturalKey } from "./natural-key";
+export {
+  type NaturalKey,
+  type NormalisedKey,
+  normaliseNaturalKey,
+  normaliseNaturalKeyOrThrow,
+} from "./natural-key";
 export {
   MIN_PSEUDONYM_KEY_BYTES,
   PSEUDONYM_PREFIX,

@@ -1,6 +1,7 @@
 import { domainToASCII } from "node:url";
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
+import { throwing } from "../plain";
 
 /**
  * A natural key of a data subject, as the host knows it: an e-mail address, a phone
@@ -153,3 +154,10 @@ function phone(
   }
   return E.right({ kind: "phone", value: `+${e164}` });
 }
+
+/**
+ * Plain form of {@link normaliseNaturalKey} (no fp-ts needed): returns the normalised key,
+ * or throws the same `DECODE_ERROR` naming the member that does not normalise.
+ */
+export const normaliseNaturalKeyOrThrow: (input: NaturalKey) => NormalisedKey =
+  throwing(normaliseNaturalKey);

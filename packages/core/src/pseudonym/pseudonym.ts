@@ -5,6 +5,7 @@ import { base32nopad } from "@scure/base";
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
 import type { Id } from "../events/primitives";
+import { throwing } from "../plain";
 import { type NaturalKey, type NormalisedKey, normaliseNaturalKey } from "./natural-key";
 
 /** The label that starts every pseudonym's HMAC message (docs/spec.md §2.3.1). */
@@ -57,9 +58,10 @@ export function pseudonymId(key: Uint8Array, naturalKey: NaturalKey): E.Either<D
   })(normaliseNaturalKey(naturalKey));
 }
 
-/** `pseudonymId` that returns the id or throws its `DaichoError`. */
-export function pseudonymIdOrThrow(key: Uint8Array, naturalKey: NaturalKey): Id {
-  const id = pseudonymId(key, naturalKey);
-  if (E.isLeft(id)) throw id.left;
-  return id.right;
-}
+/**
+ * Plain form of {@link pseudonymId} (no fp-ts needed): returns the id, or throws the same
+ * `DaichoError` (`INVALID_ARGUMENT` for a short key, `DECODE_ERROR` naming the member of
+ * a natural key that does not normalise).
+ */
+export const pseudonymIdOrThrow: (key: Uint8Array, naturalKey: NaturalKey) => Id =
+  throwing(pseudonymId);

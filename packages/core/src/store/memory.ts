@@ -1,5 +1,5 @@
 import type { SubjectHead } from "../chain";
-import { DaichoError } from "../errors";
+import { DaichoError, ledgerMismatch } from "../errors";
 import type { StoredEvent } from "../events/envelope";
 import { assertContiguousBatch, concurrencyConflict, sameHead } from "./checks";
 import type {
@@ -31,9 +31,7 @@ class MemoryStore implements Store {
     this.open();
     if (this.metadata === null) this.metadata = { ...meta };
     else if (this.metadata.ledgerId !== meta.ledgerId) {
-      throw new DaichoError("LEDGER_MISMATCH", "store holds another ledger", {
-        details: { stored: this.metadata.ledgerId, requested: meta.ledgerId },
-      });
+      throw ledgerMismatch("store", this.metadata.ledgerId, meta.ledgerId);
     }
     return this.metadata;
   }

@@ -87,6 +87,9 @@ export function storeConformance(name: string, factory: StoreFactory): void {
     it("refuses to be initialised as another ledger", async () => {
       const e = await rejection(store.init({ ...meta, ledgerId: "other.test/ledger" }));
       expect(isDaichoError(e, "LEDGER_MISMATCH")).toBe(true);
+      // The message names both ledgers, so the operator sees which store is which.
+      expect((e as Error).message).toContain(`"${LEDGER_ID}"`);
+      expect((e as Error).message).toContain('"other.test/ledger"');
       expect((await store.init(meta)).ledgerId).toBe(LEDGER_ID);
     });
 

@@ -3,6 +3,7 @@ import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import type { DaichoError } from "../errors";
 import type { ClassificationLevel } from "../events/catalogue";
+import { orThrow } from "../plain";
 import { compact, decodeSection, EntryProps, StringList } from "./codec";
 import { ms, payloadOf, type ViewEvent } from "./event";
 import { type Entry, entryAt, insertEntry } from "./timeline";
@@ -197,5 +198,10 @@ export class ClassificationView {
         return view;
       }),
     );
+  }
+
+  /** Plain form of {@link ClassificationView.fromSnapshot}: the view, or throws its `DECODE_ERROR`. */
+  static fromSnapshotOrThrow(data: unknown): ClassificationView {
+    return orThrow(ClassificationView.fromSnapshot(data));
   }
 }

@@ -3,6 +3,7 @@ import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import type { DaichoError } from "../errors";
 import type { LawfulBasis } from "../events/catalogue";
+import { orThrow } from "../plain";
 import { decodeSection, EntryProps } from "./codec";
 import { ms, payloadOf, subjectsOf, type ViewEvent } from "./event";
 import { type Entry, entriesUntil, entryAt, insertEntry } from "./timeline";
@@ -179,6 +180,11 @@ export class ConsentView {
         return view;
       }),
     );
+  }
+
+  /** Plain form of {@link ConsentView.fromSnapshot}: the view, or throws its `DECODE_ERROR`. */
+  static fromSnapshotOrThrow(data: unknown): ConsentView {
+    return orThrow(ConsentView.fromSnapshot(data));
   }
 }
 

@@ -35,10 +35,12 @@ export { type ErasureInfo, type RecordInfo, RecordsView } from "./records";
 export { type RestrictionEntry, RestrictionView } from "./restriction";
 export {
   decodeSnapshot,
+  decodeSnapshotOrThrow,
   encodeSnapshot,
   SNAPSHOT_FORMAT,
   type SnapshotHeader,
   snapshotHeader,
+  snapshotHeaderOrThrow,
 } from "./snapshot";
 export { type Entry, entriesUntil, entryAt } from "./timeline";
 export { Views, type ViewsPosition, type ViewsState } from "./view-set";

@@ -3,6 +3,7 @@ import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import type { DaichoError } from "../errors";
 import type { Action, ClassificationLevel } from "../events/catalogue";
+import { orThrow } from "../plain";
 import { decodeSection, endFromJson, endToJson, OpenEnd, StringList } from "./codec";
 import { ms, payloadOf, type ViewEvent } from "./event";
 
@@ -269,6 +270,11 @@ export class PermissionsView {
         return view;
       }),
     );
+  }
+
+  /** Plain form of {@link PermissionsView.fromSnapshot}: the view, or throws its `DECODE_ERROR`. */
+  static fromSnapshotOrThrow(data: unknown): PermissionsView {
+    return orThrow(PermissionsView.fromSnapshot(data));
   }
 }
 

@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import type { DaichoError } from "../errors";
+import { orThrow } from "../plain";
 import { decodeSection, EntryProps, StringList } from "./codec";
 import { ms, payloadOf, subjectsOf, type ViewEvent } from "./event";
 import { type Entry, entriesUntil, insertEntry } from "./timeline";
@@ -102,5 +103,10 @@ export class ProvenanceView {
         return view;
       }),
     );
+  }
+
+  /** Plain form of {@link ProvenanceView.fromSnapshot}: the view, or throws its `DECODE_ERROR`. */
+  static fromSnapshotOrThrow(data: unknown): ProvenanceView {
+    return orThrow(ProvenanceView.fromSnapshot(data));
   }
 }

@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import type { DaichoError } from "../errors";
+import { orThrow } from "../plain";
 import { compact, decodeSection, StringList } from "./codec";
 import { ms, payloadOf, subjectsOf, type ViewEvent } from "./event";
 
@@ -155,6 +156,11 @@ export class RecordsView {
         return view;
       }),
     );
+  }
+
+  /** Plain form of {@link RecordsView.fromSnapshot}: the view, or throws its `DECODE_ERROR`. */
+  static fromSnapshotOrThrow(data: unknown): RecordsView {
+    return orThrow(RecordsView.fromSnapshot(data));
   }
 }
 

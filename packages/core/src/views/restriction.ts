@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import type { DaichoError } from "../errors";
+import { orThrow } from "../plain";
 import { compact, decodeSection, EntryProps } from "./codec";
 import { ms, payloadOf, subjectsOf, type ViewEvent } from "./event";
 import { type Entry, entriesUntil, insertEntry } from "./timeline";
@@ -99,5 +100,10 @@ export class RestrictionView {
         return view;
       }),
     );
+  }
+
+  /** Plain form of {@link RestrictionView.fromSnapshot}: the view, or throws its `DECODE_ERROR`. */
+  static fromSnapshotOrThrow(data: unknown): RestrictionView {
+    return orThrow(RestrictionView.fromSnapshot(data));
   }
 }

@@ -2,8 +2,9 @@ import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import { decodeWith } from "../decode";
-import { DaichoError } from "../errors";
+import { DaichoError, ledgerMismatch } from "../errors";
 import { bytesToHex, sha256Bytes, utf8ToBytes } from "../hash";
+import { throwing } from "../plain";
 import { Views, type ViewsState } from "./view-set";
 
 /** Format tag of a views snapshot (docs/views-and-decisions.md §5). */
@@ -86,11 +87,7 @@ export function decodeSnapshot(
     E.chain((json) => decodeWith(Header, json, "$")),
     E.chain((snap) => {
       if (ledgerId !== undefined && snap.ledgerId !== ledgerId) {
-        return E.left(
-          new DaichoError("LEDGER_MISMATCH", "snapshot belongs to another ledger", {
-            details: { snapshot: snap.ledgerId, expected: ledgerId },
-          }),
-        );
+        return E.left(ledgerMismatch("snapshot", snap.ledgerId, ledgerId));
       }
       if (digestOf(JSON.stringify(snap.views)) !== snap.digest) {
         return E.left(
@@ -116,3 +113,15 @@ function parseJson(text: string): E.Either<DaichoError, unknown> {
     return E.left(new DaichoError("DECODE_ERROR", "snapshot is not JSON", { path: "$" }));
   }
 }
+
+/**
+ * Plain form of {@link snapshotHeader} (no fp-ts needed): returns the snapshot's header,
+ * or throws `DECODE_ERROR`.
+ */
+export const snapshotHeaderOrThrow = throwing(snapshotHeader);
+
+/**
+ * Plain form of {@link decodeSnapshot} (no fp-ts needed): returns the restored views, or
+ * throws `DECODE_ERROR` / `LEDGER_MISMATCH` / `STORE_CORRUPT`.
+ */
+export const decodeSnapshotOrThrow = throwing(decodeSnapshot);

@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
+import { orThrow } from "../plain";
 import { ActorsView } from "./actors";
 import { ClassificationView } from "./classification";
 import { ConsentView } from "./consent";
@@ -172,5 +173,10 @@ export class Views {
         position,
       }),
     );
+  }
+
+  /** Plain form of {@link Views.fromState}: the views, or throws the first section's `DECODE_ERROR`. */
+  static fromStateOrThrow(state: ViewsState, position: ViewsPosition): Views {
+    return orThrow(Views.fromState(state, position));
   }
 }

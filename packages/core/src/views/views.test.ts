@@ -193,7 +193,10 @@ describe("snapshots", () => {
       left: { code: "STORE_CORRUPT" },
     });
     expect(decodeSnapshot(text, "other/ledger")).toMatchObject({
-      left: { code: "LEDGER_MISMATCH" },
+      left: {
+        code: "LEDGER_MISMATCH",
+        message: expect.stringMatching(/holds ledger "views.test\/ledger", not "other\/ledger"/),
+      },
     });
     expect(decodeSnapshot("{nope", undefined)).toMatchObject({ left: { code: "DECODE_ERROR" } });
     const header = snapshotHeader(text);

@@ -53,7 +53,7 @@ export async function runDrill(dir: string): Promise<DrillResult> {
       now += 7 * 60 * 1000;
       const request = {
         actor: "sales-tanaka",
-        action: "read",
+        action: "read" as const,
         resource: { type: "contact", id },
         fields,
         purpose: "sales-follow-up",

@@ -5,12 +5,16 @@
  * Nothing here reads the database directly, and nothing returns a personal value: the
  * console shows identifiers, field names, labels and times only.
  */
-import type { Ledger, LedgerEvent } from "@daicho/core";
-import { parseVerifierKey, toBase64, verifyCheckpoint } from "@daicho/core/checkpoint";
+import { isDaichoError, type Ledger, type LedgerEvent } from "@daicho/core";
+import {
+  parseVerifierKeyOrThrow,
+  toBase64,
+  type VerifiedCheckpoint,
+  verifyCheckpointOrThrow,
+} from "@daicho/core/checkpoint";
 import type { ErasureService } from "@daicho/core/erasure";
 import type { LedgerTree } from "@daicho/core/merkle";
 import type { Views } from "@daicho/core/views";
-import * as E from "fp-ts/lib/Either.js";
 import { Hono } from "hono";
 import { isEvent } from "../shared/events";
 
@@ -63,16 +67,22 @@ export function consoleApi(src: ConsoleSources): Hono {
     const latest = await src.tree.store.latestCheckpoint();
     let checkpoint = null;
     if (latest !== undefined) {
-      const key = parseVerifierKey(src.verifierKey.trim());
-      const verified = E.isRight(key)
-        ? verifyCheckpoint(latest.note, { keys: [key.right], origin: src.ledger.ledgerId })
-        : key;
+      let verified: VerifiedCheckpoint | undefined;
+      try {
+        const key = parseVerifierKeyOrThrow(src.verifierKey.trim());
+        verified = verifyCheckpointOrThrow(latest.note, {
+          keys: [key],
+          origin: src.ledger.ledgerId,
+        });
+      } catch (e) {
+        if (!isDaichoError(e)) throw e; // a bad key or signature is shown, anything else is a bug
+      }
       checkpoint = {
         size: latest.size,
         createdAt: latest.createdAt,
-        signatureValid: E.isRight(verified),
-        signedBy: E.isRight(verified) ? verified.right.verifiedBy : [],
-        root: E.isRight(verified) ? toBase64(verified.right.checkpoint.root) : null,
+        signatureValid: verified !== undefined,
+        signedBy: verified?.verifiedBy ?? [],
+        root: verified === undefined ? null : toBase64(verified.checkpoint.root),
         stored: (await src.tree.store.listCheckpoints()).length,
       };
     }

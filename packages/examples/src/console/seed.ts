@@ -121,7 +121,7 @@ export async function seedConsole(dir: string, end = new Date()): Promise<Seeded
       const when = at(day, 9 + Math.floor((i * 8) / count), Math.floor(rnd() * 50));
       const request = {
         actor,
-        action: "read",
+        action: "read" as const,
         resource: { type: "contact", id: pick(known) },
         fields,
         purpose,
@@ -211,7 +211,7 @@ export async function seedConsole(dir: string, end = new Date()): Promise<Seeded
       const tries = [0, 3, 6].map((m) => {
         const request = {
           actor: "support-ito",
-          action: "update",
+          action: "update" as const,
           resource: { type: "contact", id: "contact-0040" },
           fields: ["phone"],
           purpose: "account-management",

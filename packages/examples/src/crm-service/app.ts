@@ -4,10 +4,9 @@
  * (`decideAndRecord`); handlers then honour the decision's obligations by masking fields.
  */
 
-import { decodeWith, isDaichoError, isRedacted, type Ledger } from "@daicho/core";
+import { decodeWithOrThrow, isDaichoError, isRedacted, type Ledger } from "@daicho/core";
 import type { AccessPolicy, Decision, DecisionRequest } from "@daicho/core/policy";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import * as E from "fp-ts/lib/Either.js";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import * as t from "io-ts";
 import type { ContactBook } from "./contacts";
@@ -49,7 +48,7 @@ export function crmApp(options: CrmOptions): Hono<Env> {
   /** Ask the policy, record the decision, stop here on a denial. */
   const guard =
     (
-      action: string,
+      action: DecisionRequest["action"],
       what: (c: Context<Env>) => Promise<Pick<DecisionRequest, "resource" | "fields" | "subjects">>,
     ): MiddlewareHandler<Env> =>
     async (c, next) => {
@@ -206,9 +205,7 @@ function clientIp(c: Context<Env>): string | undefined {
 }
 
 function decode<A, O>(codec: t.Type<A, O, unknown>, input: unknown): A {
-  const result = decodeWith(codec, input, "$body");
-  if (E.isLeft(result)) throw result.left;
-  return result.right;
+  return decodeWithOrThrow(codec, input, "$body");
 }
 
 function csvCell(value: unknown): string {

@@ -5,9 +5,12 @@
  * read as `Redacted`, while the ledger still verifies.
  */
 import type { Ledger, Redacted } from "@daicho/core";
-import { type CertificateBody, STATEMENT_FIELD, verifyCertificate } from "@daicho/core/erasure";
+import {
+  type CertificateBody,
+  STATEMENT_FIELD,
+  verifyCertificateOrThrow,
+} from "@daicho/core/erasure";
 import type { SubjectAccessReport } from "@daicho/core/subject-access";
-import * as E from "fp-ts/lib/Either.js";
 import { type Crm, listen, openCrm } from "../crm-service/server";
 import { dsrApp } from "./server";
 
@@ -75,7 +78,8 @@ export async function runDsr(dir: string, log: (line: string) => void = () => {}
       "POST",
       `/dsr/erasure-requests/${requested.body.requestId}/execute`,
     );
-    const verified = verifyCertificate(executed.body.certificate, dsr.certificateKey);
+    // Throws the DaichoError (SIGNATURE_INVALID, DECODE_ERROR) unless the DPO signed it.
+    const certificate = verifyCertificateOrThrow(executed.body.certificate, dsr.certificateKey);
 
     const crmAfter = await call(crm.tokens.manager, "GET", "/contacts/contact-0003");
     const stored = (await crm.contacts.read("contact-0003"))?.fields ?? {};
@@ -90,7 +94,7 @@ export async function runDsr(dir: string, log: (line: string) => void = () => {}
       erasureRequest: requested.body,
       openBefore: open.body.requests,
       executed: executed.body,
-      certificate: E.isRight(verified) ? verified.right : undefined,
+      certificate,
       crmAfter,
       storedAfter: stored as Record<string, string | Redacted>,
       accessAfter,
