@@ -1,4 +1,5 @@
 import * as t from "io-ts";
+import { CONTRACT_PAYLOADS } from "./contract";
 import {
   boundedList,
   FieldName,
@@ -161,7 +162,13 @@ export const PermissionGranted = strictStruct(
     purposes: Purposes,
     grantedBy: Id,
   },
-  { fields: Fields, expiresAt: Timestamp, clearance: ClassificationLevel },
+  {
+    fields: Fields,
+    expiresAt: Timestamp,
+    clearance: ClassificationLevel,
+    // Issue 14: a grant to an outside organisation's staff, tied to its 委託契約.
+    contractId: Id,
+  },
 );
 export const PermissionRevoked = strictStruct(
   "PermissionRevoked",
@@ -348,6 +355,7 @@ export const EVENT_PAYLOADS = {
   "processing.restricted": ProcessingRestricted,
   "processing.restriction-lifted": ProcessingRestrictionLifted,
   "alert.raised": AlertRaised,
+  ...CONTRACT_PAYLOADS,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOADS;

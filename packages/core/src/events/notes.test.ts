@@ -64,6 +64,7 @@ const SAMPLES: Partial<Record<EventType, Record<string, unknown>>> = {
   "processing.restricted": { restrictionId: "r-1", ground: "accuracy-contested" },
   "processing.restriction-lifted": { restrictionId: "r-1" },
   "alert.raised": { alertId: "al-1", rule: "bulk-export", severity: "warning", actorId: "sales-7" },
+  "contract.terminated": { contractId: "ct-1", terminatedBy: "admin-1" },
 };
 
 const NOTE_FIELDS = Object.entries(EVENT_PAYLOADS).flatMap(([type, codec]) =>

@@ -5,6 +5,7 @@ import { type Instant, instantMs } from "../views/event";
 import { type GrantRecord, grantEndReason } from "../views/permissions";
 import type { Views } from "../views/view-set";
 import type { CompiledPolicy } from "./config";
+import { type ContractReason, contractProblem, strongerContractReason } from "./contract-check";
 import { ipInRanges } from "./ip";
 import type { DenyReason, Reason } from "./reasons";
 
@@ -75,7 +76,8 @@ const NO_OBLIGATIONS: Obligations = Object.freeze({
  * purpose and resource; the actor onboarded and not offboarded; classification within the
  * actor's clearance and the item's disclosure scope; a lawful basis for the purpose for
  * every subject, no withdrawal, no Art. 18 restriction, no erasure; the request context
- * within host policy. Never throws: a malformed request is denied with `request-invalid`,
+ * within host policy; a grant tied to a contract (委託契約) only while the contract is in
+ * force and covers the request (`contract-*`, after the others). Never throws: a malformed request is denied with `request-invalid`,
  * unknown actors and purposes with their own reasons.
  */
 export function decide(
@@ -123,8 +125,9 @@ export function decide(
 
   let matching: GrantRecord[] = [];
   const mask: string[] = [];
+  const blocked: Blocked = {};
   if (active && actionKnown && purposeRule !== undefined) {
-    matching = matchingGrants(views, actorEntry, request, record?.owner, subjects, at);
+    matching = matchingGrants(views, actorEntry, request, record?.owner, subjects, at, blocked);
     if (matching.length === 0) {
       reasons.push("no-grant");
       const ended = endedGrantReason(views, actorEntry, request, record?.owner, subjects, at);
@@ -147,6 +150,9 @@ export function decide(
       else if (purposeRule.perSubject && status === "expired") pushOnce(reasons, "consent-expired");
     }
   }
+
+  // Issue 14 checks come after the checks above, so earlier reasons keep their order.
+  if (matching.length === 0 && blocked.contract !== undefined) reasons.push(blocked.contract);
 
   if (reasons.length > 0) return denied(reasons, subjects, at);
   return {
@@ -206,6 +212,11 @@ function grantCovers(
   return true;
 }
 
+/** Why covering grants in force were still unusable (the strongest reason seen). */
+interface Blocked {
+  contract?: ContractReason;
+}
+
 function matchingGrants(
   views: Views,
   actor: ActorEntry,
@@ -213,12 +224,16 @@ function matchingGrants(
   owner: string | undefined,
   subjects: readonly string[],
   at: number,
+  blocked: Blocked,
 ): GrantRecord[] {
   const out: GrantRecord[] = [];
   const consider = (list: readonly GrantRecord[]) => {
     for (const g of list) {
       if (g.grantedAt > at || grantEndReason(g, at) !== undefined) continue;
-      if (grantCovers(g, request, owner, subjects)) out.push(g);
+      if (!grantCovers(g, request, owner, subjects)) continue;
+      const problem = contractProblem(views, g, actor, request, owner, subjects, at);
+      if (problem === undefined) out.push(g);
+      else blocked.contract = strongerContractReason(blocked.contract, problem);
     }
   };
   consider(views.permissions.grantsOfActor(request.actor));

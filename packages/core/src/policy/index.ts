@@ -13,6 +13,7 @@ export {
   type PolicyConfigInput,
   PurposeRule,
 } from "./config";
+export { type ContractReason, contractProblem } from "./contract-check";
 export {
   type Decision,
   type DecisionRequest,

@@ -27,6 +27,12 @@ export const DENY_REASONS = [
   "consent-missing",
   "consent-withdrawn",
   "consent-expired",
+  // Issue 14 item 5: the contract (委託契約) a grant is tied to.
+  "contract-unknown",
+  "contract-not-started",
+  "contract-ended",
+  "contract-terminated",
+  "contract-out-of-scope",
 ] as const;
 
 export type DenyReason = (typeof DENY_REASONS)[number];

@@ -5,7 +5,7 @@
  *
  * @module @daicho/core/reports
  */
-export { type ActorAction, actorHistory } from "./history";
+export { type ActorAction, actorAction, actorHistory } from "./history";
 export { type ProcessingActivity, recordsOfProcessing } from "./processing";
 export {
   type EntrustmentRecord,
@@ -22,3 +22,9 @@ export {
   regulations,
 } from "./regulations";
 export { type EventSource, inWindow, type Window } from "./source";
+export {
+  type SupervisedAction,
+  type SupervisedGrant,
+  type SupervisionReport,
+  supervisionReports,
+} from "./supervision";

@@ -21,6 +21,13 @@ export {
   type ConsentStatus,
   ConsentView,
 } from "./consent";
+export {
+  type ContractState,
+  type ContractStatus,
+  ContractsView,
+  type ContractVersion,
+  versionState,
+} from "./contracts";
 export { type Instant, instantMs, ms, subjectsOf, type ViewEvent } from "./event";
 export {
   type GrantEnd,

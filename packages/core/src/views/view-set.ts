@@ -3,6 +3,7 @@ import { DaichoError } from "../errors";
 import { ActorsView } from "./actors";
 import { ClassificationView } from "./classification";
 import { ConsentView } from "./consent";
+import { ContractsView } from "./contracts";
 import type { ViewEvent } from "./event";
 import { PermissionsView } from "./permissions";
 import { ProvenanceView } from "./provenance";
@@ -18,6 +19,8 @@ export interface ViewsState {
   readonly provenance: unknown;
   readonly restriction: unknown;
   readonly records: unknown;
+  /** Absent in snapshots written before contracts existed (restored as empty). */
+  readonly contracts?: unknown;
 }
 
 /** Where the views stand in the ledger: the last event folded in. */
@@ -42,6 +45,7 @@ export class Views {
   readonly provenance: ProvenanceView;
   readonly restriction: RestrictionView;
   readonly records: RecordsView;
+  readonly contracts: ContractsView;
   private position: ViewsPosition = { seq: -1 };
 
   constructor(parts?: {
@@ -53,6 +57,7 @@ export class Views {
     restriction: RestrictionView;
     records: RecordsView;
     position: ViewsPosition;
+    contracts?: ContractsView;
   }) {
     this.actors = parts?.actors ?? new ActorsView();
     this.permissions = parts?.permissions ?? new PermissionsView();
@@ -61,6 +66,7 @@ export class Views {
     this.provenance = parts?.provenance ?? new ProvenanceView();
     this.restriction = parts?.restriction ?? new RestrictionView();
     this.records = parts?.records ?? new RecordsView();
+    this.contracts = parts?.contracts ?? new ContractsView();
     if (parts) this.position = parts.position;
   }
 
@@ -115,6 +121,10 @@ export class Views {
       case "erasure.completed":
         this.records.apply(event);
         break;
+      case "contract.concluded":
+      case "contract.terminated":
+        this.contracts.apply(event);
+        break;
     }
     this.position = { seq: event.seq, hash: event.hash };
   }
@@ -141,6 +151,7 @@ export class Views {
       provenance: this.provenance.toSnapshot(),
       restriction: this.restriction.toSnapshot(),
       records: this.records.toSnapshot(),
+      contracts: this.contracts.toSnapshot(),
     };
   }
 
@@ -160,6 +171,8 @@ export class Views {
     if (E.isLeft(restriction)) return restriction;
     const records = RecordsView.fromSnapshot(state.records);
     if (E.isLeft(records)) return records;
+    const contracts = ContractsView.fromSnapshot(state.contracts);
+    if (E.isLeft(contracts)) return contracts;
     return E.right(
       new Views({
         actors: actors.right,
@@ -170,6 +183,7 @@ export class Views {
         restriction: restriction.right,
         records: records.right,
         position,
+        contracts: contracts.right,
       }),
     );
   }
