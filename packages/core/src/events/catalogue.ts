@@ -1,4 +1,5 @@
 import * as t from "io-ts";
+import { ALERT_HANDLING_PAYLOADS } from "./alert-handling";
 import { CONTRACT_PAYLOADS } from "./contract";
 import {
   boundedList,
@@ -322,6 +323,10 @@ export const AlertRaised = strictStruct(
     ip: t.refinement(t.string, (s) => /^[0-9A-Fa-f:.]{2,45}$/.test(s), "IpAddress"),
     destination: strictStruct("AlertDestination", { kind: Label, id: Id }),
     detail: Note,
+    // Issue 14 item 10: a repeat of an alert still open after its cooldown, and how many
+    // occurrences were kept quiet since (docs/views-and-decisions.md §7).
+    repeatOf: Id,
+    suppressed: Nat,
   },
 );
 
@@ -356,6 +361,7 @@ export const EVENT_PAYLOADS = {
   "processing.restriction-lifted": ProcessingRestrictionLifted,
   "alert.raised": AlertRaised,
   ...CONTRACT_PAYLOADS,
+  ...ALERT_HANDLING_PAYLOADS,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOADS;

@@ -1,3 +1,4 @@
+export * from "./alert-handling";
 export * from "./catalogue";
 export * from "./contact-screen";
 export * from "./contract";

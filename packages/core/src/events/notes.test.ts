@@ -65,6 +65,8 @@ const SAMPLES: Partial<Record<EventType, Record<string, unknown>>> = {
   "processing.restriction-lifted": { restrictionId: "r-1" },
   "alert.raised": { alertId: "al-1", rule: "bulk-export", severity: "warning", actorId: "sales-7" },
   "contract.terminated": { contractId: "ct-1", terminatedBy: "admin-1" },
+  "alert.acknowledged": { alertId: "al-1", acknowledgedBy: "sec-1" },
+  "alert.resolved": { alertId: "al-1", resolvedBy: "sec-1", resolution: "remediated" },
 };
 
 const NOTE_FIELDS = Object.entries(EVENT_PAYLOADS).flatMap(([type, codec]) =>

@@ -6,6 +6,7 @@
  * @module @daicho/core/views
  */
 export { type ActorEntry, type ActorStatus, ActorsView } from "./actors";
+export { type AlertKeyParts, type AlertState, AlertsView, alertKey } from "./alerts";
 export {
   type ClassEntry,
   ClassificationView,

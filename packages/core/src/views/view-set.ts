@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
 import { ActorsView } from "./actors";
+import { AlertsView } from "./alerts";
 import { ClassificationView } from "./classification";
 import { ConsentView } from "./consent";
 import { ContractsView } from "./contracts";
@@ -21,6 +22,8 @@ export interface ViewsState {
   readonly records: unknown;
   /** Absent in snapshots written before contracts existed (restored as empty). */
   readonly contracts?: unknown;
+  /** Absent in snapshots written before alert handling existed (restored as empty). */
+  readonly alerts?: unknown;
 }
 
 /** Where the views stand in the ledger: the last event folded in. */
@@ -46,6 +49,7 @@ export class Views {
   readonly restriction: RestrictionView;
   readonly records: RecordsView;
   readonly contracts: ContractsView;
+  readonly alerts: AlertsView;
   private position: ViewsPosition = { seq: -1 };
 
   constructor(parts?: {
@@ -58,6 +62,7 @@ export class Views {
     records: RecordsView;
     position: ViewsPosition;
     contracts?: ContractsView;
+    alerts?: AlertsView;
   }) {
     this.actors = parts?.actors ?? new ActorsView();
     this.permissions = parts?.permissions ?? new PermissionsView();
@@ -67,6 +72,7 @@ export class Views {
     this.restriction = parts?.restriction ?? new RestrictionView();
     this.records = parts?.records ?? new RecordsView();
     this.contracts = parts?.contracts ?? new ContractsView();
+    this.alerts = parts?.alerts ?? new AlertsView();
     if (parts) this.position = parts.position;
   }
 
@@ -125,6 +131,11 @@ export class Views {
       case "contract.terminated":
         this.contracts.apply(event);
         break;
+      case "alert.raised":
+      case "alert.acknowledged":
+      case "alert.resolved":
+        this.alerts.apply(event);
+        break;
     }
     this.position = { seq: event.seq, hash: event.hash };
   }
@@ -152,6 +163,7 @@ export class Views {
       restriction: this.restriction.toSnapshot(),
       records: this.records.toSnapshot(),
       contracts: this.contracts.toSnapshot(),
+      alerts: this.alerts.toSnapshot(),
     };
   }
 
@@ -173,6 +185,8 @@ export class Views {
     if (E.isLeft(records)) return records;
     const contracts = ContractsView.fromSnapshot(state.contracts);
     if (E.isLeft(contracts)) return contracts;
+    const alerts = AlertsView.fromSnapshot(state.alerts);
+    if (E.isLeft(alerts)) return alerts;
     return E.right(
       new Views({
         actors: actors.right,
@@ -184,6 +198,7 @@ export class Views {
         records: records.right,
         position,
         contracts: contracts.right,
+        alerts: alerts.right,
       }),
     );
   }
