@@ -1,6 +1,7 @@
 import * as t from "io-ts";
 import { ALERT_HANDLING_PAYLOADS } from "./alert-handling";
 import { CONTRACT_PAYLOADS } from "./contract";
+import { GOVERNANCE_PAYLOADS } from "./governance";
 import {
   boundedList,
   FieldName,
@@ -74,6 +75,8 @@ export const DataAccessed = strictStruct(
     // Added with views/policy (issue 5): what was attempted, and to whom for `share`.
     action: Action,
     recipient: Id,
+    // Issue 14: the grants that allowed it, so an access review sees which grants are used.
+    grantIds: boundedList(Id, 64),
   },
 );
 
@@ -362,6 +365,7 @@ export const EVENT_PAYLOADS = {
   "alert.raised": AlertRaised,
   ...CONTRACT_PAYLOADS,
   ...ALERT_HANDLING_PAYLOADS,
+  ...GOVERNANCE_PAYLOADS,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOADS;

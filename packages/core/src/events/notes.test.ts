@@ -67,6 +67,13 @@ const SAMPLES: Partial<Record<EventType, Record<string, unknown>>> = {
   "contract.terminated": { contractId: "ct-1", terminatedBy: "admin-1" },
   "alert.acknowledged": { alertId: "al-1", acknowledgedBy: "sec-1" },
   "alert.resolved": { alertId: "al-1", resolvedBy: "sec-1", resolution: "remediated" },
+  "permission.approved": { grantId: "g-1", approvedBy: "admin-2" },
+  "access-review.completed": {
+    reviewId: "rv-1",
+    reviewedBy: "admin-2",
+    findings: 0,
+    outcome: "no-change",
+  },
 };
 
 const NOTE_FIELDS = Object.entries(EVENT_PAYLOADS).flatMap(([type, codec]) =>

@@ -4,6 +4,7 @@ import { type ClassEntry, levelRank, outsideScope, type ScopeRule } from "../vie
 import { type Instant, instantMs } from "../views/event";
 import { type GrantRecord, grantEndReason } from "../views/permissions";
 import type { Views } from "../views/view-set";
+import { approvalProblem } from "./approval-check";
 import type { CompiledPolicy } from "./config";
 import { type ContractReason, contractProblem, strongerContractReason } from "./contract-check";
 import { ipInRanges } from "./ip";
@@ -77,7 +78,8 @@ const NO_OBLIGATIONS: Obligations = Object.freeze({
  * actor's clearance and the item's disclosure scope; a lawful basis for the purpose for
  * every subject, no withdrawal, no Art. 18 restriction, no erasure; the request context
  * within host policy; a grant tied to a contract (委託契約) only while the contract is in
- * force and covers the request (`contract-*`, after the others). Never throws: a malformed request is denied with `request-invalid`,
+ * force and covers the request (`contract-*`, after the others), and with four eyes only
+ * once a second person approved it (`grant-pending-approval`). Never throws: a malformed request is denied with `request-invalid`,
  * unknown actors and purposes with their own reasons.
  */
 export function decide(
@@ -127,7 +129,10 @@ export function decide(
   const mask: string[] = [];
   const blocked: Blocked = {};
   if (active && actionKnown && purposeRule !== undefined) {
-    matching = matchingGrants(views, actorEntry, request, record?.owner, subjects, at, blocked);
+    matching = matchingGrants(views, actorEntry, request, record?.owner, subjects, at, {
+      policy,
+      blocked,
+    });
     if (matching.length === 0) {
       reasons.push("no-grant");
       const ended = endedGrantReason(views, actorEntry, request, record?.owner, subjects, at);
@@ -153,6 +158,7 @@ export function decide(
 
   // Issue 14 checks come after the checks above, so earlier reasons keep their order.
   if (matching.length === 0 && blocked.contract !== undefined) reasons.push(blocked.contract);
+  if (matching.length === 0 && blocked.pending) reasons.push("grant-pending-approval");
 
   if (reasons.length > 0) return denied(reasons, subjects, at);
   return {
@@ -215,6 +221,8 @@ function grantCovers(
 /** Why covering grants in force were still unusable (the strongest reason seen). */
 interface Blocked {
   contract?: ContractReason;
+  /** A covering grant still waits for its four-eyes approval. */
+  pending?: boolean;
 }
 
 function matchingGrants(
@@ -224,16 +232,19 @@ function matchingGrants(
   owner: string | undefined,
   subjects: readonly string[],
   at: number,
-  blocked: Blocked,
+  checks: { readonly policy: CompiledPolicy; readonly blocked: Blocked },
 ): GrantRecord[] {
+  const { policy, blocked } = checks;
   const out: GrantRecord[] = [];
   const consider = (list: readonly GrantRecord[]) => {
     for (const g of list) {
       if (g.grantedAt > at || grantEndReason(g, at) !== undefined) continue;
       if (!grantCovers(g, request, owner, subjects)) continue;
       const problem = contractProblem(views, g, actor, request, owner, subjects, at);
-      if (problem === undefined) out.push(g);
-      else blocked.contract = strongerContractReason(blocked.contract, problem);
+      if (problem !== undefined)
+        blocked.contract = strongerContractReason(blocked.contract, problem);
+      else if (approvalProblem(views, policy, g, at) !== undefined) blocked.pending = true;
+      else out.push(g);
     }
   };
   consider(views.permissions.grantsOfActor(request.actor));

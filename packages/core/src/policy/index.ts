@@ -5,6 +5,9 @@
  *
  * @module @daicho/core/policy
  */
+
+export { approveGrant } from "./approval";
+export { approvalProblem, approvedAt, needsApproval } from "./approval-check";
 export {
   type CompiledPolicy,
   compilePolicy,

@@ -33,6 +33,8 @@ export const DENY_REASONS = [
   "contract-ended",
   "contract-terminated",
   "contract-out-of-scope",
+  // Issue 14 item 6: four-eyes approval.
+  "grant-pending-approval",
 ] as const;
 
 export type DenyReason = (typeof DENY_REASONS)[number];

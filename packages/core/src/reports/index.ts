@@ -5,6 +5,12 @@
  *
  * @module @daicho/core/reports
  */
+export {
+  type AccessReview,
+  accessReview,
+  type ReviewedGrant,
+  type StrictlyConfidentialItem,
+} from "./access-review";
 export { type ActorAction, actorAction, actorHistory } from "./history";
 export { type ProcessingActivity, recordsOfProcessing } from "./processing";
 export {

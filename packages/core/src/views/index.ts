@@ -7,6 +7,7 @@
  */
 export { type ActorEntry, type ActorStatus, ActorsView } from "./actors";
 export { type AlertKeyParts, type AlertState, AlertsView, alertKey } from "./alerts";
+export { type Approval, ApprovalsView } from "./approvals";
 export {
   type ClassEntry,
   ClassificationView,

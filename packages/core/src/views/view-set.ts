@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
 import { ActorsView } from "./actors";
 import { AlertsView } from "./alerts";
+import { ApprovalsView } from "./approvals";
 import { ClassificationView } from "./classification";
 import { ConsentView } from "./consent";
 import { ContractsView } from "./contracts";
@@ -24,6 +25,8 @@ export interface ViewsState {
   readonly contracts?: unknown;
   /** Absent in snapshots written before alert handling existed (restored as empty). */
   readonly alerts?: unknown;
+  /** Absent in snapshots written before four-eyes approval existed (restored as empty). */
+  readonly approvals?: unknown;
 }
 
 /** Where the views stand in the ledger: the last event folded in. */
@@ -50,6 +53,7 @@ export class Views {
   readonly records: RecordsView;
   readonly contracts: ContractsView;
   readonly alerts: AlertsView;
+  readonly approvals: ApprovalsView;
   private position: ViewsPosition = { seq: -1 };
 
   constructor(parts?: {
@@ -63,6 +67,7 @@ export class Views {
     position: ViewsPosition;
     contracts?: ContractsView;
     alerts?: AlertsView;
+    approvals?: ApprovalsView;
   }) {
     this.actors = parts?.actors ?? new ActorsView();
     this.permissions = parts?.permissions ?? new PermissionsView();
@@ -73,6 +78,7 @@ export class Views {
     this.records = parts?.records ?? new RecordsView();
     this.contracts = parts?.contracts ?? new ContractsView();
     this.alerts = parts?.alerts ?? new AlertsView();
+    this.approvals = parts?.approvals ?? new ApprovalsView();
     if (parts) this.position = parts.position;
   }
 
@@ -102,6 +108,9 @@ export class Views {
         this.permissions.apply(event);
         break;
       case "permission.granted":
+        this.permissions.apply(event);
+        this.approvals.apply(event);
+        break;
       case "permission.revoked":
         this.permissions.apply(event);
         break;
@@ -136,6 +145,9 @@ export class Views {
       case "alert.resolved":
         this.alerts.apply(event);
         break;
+      case "permission.approved":
+        this.approvals.apply(event);
+        break;
     }
     this.position = { seq: event.seq, hash: event.hash };
   }
@@ -164,6 +176,7 @@ export class Views {
       records: this.records.toSnapshot(),
       contracts: this.contracts.toSnapshot(),
       alerts: this.alerts.toSnapshot(),
+      approvals: this.approvals.toSnapshot(),
     };
   }
 
@@ -187,6 +200,8 @@ export class Views {
     if (E.isLeft(contracts)) return contracts;
     const alerts = AlertsView.fromSnapshot(state.alerts);
     if (E.isLeft(alerts)) return alerts;
+    const approvals = ApprovalsView.fromSnapshot(state.approvals);
+    if (E.isLeft(approvals)) return approvals;
     return E.right(
       new Views({
         actors: actors.right,
@@ -199,6 +214,7 @@ export class Views {
         position,
         contracts: contracts.right,
         alerts: alerts.right,
+        approvals: approvals.right,
       }),
     );
   }
