@@ -2,6 +2,7 @@ import * as t from "io-ts";
 import { ALERT_HANDLING_PAYLOADS } from "./alert-handling";
 import { CONTRACT_PAYLOADS } from "./contract";
 import { GOVERNANCE_PAYLOADS } from "./governance";
+import { INSTRUCTION_PAYLOADS } from "./instruction";
 import {
   boundedList,
   FieldName,
@@ -366,6 +367,7 @@ export const EVENT_PAYLOADS = {
   ...CONTRACT_PAYLOADS,
   ...ALERT_HANDLING_PAYLOADS,
   ...GOVERNANCE_PAYLOADS,
+  ...INSTRUCTION_PAYLOADS,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOADS;

@@ -6,4 +6,5 @@ export * from "./envelope";
 export * from "./governance";
 export { phoneLikeId } from "./id-screen";
 export * from "./input";
+export * from "./instruction";
 export * from "./primitives";

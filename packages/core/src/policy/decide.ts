@@ -9,6 +9,7 @@ import type { CompiledPolicy } from "./config";
 import { type ContractReason, contractProblem, strongerContractReason } from "./contract-check";
 import { ipInRanges } from "./ip";
 import type { DenyReason, Reason } from "./reasons";
+import { effectiveScope } from "./scope-check";
 
 /** Where a request comes from (staff equipment, never the data subject) and when. */
 export interface RequestContext {
@@ -138,7 +139,7 @@ export function decide(
       const ended = endedGrantReason(views, actorEntry, request, record?.owner, subjects, at);
       if (ended !== undefined) reasons.push(ended);
     } else {
-      checkClassification(views, policy, actorEntry, request, matching, at, reasons, mask);
+      checkClassification(views, policy, actorEntry, request, matching, at, reasons, mask, blocked);
     }
   }
 
@@ -159,6 +160,7 @@ export function decide(
   // Issue 14 checks come after the checks above, so earlier reasons keep their order.
   if (matching.length === 0 && blocked.contract !== undefined) reasons.push(blocked.contract);
   if (matching.length === 0 && blocked.pending) reasons.push("grant-pending-approval");
+  if (blocked.uninstructed && reasons.length > 0) reasons.push("scope-not-instructed");
 
   if (reasons.length > 0) return denied(reasons, subjects, at);
   return {
@@ -223,6 +225,8 @@ interface Blocked {
   contract?: ContractReason;
   /** A covering grant still waits for its four-eyes approval. */
   pending?: boolean;
+  /** A disclosure scope widened without the customer's instruction kept the actor out. */
+  uninstructed?: boolean;
 }
 
 function matchingGrants(
@@ -287,6 +291,7 @@ function checkClassification(
   at: number,
   reasons: DenyReason[],
   mask: string[],
+  blocked: Blocked,
 ): void {
   const { type, id } = request.resource;
   const teams = actor.teams ?? NO_FIELDS;
@@ -301,9 +306,22 @@ function checkClassification(
   const before = reasons.length;
   const own = views.classification.resourceAt(type, id, at);
   const ownLevel = own === undefined ? policy.defaultLevelRank : levelRank(own.level);
-  if (outsideScope(own?.scope, at, request.actor, teams)) reasons.push("disclosure-scope");
+  // マル秘: a widened scope counts only with the customer's instruction (scope-check.ts).
+  const scopeOf = (field: string | undefined, entry: ClassEntry | undefined) => {
+    if (entry === undefined) return undefined;
+    const e = effectiveScope(views, type, id, field, entry);
+    if (
+      e.setAside &&
+      outsideScope(e.scope, at, request.actor, teams) &&
+      !outsideScope(entry.scope, at, request.actor, teams)
+    )
+      blocked.uninstructed = true;
+    return e.scope;
+  };
+  const ownScope = scopeOf(undefined, own);
+  if (outsideScope(ownScope, at, request.actor, teams)) reasons.push("disclosure-scope");
   if (ownLevel > best) reasons.push("above-clearance");
-  if (request.action === "share" && recipientOutside(views, own?.scope, request.recipient, at)) {
+  if (request.action === "share" && recipientOutside(views, ownScope, request.recipient, at)) {
     reasons.push("recipient-out-of-scope");
   }
 
@@ -317,11 +335,12 @@ function checkClassification(
       ? views.classification.fieldAt(type, id, f, at)
       : undefined;
     const level = entry === undefined ? ownLevel : Math.max(ownLevel, levelRank(entry.level));
+    const fieldScope = scopeOf(f, entry);
     let problem: DenyReason | undefined;
-    if (outsideScope(entry?.scope, at, request.actor, teams)) problem = "disclosure-scope";
+    if (outsideScope(fieldScope, at, request.actor, teams)) problem = "disclosure-scope";
     else if (
       request.action === "share" &&
-      recipientOutside(views, entry?.scope, request.recipient, at)
+      recipientOutside(views, fieldScope, request.recipient, at)
     ) {
       problem = "recipient-out-of-scope";
     } else {

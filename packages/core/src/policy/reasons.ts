@@ -35,6 +35,8 @@ export const DENY_REASONS = [
   "contract-out-of-scope",
   // Issue 14 item 6: four-eyes approval.
   "grant-pending-approval",
+  // Issue 14 item 7: a disclosure scope widened without the customer's instruction.
+  "scope-not-instructed",
 ] as const;
 
 export type DenyReason = (typeof DENY_REASONS)[number];

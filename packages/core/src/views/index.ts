@@ -31,6 +31,7 @@ export {
   versionState,
 } from "./contracts";
 export { type Instant, instantMs, ms, subjectsOf, type ViewEvent } from "./event";
+export { type Instruction, InstructionsView } from "./instructions";
 export {
   type GrantEnd,
   type GrantRecord,

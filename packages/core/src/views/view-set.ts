@@ -7,6 +7,7 @@ import { ClassificationView } from "./classification";
 import { ConsentView } from "./consent";
 import { ContractsView } from "./contracts";
 import type { ViewEvent } from "./event";
+import { InstructionsView } from "./instructions";
 import { PermissionsView } from "./permissions";
 import { ProvenanceView } from "./provenance";
 import { RecordsView } from "./records";
@@ -27,6 +28,8 @@ export interface ViewsState {
   readonly alerts?: unknown;
   /** Absent in snapshots written before four-eyes approval existed (restored as empty). */
   readonly approvals?: unknown;
+  /** Absent in snapshots written before マル秘 instructions existed (restored as empty). */
+  readonly instructions?: unknown;
 }
 
 /** Where the views stand in the ledger: the last event folded in. */
@@ -54,6 +57,7 @@ export class Views {
   readonly contracts: ContractsView;
   readonly alerts: AlertsView;
   readonly approvals: ApprovalsView;
+  readonly instructions: InstructionsView;
   private position: ViewsPosition = { seq: -1 };
 
   constructor(parts?: {
@@ -68,6 +72,7 @@ export class Views {
     contracts?: ContractsView;
     alerts?: AlertsView;
     approvals?: ApprovalsView;
+    instructions?: InstructionsView;
   }) {
     this.actors = parts?.actors ?? new ActorsView();
     this.permissions = parts?.permissions ?? new PermissionsView();
@@ -79,6 +84,7 @@ export class Views {
     this.contracts = parts?.contracts ?? new ContractsView();
     this.alerts = parts?.alerts ?? new AlertsView();
     this.approvals = parts?.approvals ?? new ApprovalsView();
+    this.instructions = parts?.instructions ?? new InstructionsView();
     if (parts) this.position = parts.position;
   }
 
@@ -148,6 +154,9 @@ export class Views {
       case "permission.approved":
         this.approvals.apply(event);
         break;
+      case "confidentiality.instructed":
+        this.instructions.apply(event);
+        break;
     }
     this.position = { seq: event.seq, hash: event.hash };
   }
@@ -177,6 +186,7 @@ export class Views {
       contracts: this.contracts.toSnapshot(),
       alerts: this.alerts.toSnapshot(),
       approvals: this.approvals.toSnapshot(),
+      instructions: this.instructions.toSnapshot(),
     };
   }
 
@@ -202,6 +212,8 @@ export class Views {
     if (E.isLeft(alerts)) return alerts;
     const approvals = ApprovalsView.fromSnapshot(state.approvals);
     if (E.isLeft(approvals)) return approvals;
+    const instructions = InstructionsView.fromSnapshot(state.instructions);
+    if (E.isLeft(instructions)) return instructions;
     return E.right(
       new Views({
         actors: actors.right,
@@ -215,6 +227,7 @@ export class Views {
         contracts: contracts.right,
         alerts: alerts.right,
         approvals: approvals.right,
+        instructions: instructions.right,
       }),
     );
   }
