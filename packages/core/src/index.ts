@@ -31,6 +31,12 @@ export {
   openLedger,
   toLedgerEvent,
 } from "./ledger";
+export {
+  LEDGER_EVENT_RESOURCE,
+  openPersonalRecorded,
+  type ReadAs,
+  readOpenedRecorded,
+} from "./recorded-reads";
 export { assertContiguousBatch, concurrencyConflict, sameHead } from "./store/checks";
 export { memoryStore } from "./store/memory";
 export type {
