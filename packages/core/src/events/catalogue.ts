@@ -1,6 +1,7 @@
 import * as t from "io-ts";
 import { ALERT_HANDLING_PAYLOADS } from "./alert-handling";
 import { CONTRACT_PAYLOADS } from "./contract";
+import { Country } from "./country";
 import { GOVERNANCE_PAYLOADS } from "./governance";
 import { INSTRUCTION_PAYLOADS } from "./instruction";
 import {
@@ -13,6 +14,7 @@ import {
   strictStruct,
   Timestamp,
 } from "./primitives";
+import { RECEIPT_PAYLOADS } from "./receipt";
 
 /**
  * The event catalogue: one io-ts codec per event type's payload. The TypeScript types
@@ -101,10 +103,12 @@ export const Relationship = t.keyof(
 export const DataShared = strictStruct(
   "DataShared",
   {
-    recipient: strictStruct("Recipient", {
-      kind: t.keyof({ organisation: null, person: null }),
-      id: Id,
-    }),
+    recipient: strictStruct(
+      "Recipient",
+      { kind: t.keyof({ organisation: null, person: null }), id: Id },
+      // Issue 14 item 9: where the recipient is (transfers abroad: APPI Art. 28, GDPR Ch. V).
+      { country: Country },
+    ),
     relationship: Relationship,
     legalBasis: LawfulBasis,
     fields: Fields,
@@ -189,6 +193,8 @@ export const ActorOnboarded = strictStruct(
     teams: boundedList(Id, 64),
     organisation: Id,
     clearance: ClassificationLevel,
+    // Issue 14 item 9: the country the actor works from.
+    country: Country,
   },
 );
 export const ActorOffboarded = strictStruct("ActorOffboarded", { actorId: Id }, { reason: Note });
@@ -368,6 +374,7 @@ export const EVENT_PAYLOADS = {
   ...ALERT_HANDLING_PAYLOADS,
   ...GOVERNANCE_PAYLOADS,
   ...INSTRUCTION_PAYLOADS,
+  ...RECEIPT_PAYLOADS,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOADS;

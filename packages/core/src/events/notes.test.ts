@@ -68,6 +68,12 @@ const SAMPLES: Partial<Record<EventType, Record<string, unknown>>> = {
   "alert.acknowledged": { alertId: "al-1", acknowledgedBy: "sec-1" },
   "alert.resolved": { alertId: "al-1", resolvedBy: "sec-1", resolution: "remediated" },
   "permission.approved": { grantId: "g-1", approvedBy: "admin-2" },
+  "data.received": {
+    provider: { kind: "organisation", id: "list-broker-1" },
+    acquisition: "public-sources",
+    fields: ["name"],
+    purpose: "sales",
+  },
   "access-review.completed": {
     reviewId: "rv-1",
     reviewedBy: "admin-2",

@@ -11,6 +11,7 @@ export {
   type ReviewedGrant,
   type StrictlyConfidentialItem,
 } from "./access-review";
+export { type CrossBorder, crossBorder } from "./cross-border";
 export { type ActorAction, actorAction, actorHistory } from "./history";
 export { type ProcessingActivity, recordsOfProcessing } from "./processing";
 export {
@@ -19,6 +20,7 @@ export {
   type ProvisionReport,
   provisionRecords,
 } from "./provision";
+export { type ReceiptRecord, receiptRecords } from "./receipt";
 export {
   addDays,
   addYears,
