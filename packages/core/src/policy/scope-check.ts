@@ -9,6 +9,8 @@ export interface EffectiveScope {
   readonly setAside: boolean;
 }
 
+const UNSCOPED: EffectiveScope = Object.freeze({ setAside: false });
+
 /**
  * The disclosure scope that applies (マル秘, issue 14 item 7). A scope that widens the
  * scope in effect before it — adds people or teams (the actor setting a scope is always
@@ -25,9 +27,13 @@ export function effectiveScope(
   field: string | undefined,
   entry: ClassEntry | undefined,
 ): EffectiveScope {
-  if (entry === undefined) return { setAside: false };
+  if (entry === undefined) return UNSCOPED;
+  const before = views.classification.entryBefore(type, id, field, entry);
+  // Fast path (decide() runs this per item): nothing before it, nothing to widen.
+  if (before === undefined)
+    return entry.scope === undefined ? UNSCOPED : { scope: entry.scope, setAside: false };
   const chain: ClassEntry[] = [entry];
-  for (let e = views.classification.entryBefore(type, id, field, entry); e !== undefined; ) {
+  for (let e: ClassEntry | undefined = before; e !== undefined; ) {
     chain.push(e);
     e = views.classification.entryBefore(type, id, field, e);
   }
