@@ -33,6 +33,12 @@ export {
   toLedgerEvent,
 } from "./ledger";
 export { orThrow } from "./plain";
+export {
+  LEDGER_EVENT_RESOURCE,
+  openPersonalRecorded,
+  type ReadAs,
+  readOpenedRecorded,
+} from "./recorded-reads";
 export { assertContiguousBatch, concurrencyConflict, sameHead } from "./store/checks";
 export { memoryStore } from "./store/memory";
 export type {

@@ -1,4 +1,9 @@
 import * as t from "io-ts";
+import { ALERT_HANDLING_PAYLOADS } from "./alert-handling";
+import { CONTRACT_PAYLOADS } from "./contract";
+import { Country } from "./country";
+import { GOVERNANCE_PAYLOADS } from "./governance";
+import { INSTRUCTION_PAYLOADS } from "./instruction";
 import {
   boundedList,
   FieldName,
@@ -9,6 +14,7 @@ import {
   strictStruct,
   Timestamp,
 } from "./primitives";
+import { RECEIPT_PAYLOADS } from "./receipt";
 
 /**
  * The event catalogue: one io-ts codec per event type's payload. The TypeScript types
@@ -72,6 +78,8 @@ export const DataAccessed = strictStruct(
     // Added with views/policy (issue 5): what was attempted, and to whom for `share`.
     action: Action,
     recipient: Id,
+    // Issue 14: the grants that allowed it, so an access review sees which grants are used.
+    grantIds: boundedList(Id, 64),
   },
 );
 
@@ -95,10 +103,12 @@ export const Relationship = t.keyof(
 export const DataShared = strictStruct(
   "DataShared",
   {
-    recipient: strictStruct("Recipient", {
-      kind: t.keyof({ organisation: null, person: null }),
-      id: Id,
-    }),
+    recipient: strictStruct(
+      "Recipient",
+      { kind: t.keyof({ organisation: null, person: null }), id: Id },
+      // Issue 14 item 9: where the recipient is (transfers abroad: APPI Art. 28, GDPR Ch. V).
+      { country: Country },
+    ),
     relationship: Relationship,
     legalBasis: LawfulBasis,
     fields: Fields,
@@ -161,7 +171,13 @@ export const PermissionGranted = strictStruct(
     purposes: Purposes,
     grantedBy: Id,
   },
-  { fields: Fields, expiresAt: Timestamp, clearance: ClassificationLevel },
+  {
+    fields: Fields,
+    expiresAt: Timestamp,
+    clearance: ClassificationLevel,
+    // Issue 14: a grant to an outside organisation's staff, tied to its 委託契約.
+    contractId: Id,
+  },
 );
 export const PermissionRevoked = strictStruct(
   "PermissionRevoked",
@@ -177,6 +193,8 @@ export const ActorOnboarded = strictStruct(
     teams: boundedList(Id, 64),
     organisation: Id,
     clearance: ClassificationLevel,
+    // Issue 14 item 9: the country the actor works from.
+    country: Country,
   },
 );
 export const ActorOffboarded = strictStruct("ActorOffboarded", { actorId: Id }, { reason: Note });
@@ -315,6 +333,10 @@ export const AlertRaised = strictStruct(
     ip: t.refinement(t.string, (s) => /^[0-9A-Fa-f:.]{2,45}$/.test(s), "IpAddress"),
     destination: strictStruct("AlertDestination", { kind: Label, id: Id }),
     detail: Note,
+    // Issue 14 item 10: a repeat of an alert still open after its cooldown, and how many
+    // occurrences were kept quiet since (docs/views-and-decisions.md §7).
+    repeatOf: Id,
+    suppressed: Nat,
   },
 );
 
@@ -348,6 +370,11 @@ export const EVENT_PAYLOADS = {
   "processing.restricted": ProcessingRestricted,
   "processing.restriction-lifted": ProcessingRestrictionLifted,
   "alert.raised": AlertRaised,
+  ...CONTRACT_PAYLOADS,
+  ...ALERT_HANDLING_PAYLOADS,
+  ...GOVERNANCE_PAYLOADS,
+  ...INSTRUCTION_PAYLOADS,
+  ...RECEIPT_PAYLOADS,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOADS;

@@ -1,6 +1,12 @@
+export * from "./alert-handling";
 export * from "./catalogue";
 export * from "./contact-screen";
+export * from "./contract";
+export * from "./country";
 export * from "./envelope";
+export * from "./governance";
 export { phoneLikeId } from "./id-screen";
 export * from "./input";
+export * from "./instruction";
 export * from "./primitives";
+export * from "./receipt";

@@ -64,6 +64,22 @@ const SAMPLES: Partial<Record<EventType, Record<string, unknown>>> = {
   "processing.restricted": { restrictionId: "r-1", ground: "accuracy-contested" },
   "processing.restriction-lifted": { restrictionId: "r-1" },
   "alert.raised": { alertId: "al-1", rule: "bulk-export", severity: "warning", actorId: "sales-7" },
+  "contract.terminated": { contractId: "ct-1", terminatedBy: "admin-1" },
+  "alert.acknowledged": { alertId: "al-1", acknowledgedBy: "sec-1" },
+  "alert.resolved": { alertId: "al-1", resolvedBy: "sec-1", resolution: "remediated" },
+  "permission.approved": { grantId: "g-1", approvedBy: "admin-2" },
+  "data.received": {
+    provider: { kind: "organisation", id: "list-broker-1" },
+    acquisition: "public-sources",
+    fields: ["name"],
+    purpose: "sales",
+  },
+  "access-review.completed": {
+    reviewId: "rv-1",
+    reviewedBy: "admin-2",
+    findings: 0,
+    outcome: "no-change",
+  },
 };
 
 const NOTE_FIELDS = Object.entries(EVENT_PAYLOADS).flatMap(([type, codec]) =>

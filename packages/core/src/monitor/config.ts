@@ -51,6 +51,12 @@ export const MonitorConfig = strictStruct(
     severities: Severities,
     /** Actor id written on `alert.raised` events (default `daicho-monitor`). */
     monitorActor: Id,
+    /**
+     * Quiet period after an alert for the same rule, actor and IP or destination, while it
+     * is unresolved (default one hour; 0 = every firing alerts). Acknowledged problems stay
+     * quiet until resolved.
+     */
+    cooldownMs: t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, "CooldownMs"),
   },
 );
 export type MonitorConfigInput = t.OutputOf<typeof MonitorConfig>;
@@ -68,6 +74,8 @@ export interface CompiledMonitorConfig {
   readonly offboardedAccess: boolean;
   readonly severities: Readonly<Record<string, "info" | "warning" | "critical">>;
   readonly monitorActor: string;
+  /** See `MonitorConfig.cooldownMs`. */
+  readonly cooldownMs: number;
 }
 
 /** Decode monitor thresholds; `DECODE_ERROR` names the path of the first bad member. */
@@ -85,9 +93,13 @@ export function decodeMonitorConfig(input: unknown): E.Either<DaichoError, Compi
       offboardedAccess: c.offboardedAccess ?? true,
       severities: { ...DEFAULT_SEVERITIES, ...c.severities },
       monitorActor: c.monitorActor ?? "daicho-monitor",
+      cooldownMs: c.cooldownMs ?? DEFAULT_COOLDOWN_MS,
     })),
   );
 }
+
+/** One hour: a person gets one alert per open problem per hour at most. */
+export const DEFAULT_COOLDOWN_MS = 3_600_000;
 
 export const DEFAULT_SEVERITIES: Readonly<Record<string, "info" | "warning" | "critical">> = {
   "mass-export": "critical",

@@ -3,6 +3,7 @@ import type { EventInput } from "../events/input";
 import type { Ledger } from "../ledger";
 import type { Projector } from "../views/projector";
 import type { Views } from "../views/view-set";
+import { AlertGate } from "./alert-gate";
 import type { CompiledMonitorConfig } from "./config";
 import { type Alert, type Rule, rulesFor } from "./rules";
 
@@ -23,17 +24,21 @@ export interface MonitorOptions {
  * Rules over the live event stream (SOC 2 CC7.2: anomalies, unauthorised actions of
  * authorised staff, stolen credentials). Each alert calls the host's `onAlert` and is
  * appended as an `alert.raised` event by the monitor's own actor; the monitor ignores
- * alert events and its own events, so an alert never triggers another.
+ * alert events and its own events, so an alert never triggers another. Repeats of an
+ * open problem are kept quiet for `cooldownMs` and while it is acknowledged (see
+ * {@link AlertGate}), so a person gets one alert per problem, not one per attempt.
  */
 export class Monitor {
   private readonly rules: Rule[];
   readonly config: CompiledMonitorConfig;
   private readonly onError: (e: unknown) => void;
   private pending: Promise<unknown> = Promise.resolve();
+  private readonly gate: AlertGate;
 
   constructor(private readonly options: MonitorOptions) {
     this.config = options.config;
     this.rules = rulesFor(this.config);
+    this.gate = new AlertGate(this.config.cooldownMs, options.views);
     this.onError = options.onError ?? ((e) => console.error("daicho: monitor:", e));
   }
 
@@ -49,10 +54,17 @@ export class Monitor {
       for (const rule of this.rules) {
         const draft = rule.observe(event, this.options.views);
         if (draft === undefined) continue;
+        const alertId = `${draft.rule}:${event.id}`;
+        // Cooldown and de-duplication: one open problem, one alert (issue 14 item 10).
+        const verdict = this.gate.admit(draft, alertId, draft.at);
+        if (!verdict.raise) continue;
         const alert: Alert = {
           ...draft,
-          alertId: `${draft.rule}:${event.id}`,
+          alertId,
           severity: this.config.severities[draft.rule] ?? "warning",
+          ...(verdict.repeatOf !== undefined
+            ? { repeatOf: verdict.repeatOf, suppressed: verdict.suppressed ?? 0 }
+            : {}),
         };
         alerts.push(alert);
         try {
@@ -96,6 +108,8 @@ export class Monitor {
     if (a.ip !== undefined) payload.ip = a.ip;
     if (a.destination !== undefined) payload.destination = a.destination;
     if (a.detail !== undefined) payload.detail = a.detail;
+    if (a.repeatOf !== undefined) payload.repeatOf = a.repeatOf.slice(0, 128);
+    if (a.suppressed !== undefined) payload.suppressed = a.suppressed;
     return {
       type: "alert.raised",
       actor: { id: this.config.monitorActor },

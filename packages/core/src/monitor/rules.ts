@@ -21,6 +21,10 @@ export interface Alert {
   readonly ip?: string;
   readonly destination?: { readonly kind: string; readonly id: string };
   readonly detail?: string;
+  /** For a repeat of a problem still open after its cooldown: the problem's first alert. */
+  readonly repeatOf?: string;
+  /** With `repeatOf`: firings kept quiet since the previous alert for the problem. */
+  readonly suppressed?: number;
 }
 
 /** One monitoring rule: stateful, fed every event in sequence order. */

@@ -88,6 +88,13 @@ export const PolicyConfig = strictStruct(
     maskActions: t.array(Action),
     /** Deny requests about resources no `record.*` event mentioned (default true). */
     requireKnownResource: t.boolean,
+    /**
+     * Four eyes (issue 14): grants that can reach this level or above — a `clearance` at
+     * or above it, or none (the actor's own clearance then applies) — are pending, and
+     * allow nothing, until a second person approves them (`permission.approved`).
+     * Absent = no approval needed (the behaviour before).
+     */
+    fourEyesFrom: ClassificationLevel,
   },
 );
 export type PolicyConfigInput = t.OutputOf<typeof PolicyConfig>;
@@ -105,6 +112,8 @@ export interface CompiledPolicy {
   readonly withinHours?: (at: number) => boolean;
   readonly maskActions: ReadonlySet<string>;
   readonly requireKnownResource: boolean;
+  /** Rank of `fourEyesFrom` (see {@link PolicyConfig}); absent = off. */
+  readonly fourEyesRank?: number;
 }
 
 /**
@@ -130,6 +139,7 @@ export function decodePolicyConfig(input: unknown): E.Either<DaichoError, Compil
         ...(c.workingHours ? { withinHours: compileWorkingHours(c.workingHours) } : {}),
         maskActions: new Set(c.maskActions ?? ["read", "export"]),
         requireKnownResource: c.requireKnownResource ?? true,
+        ...(c.fourEyesFrom ? { fourEyesRank: levelRank(c.fourEyesFrom) } : {}),
       };
       return policy;
     }),

@@ -141,7 +141,23 @@ describe("decide", () => {
     );
     expect(share).toMatchObject({ allowed: false, reasons: ["recipient-out-of-scope"] });
     // Once the scope's `until` passes, ordinary clearance applies again.
+    // Lifting the scope at a time widens it: it needs the customer's instruction (マル秘).
     const lapsed = crm([
+      {
+        type: "confidentiality.instructed",
+        actor: { id: "dpo" },
+        subjects: ["c-1"],
+        occurredAt: iso(T0 + HOUR),
+        payload: {
+          instructionId: "ins-1",
+          resource: { type: "contact", id: "c-1" },
+          field: "salary",
+          mayKnow: { actors: ["dpo"], teams: ["t-hr"] },
+          until: iso(T0 + 5 * HOUR),
+          channel: "letter",
+          capturedBy: "dpo",
+        },
+      },
       {
         type: "classification.changed",
         actor: { id: "dpo" },

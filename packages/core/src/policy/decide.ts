@@ -4,9 +4,12 @@ import { type ClassEntry, levelRank, outsideScope, type ScopeRule } from "../vie
 import { type Instant, instantMs } from "../views/event";
 import { type GrantRecord, grantEndReason } from "../views/permissions";
 import type { Views } from "../views/view-set";
+import { approvalProblem } from "./approval-check";
 import type { CompiledPolicy } from "./config";
+import { type ContractReason, contractProblem, strongerContractReason } from "./contract-check";
 import { ipInRanges } from "./ip";
 import type { DenyReason, Reason } from "./reasons";
+import { effectiveScope } from "./scope-check";
 
 /** Where a request comes from (staff equipment, never the data subject) and when. */
 export interface RequestContext {
@@ -80,7 +83,9 @@ const NO_OBLIGATIONS: Obligations = Object.freeze({
  * purpose and resource; the actor onboarded and not offboarded; classification within the
  * actor's clearance and the item's disclosure scope; a lawful basis for the purpose for
  * every subject, no withdrawal, no Art. 18 restriction, no erasure; the request context
- * within host policy. Never throws: a malformed request is denied with `request-invalid`,
+ * within host policy; a grant tied to a contract (委託契約) only while the contract is in
+ * force and covers the request (`contract-*`, after the others), and with four eyes only
+ * once a second person approved it (`grant-pending-approval`). Never throws: a malformed request is denied with `request-invalid`,
  * unknown actors and purposes with their own reasons.
  */
 export function decide(
@@ -128,14 +133,18 @@ export function decide(
 
   let matching: GrantRecord[] = [];
   const mask: string[] = [];
+  const blocked: Blocked = {};
   if (active && actionKnown && purposeRule !== undefined) {
-    matching = matchingGrants(views, actorEntry, request, record?.owner, subjects, at);
+    matching = matchingGrants(views, actorEntry, request, record?.owner, subjects, at, {
+      policy,
+      blocked,
+    });
     if (matching.length === 0) {
       reasons.push("no-grant");
       const ended = endedGrantReason(views, actorEntry, request, record?.owner, subjects, at);
       if (ended !== undefined) reasons.push(ended);
     } else {
-      checkClassification(views, policy, actorEntry, request, matching, at, reasons, mask);
+      checkClassification(views, policy, actorEntry, request, matching, at, reasons, mask, blocked);
     }
   }
 
@@ -152,6 +161,11 @@ export function decide(
       else if (purposeRule.perSubject && status === "expired") pushOnce(reasons, "consent-expired");
     }
   }
+
+  // Issue 14 checks come after the checks above, so earlier reasons keep their order.
+  if (matching.length === 0 && blocked.contract !== undefined) reasons.push(blocked.contract);
+  if (matching.length === 0 && blocked.pending) reasons.push("grant-pending-approval");
+  if (blocked.uninstructed && reasons.length > 0) reasons.push("scope-not-instructed");
 
   if (reasons.length > 0) return denied(reasons, subjects, at);
   return {
@@ -211,6 +225,15 @@ function grantCovers(
   return true;
 }
 
+/** Why covering grants in force were still unusable (the strongest reason seen). */
+interface Blocked {
+  contract?: ContractReason;
+  /** A covering grant still waits for its four-eyes approval. */
+  pending?: boolean;
+  /** A disclosure scope widened without the customer's instruction kept the actor out. */
+  uninstructed?: boolean;
+}
+
 function matchingGrants(
   views: Views,
   actor: ActorEntry,
@@ -218,12 +241,19 @@ function matchingGrants(
   owner: string | undefined,
   subjects: readonly string[],
   at: number,
+  checks: { readonly policy: CompiledPolicy; readonly blocked: Blocked },
 ): GrantRecord[] {
+  const { policy, blocked } = checks;
   const out: GrantRecord[] = [];
   const consider = (list: readonly GrantRecord[]) => {
     for (const g of list) {
       if (g.grantedAt > at || grantEndReason(g, at) !== undefined) continue;
-      if (grantCovers(g, request, owner, subjects)) out.push(g);
+      if (!grantCovers(g, request, owner, subjects)) continue;
+      const problem = contractProblem(views, g, actor, request, owner, subjects, at);
+      if (problem !== undefined)
+        blocked.contract = strongerContractReason(blocked.contract, problem);
+      else if (approvalProblem(views, policy, g, at) !== undefined) blocked.pending = true;
+      else out.push(g);
     }
   };
   consider(views.permissions.grantsOfActor(request.actor));
@@ -266,6 +296,7 @@ function checkClassification(
   at: number,
   reasons: DenyReason[],
   mask: string[],
+  blocked: Blocked,
 ): void {
   const { type, id } = request.resource;
   const teams = actor.teams ?? NO_FIELDS;
@@ -280,9 +311,22 @@ function checkClassification(
   const before = reasons.length;
   const own = views.classification.resourceAt(type, id, at);
   const ownLevel = own === undefined ? policy.defaultLevelRank : levelRank(own.level);
-  if (outsideScope(own?.scope, at, request.actor, teams)) reasons.push("disclosure-scope");
+  // マル秘: a widened scope counts only with the customer's instruction (scope-check.ts).
+  const scopeOf = (field: string | undefined, entry: ClassEntry | undefined) => {
+    if (entry === undefined) return undefined;
+    const e = effectiveScope(views, type, id, field, entry);
+    if (
+      e.setAside &&
+      outsideScope(e.scope, at, request.actor, teams) &&
+      !outsideScope(entry.scope, at, request.actor, teams)
+    )
+      blocked.uninstructed = true;
+    return e.scope;
+  };
+  const ownScope = scopeOf(undefined, own);
+  if (outsideScope(ownScope, at, request.actor, teams)) reasons.push("disclosure-scope");
   if (ownLevel > best) reasons.push("above-clearance");
-  if (request.action === "share" && recipientOutside(views, own?.scope, request.recipient, at)) {
+  if (request.action === "share" && recipientOutside(views, ownScope, request.recipient, at)) {
     reasons.push("recipient-out-of-scope");
   }
 
@@ -296,11 +340,12 @@ function checkClassification(
       ? views.classification.fieldAt(type, id, f, at)
       : undefined;
     const level = entry === undefined ? ownLevel : Math.max(ownLevel, levelRank(entry.level));
+    const fieldScope = scopeOf(f, entry);
     let problem: DenyReason | undefined;
-    if (outsideScope(entry?.scope, at, request.actor, teams)) problem = "disclosure-scope";
+    if (outsideScope(fieldScope, at, request.actor, teams)) problem = "disclosure-scope";
     else if (
       request.action === "share" &&
-      recipientOutside(views, entry?.scope, request.recipient, at)
+      recipientOutside(views, fieldScope, request.recipient, at)
     ) {
       problem = "recipient-out-of-scope";
     } else {

@@ -5,6 +5,9 @@
  *
  * @module @daicho/core/policy
  */
+
+export { approveGrant } from "./approval";
+export { approvalProblem, approvedAt, needsApproval } from "./approval-check";
 export {
   type CompiledPolicy,
   compilePolicy,
@@ -14,6 +17,7 @@ export {
   type PolicyConfigInput,
   PurposeRule,
 } from "./config";
+export { type ContractReason, contractProblem } from "./contract-check";
 export {
   type Decision,
   type DecisionRequest,

@@ -27,6 +27,16 @@ export const DENY_REASONS = [
   "consent-missing",
   "consent-withdrawn",
   "consent-expired",
+  // Issue 14 item 5: the contract (委託契約) a grant is tied to.
+  "contract-unknown",
+  "contract-not-started",
+  "contract-ended",
+  "contract-terminated",
+  "contract-out-of-scope",
+  // Issue 14 item 6: four-eyes approval.
+  "grant-pending-approval",
+  // Issue 14 item 7: a disclosure scope widened without the customer's instruction.
+  "scope-not-instructed",
 ] as const;
 
 export type DenyReason = (typeof DENY_REASONS)[number];

@@ -76,6 +76,7 @@ export function accessEvent(
   if (masked.length > 0) payload.maskedFields = masked;
   if (typeof r.action === "string" && ACTIONS.has(r.action)) payload.action = r.action;
   if (typeof r.recipient === "string" && Id.is(r.recipient)) payload.recipient = r.recipient;
+  if (decision.grants.length > 0) payload.grantIds = [...new Set(decision.grants)].slice(0, 64);
   const subjects = decision.subjects.filter((s) => Id.is(s));
   return {
     type: "data.accessed",

@@ -1,3 +1,4 @@
+import type { LedgerEvent } from "../events/envelope";
 import { ACCESS_TYPES } from "../monitor/rules";
 import { ms, subjectsOf } from "../views/event";
 import { type EventSource, inWindow, type Window } from "./source";
@@ -32,28 +33,33 @@ export async function actorHistory(
   for await (const e of events) {
     if (e.actor.id !== actorId || !ACCESS_TYPES.has(e.type)) continue;
     if (!inWindow(ms(e.occurredAt), window)) continue;
-    const p = e.payload as {
-      resource?: { type: string; id: string };
-      fields?: readonly string[];
-      purpose?: string;
-      outcome?: string;
-      reasons?: readonly string[];
-    };
-    const ctx = e.actor.context;
-    out.push({
-      seq: e.seq,
-      eventId: e.id,
-      type: e.type,
-      at: e.occurredAt,
-      subjects: subjectsOf(e),
-      ...(p.resource ? { resource: { type: p.resource.type, id: p.resource.id } } : {}),
-      ...(p.fields ? { fields: p.fields } : {}),
-      ...(p.purpose ? { purpose: p.purpose } : {}),
-      ...(p.outcome ? { outcome: p.outcome } : {}),
-      ...(p.reasons ? { reasons: p.reasons } : {}),
-      ...(ctx?.ip ? { ip: ctx.ip } : {}),
-      ...(ctx?.device ? { device: ctx.device as string } : {}),
-    });
+    out.push(actorAction(e));
   }
   return out;
+}
+
+/** One access, export, share or record change as an {@link ActorAction} (ids and labels only). */
+export function actorAction(e: LedgerEvent): ActorAction {
+  const p = e.payload as {
+    resource?: { type: string; id: string };
+    fields?: readonly string[];
+    purpose?: string;
+    outcome?: string;
+    reasons?: readonly string[];
+  };
+  const ctx = e.actor.context;
+  return {
+    seq: e.seq,
+    eventId: e.id,
+    type: e.type,
+    at: e.occurredAt,
+    subjects: subjectsOf(e),
+    ...(p.resource ? { resource: { type: p.resource.type, id: p.resource.id } } : {}),
+    ...(p.fields ? { fields: p.fields } : {}),
+    ...(p.purpose ? { purpose: p.purpose } : {}),
+    ...(p.outcome ? { outcome: p.outcome } : {}),
+    ...(p.reasons ? { reasons: p.reasons } : {}),
+    ...(ctx?.ip ? { ip: ctx.ip } : {}),
+    ...(ctx?.device ? { device: ctx.device as string } : {}),
+  };
 }

@@ -5,7 +5,14 @@
  *
  * @module @daicho/core/reports
  */
-export { type ActorAction, actorHistory } from "./history";
+export {
+  type AccessReview,
+  accessReview,
+  type ReviewedGrant,
+  type StrictlyConfidentialItem,
+} from "./access-review";
+export { type CrossBorder, crossBorder } from "./cross-border";
+export { type ActorAction, actorAction, actorHistory } from "./history";
 export { type ProcessingActivity, recordsOfProcessing } from "./processing";
 export {
   type EntrustmentRecord,
@@ -13,6 +20,7 @@ export {
   type ProvisionReport,
   provisionRecords,
 } from "./provision";
+export { type ReceiptRecord, receiptRecords } from "./receipt";
 export {
   addDays,
   addYears,
@@ -22,3 +30,9 @@ export {
   regulations,
 } from "./regulations";
 export { type EventSource, inWindow, type Window } from "./source";
+export {
+  type SupervisedAction,
+  type SupervisedGrant,
+  type SupervisionReport,
+  supervisionReports,
+} from "./supervision";

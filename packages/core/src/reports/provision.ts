@@ -1,6 +1,7 @@
 import type { PayloadOf } from "../events/catalogue";
 import type { ConsentView } from "../views/consent";
 import { ms, subjectsOf } from "../views/event";
+import { type CrossBorder, crossBorder } from "./cross-border";
 import { addYears, DEFAULT_REGULATIONS, type Regulations } from "./regulations";
 import { type EventSource, inWindow, type Window } from "./source";
 
@@ -32,6 +33,8 @@ export interface ProvisionRecord {
   }[];
   /** Until when the record must be kept (Rules Art. 21: 3 years as a rule). */
   readonly retainUntil: string;
+  /** With `homeCountry`: a transfer abroad (APPI Art. 28, GDPR Chapter V)? */
+  readonly crossBorder?: CrossBorder;
 }
 
 /**
@@ -49,6 +52,8 @@ export interface EntrustmentRecord {
   readonly dataItems: readonly string[];
   readonly purpose: string;
   readonly recordCount?: number;
+  /** With `homeCountry`: is the contractor abroad (the same clauses as for a provision)? */
+  readonly crossBorder?: CrossBorder;
 }
 
 export interface ProvisionReport {
@@ -65,7 +70,13 @@ export interface ProvisionReport {
  */
 export async function provisionRecords(
   events: EventSource,
-  options: { window?: Window; consent?: ConsentView; regulations?: Regulations } = {},
+  options: {
+    window?: Window;
+    consent?: ConsentView;
+    regulations?: Regulations;
+    /** The host's ISO 3166-1 country: each record then says whether it crosses a border. */
+    homeCountry?: string;
+  } = {},
 ): Promise<ProvisionReport> {
   const regs = options.regulations ?? DEFAULT_REGULATIONS;
   const thirdParty: ProvisionRecord[] = [];
@@ -87,6 +98,9 @@ export async function provisionRecords(
       purpose: p.purpose,
       ...(p.contractRef !== undefined ? { contractRef: p.contractRef } : {}),
       ...(p.recordCount !== undefined ? { recordCount: p.recordCount } : {}),
+      ...(options.homeCountry !== undefined
+        ? { crossBorder: crossBorder(options.homeCountry, p.recipient.country) }
+        : {}),
     };
     if (p.relationship === "third-party") {
       thirdParty.push({

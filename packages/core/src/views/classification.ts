@@ -163,6 +163,22 @@ export class ClassificationView {
     return entryAt(this.resourceClass(type, id, false)?.fields.get(field), at, knownAt);
   }
 
+  /**
+   * The entry just before `entry` in its timeline (the resource's own, or `field`'s), if
+   * any: what a disclosure scope replaced, for the マル秘 widening check.
+   */
+  entryBefore(
+    type: string,
+    id: string,
+    field: string | undefined,
+    entry: ClassEntry,
+  ): ClassEntry | undefined {
+    const rc = this.resourceClass(type, id, false);
+    const list = field === undefined ? rc?.own : rc?.fields.get(field);
+    const i = list === undefined ? -1 : list.indexOf(entry);
+    return i > 0 ? list?.[i - 1] : undefined;
+  }
+
   /** True when the resource has any field-level entries (lets `decide` skip field lookups). */
   hasFieldEntries(type: string, id: string): boolean {
     const rc = this.resourceClass(type, id, false);

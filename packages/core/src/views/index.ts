@@ -6,6 +6,8 @@
  * @module @daicho/core/views
  */
 export { type ActorEntry, type ActorStatus, ActorsView } from "./actors";
+export { type AlertKeyParts, type AlertState, AlertsView, alertKey } from "./alerts";
+export { type Approval, ApprovalsView } from "./approvals";
 export {
   type ClassEntry,
   ClassificationView,
@@ -21,7 +23,15 @@ export {
   type ConsentStatus,
   ConsentView,
 } from "./consent";
+export {
+  type ContractState,
+  type ContractStatus,
+  ContractsView,
+  type ContractVersion,
+  versionState,
+} from "./contracts";
 export { type Instant, instantMs, ms, subjectsOf, type ViewEvent } from "./event";
+export { type Instruction, InstructionsView } from "./instructions";
 export {
   type GrantEnd,
   type GrantRecord,

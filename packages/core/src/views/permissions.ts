@@ -31,6 +31,8 @@ export interface GrantRecord {
   readonly purposes: readonly string[];
   readonly fields?: ReadonlySet<string>;
   readonly clearance?: ClassificationLevel;
+  /** The outsourcing contract (委託契約) the grant is tied to; it lapses with it. */
+  readonly contractId?: string;
   readonly grantedBy: string;
   readonly grantedAt: number;
   readonly expiresAt: number;
@@ -85,6 +87,7 @@ const GrantJson = t.intersection([
       confidential: null,
       "strictly-confidential": null,
     }),
+    contractId: t.string,
   }),
 ]);
 const PermissionsSnapshot = t.type({
@@ -153,6 +156,7 @@ export class PermissionsView {
       purposes: p.purposes,
       ...(p.fields ? { fields: new Set<string>(p.fields) } : {}),
       ...(p.clearance ? { clearance: p.clearance } : {}),
+      ...(p.contractId ? { contractId: p.contractId } : {}),
       grantedBy: p.grantedBy,
       grantedAt,
       expiresAt: p.expiresAt === undefined ? INF : ms(p.expiresAt),
@@ -238,6 +242,7 @@ export class PermissionsView {
         if (g.owner !== undefined) json.owner = g.owner;
         if (g.fields) json.fields = [...g.fields];
         if (g.clearance !== undefined) json.clearance = g.clearance;
+        if (g.contractId !== undefined) json.contractId = g.contractId;
         return json as t.TypeOf<typeof GrantJson>;
       }),
       revocations: [...this.revocations],
@@ -287,7 +292,7 @@ function push<V>(map: Map<string, V[]>, key: string, value: V): void {
 }
 
 /** The earliest time in `times` that is not before `from`, or Infinity. */
-function firstNotBefore(times: readonly number[] | undefined, from: number): number {
+export function firstNotBefore(times: readonly number[] | undefined, from: number): number {
   let best = INF;
   if (times !== undefined) for (const x of times) if (x >= from && x < best) best = x;
   return best;

@@ -2,9 +2,13 @@ import * as E from "fp-ts/lib/Either.js";
 import { DaichoError } from "../errors";
 import { orThrow } from "../plain";
 import { ActorsView } from "./actors";
+import { AlertsView } from "./alerts";
+import { ApprovalsView } from "./approvals";
 import { ClassificationView } from "./classification";
 import { ConsentView } from "./consent";
+import { ContractsView } from "./contracts";
 import type { ViewEvent } from "./event";
+import { InstructionsView } from "./instructions";
 import { PermissionsView } from "./permissions";
 import { ProvenanceView } from "./provenance";
 import { RecordsView } from "./records";
@@ -19,6 +23,14 @@ export interface ViewsState {
   readonly provenance: unknown;
   readonly restriction: unknown;
   readonly records: unknown;
+  /** Absent in snapshots written before contracts existed (restored as empty). */
+  readonly contracts?: unknown;
+  /** Absent in snapshots written before alert handling existed (restored as empty). */
+  readonly alerts?: unknown;
+  /** Absent in snapshots written before four-eyes approval existed (restored as empty). */
+  readonly approvals?: unknown;
+  /** Absent in snapshots written before マル秘 instructions existed (restored as empty). */
+  readonly instructions?: unknown;
 }
 
 /** Where the views stand in the ledger: the last event folded in. */
@@ -43,6 +55,10 @@ export class Views {
   readonly provenance: ProvenanceView;
   readonly restriction: RestrictionView;
   readonly records: RecordsView;
+  readonly contracts: ContractsView;
+  readonly alerts: AlertsView;
+  readonly approvals: ApprovalsView;
+  readonly instructions: InstructionsView;
   private position: ViewsPosition = { seq: -1 };
 
   constructor(parts?: {
@@ -54,6 +70,10 @@ export class Views {
     restriction: RestrictionView;
     records: RecordsView;
     position: ViewsPosition;
+    contracts?: ContractsView;
+    alerts?: AlertsView;
+    approvals?: ApprovalsView;
+    instructions?: InstructionsView;
   }) {
     this.actors = parts?.actors ?? new ActorsView();
     this.permissions = parts?.permissions ?? new PermissionsView();
@@ -62,6 +82,10 @@ export class Views {
     this.provenance = parts?.provenance ?? new ProvenanceView();
     this.restriction = parts?.restriction ?? new RestrictionView();
     this.records = parts?.records ?? new RecordsView();
+    this.contracts = parts?.contracts ?? new ContractsView();
+    this.alerts = parts?.alerts ?? new AlertsView();
+    this.approvals = parts?.approvals ?? new ApprovalsView();
+    this.instructions = parts?.instructions ?? new InstructionsView();
     if (parts) this.position = parts.position;
   }
 
@@ -91,6 +115,9 @@ export class Views {
         this.permissions.apply(event);
         break;
       case "permission.granted":
+        this.permissions.apply(event);
+        this.approvals.apply(event);
+        break;
       case "permission.revoked":
         this.permissions.apply(event);
         break;
@@ -115,6 +142,21 @@ export class Views {
       case "erasure.requested":
       case "erasure.completed":
         this.records.apply(event);
+        break;
+      case "contract.concluded":
+      case "contract.terminated":
+        this.contracts.apply(event);
+        break;
+      case "alert.raised":
+      case "alert.acknowledged":
+      case "alert.resolved":
+        this.alerts.apply(event);
+        break;
+      case "permission.approved":
+        this.approvals.apply(event);
+        break;
+      case "confidentiality.instructed":
+        this.instructions.apply(event);
         break;
     }
     this.position = { seq: event.seq, hash: event.hash };
@@ -142,6 +184,10 @@ export class Views {
       provenance: this.provenance.toSnapshot(),
       restriction: this.restriction.toSnapshot(),
       records: this.records.toSnapshot(),
+      contracts: this.contracts.toSnapshot(),
+      alerts: this.alerts.toSnapshot(),
+      approvals: this.approvals.toSnapshot(),
+      instructions: this.instructions.toSnapshot(),
     };
   }
 
@@ -161,6 +207,14 @@ export class Views {
     if (E.isLeft(restriction)) return restriction;
     const records = RecordsView.fromSnapshot(state.records);
     if (E.isLeft(records)) return records;
+    const contracts = ContractsView.fromSnapshot(state.contracts);
+    if (E.isLeft(contracts)) return contracts;
+    const alerts = AlertsView.fromSnapshot(state.alerts);
+    if (E.isLeft(alerts)) return alerts;
+    const approvals = ApprovalsView.fromSnapshot(state.approvals);
+    if (E.isLeft(approvals)) return approvals;
+    const instructions = InstructionsView.fromSnapshot(state.instructions);
+    if (E.isLeft(instructions)) return instructions;
     return E.right(
       new Views({
         actors: actors.right,
@@ -171,6 +225,10 @@ export class Views {
         restriction: restriction.right,
         records: records.right,
         position,
+        contracts: contracts.right,
+        alerts: alerts.right,
+        approvals: approvals.right,
+        instructions: instructions.right,
       }),
     );
   }

@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LedgerEvent } from "@daicho/core";
+import { type LedgerEvent, openPersonalRecorded } from "@daicho/core";
+import { AccessPolicy, approveGrant, compilePolicy } from "@daicho/core/policy";
+import { subjectAccess } from "@daicho/core/subject-access";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { cards } from "../shared/people";
 import { appFor, type Crm, listen, openCrm } from "./server";
@@ -111,6 +113,65 @@ it("exports every contact as CSV, records the export and raises the mass-export 
   expect(alerts.map((a) => a.payload)).toEqual([
     expect.objectContaining({ rule: "mass-export", actorId: "sales-tanaka", count: 61 }),
   ]);
+});
+
+it("four eyes: an administrator alone cannot open the notes to a new hire", async () => {
+  // The same CRM with four eyes switched on for confidential data.
+  const strict = new AccessPolicy(
+    crm.access.views,
+    compilePolicy({
+      purposes: { "sales-follow-up": { basis: "legitimate-interests", perSubject: false } },
+      fourEyesFrom: "confidential",
+    }),
+  );
+  await crm.ledger.appendBatch([
+    {
+      type: "actor.onboarded",
+      actor: { id: "admin-sato" },
+      payload: { actorId: "new-hire-kudo", roles: [], clearance: "confidential" },
+    },
+    {
+      type: "permission.granted",
+      actor: { id: "admin-sato" },
+      payload: {
+        grantId: "grant-kudo",
+        grantee: { actor: "new-hire-kudo" },
+        scope: { resourceType: "contact" },
+        actions: ["read"],
+        purposes: ["sales-follow-up"],
+        grantedBy: "admin-sato",
+      },
+    },
+  ]);
+  await crm.projector.catchUp();
+  const read = {
+    actor: "new-hire-kudo",
+    action: "read",
+    resource: { type: "contact", id: "contact-0001" },
+    fields: ["name", "notes"],
+    purpose: "sales-follow-up",
+  } as const;
+  expect(strict.decide(read).reasons).toEqual(["no-grant", "grant-pending-approval"]);
+  // Sato cannot approve his own grant; Suzuki can.
+  await expect(
+    approveGrant(crm.ledger, crm.access.views, { grantId: "grant-kudo", by: "admin-sato" }),
+  ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+  await approveGrant(crm.ledger, crm.access.views, { grantId: "grant-kudo", by: "manager-suzuki" });
+  await crm.projector.catchUp();
+  expect(strict.decide(read).reasons).toEqual(["allowed"]);
+});
+
+it("records a console user's read of the ledger's sealed values, and the contact sees it", async () => {
+  const created = (await events("record.created")).find((e) =>
+    e.subjects?.some((s) => s.id === "contact-0002"),
+  ) as LedgerEvent;
+  const fields = await openPersonalRecorded(crm.ledger, created, {
+    actor: { id: "dpo-kato" },
+    purpose: "dsar-review",
+  });
+  expect(fields.find((f) => f.field === "name")?.value).toBe(cards(2)[1]?.name);
+  const report = await subjectAccess(crm.ledger, "contact-0002");
+  expect(report.accesses.at(-1)).toMatchObject({ actor: "dpo-kato", purpose: "dsar-review" });
 });
 
 it("keeps the ledger verifiable with no name or e-mail in clear in its files", async () => {

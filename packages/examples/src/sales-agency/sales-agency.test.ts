@@ -19,7 +19,7 @@ const verdicts = (agent: string) =>
     .map((a) => `${a.contact}:${a.decision.allowed ? "allowed" : a.decision.reasons.join("+")}`);
 
 it("confines each agent to one client's contacts", () => {
-  expect(verdicts("agent-mori")).toEqual([
+  expect(verdicts("agent-mori").slice(0, 2)).toEqual([
     "globex-contact-0001:allowed",
     "globex-contact-0002:allowed",
   ]);
@@ -63,4 +63,42 @@ it("keeps the entrustment records and a verifiable ledger", () => {
     ["hoshi-sales", "contract-globex-2026-11", 5],
   ]);
   expect(run.verified).toBe(true);
+});
+
+it("lapses every grant tied to a terminated contract at once, before the grants expire", () => {
+  // Mori's grant runs two weeks; Globex terminates its contract on day 5.
+  expect(verdicts("agent-mori").slice(2)).toEqual([
+    "globex-contact-0003:allowed",
+    "globex-contact-0004:no-grant+contract-terminated",
+  ]);
+  // Acme's contract is unaffected: Abe's last attempt (day 16) fails on the grant's own
+  // expiry, not on a contract.
+  expect(run.attempts.at(-1)?.decision.reasons).toEqual(["no-grant", "grant-expired"]);
+});
+
+it("gives each client a supervision report: who accessed what under its contract", () => {
+  const acme = run.supervision.find((r) => r.contractId === "contract-acme-2026-11");
+  const globex = run.supervision.find((r) => r.contractId === "contract-globex-2026-11");
+  expect(acme).toMatchObject({ organisation: "hoshi-sales", state: "in-force" });
+  expect(globex).toMatchObject({ organisation: "hoshi-sales", state: "terminated" });
+  // Acme's report: Kimura's and Abe's attempts on Acme's contacts, nothing of Globex's.
+  const acmeSet = new Set(ACME_CONTACTS);
+  expect(acme?.actions.every((a) => a.subjects.every((s) => acmeSet.has(s)))).toBe(true);
+  expect(acme?.byActor.map((a) => [a.actor, a.allowed, a.denied])).toEqual([
+    ["agent-kimura", 5, 1],
+    ["agent-abe", 5, 1],
+  ]);
+  // Globex's report shows Kimura straying into its contacts, and Mori refused after the end.
+  expect(globex?.byActor.map((a) => [a.actor, a.allowed, a.denied])).toEqual([
+    ["agent-mori", 3, 1],
+    ["agent-kimura", 0, 1],
+  ]);
+  const afterEnd = globex?.actions.filter((a) => !a.withinTerm) ?? [];
+  expect(afterEnd.map((a) => [a.actor, a.outcome, a.reasons])).toEqual([
+    ["agent-mori", "denied", ["no-grant", "contract-terminated"]],
+  ]);
+  expect(globex?.grants).toEqual([
+    expect.objectContaining({ grantId: "grant-agent-mori", usable: false }),
+  ]);
+  expect(globex?.handedOver.map((h) => h.subjects.length)).toEqual([GLOBEX_CONTACTS.length]);
 });

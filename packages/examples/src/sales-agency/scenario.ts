@@ -1,12 +1,20 @@
 /**
  * An outsourced sales agency (委託, APPI Art. 25) working on two clients' contacts in one
  * CRM. Agency staff get grants scoped to one client's contacts that expire after two
- * weeks; one agent is offboarded mid-run and is refused at once; at the end Acme receives
- * the agency's access log restricted to Acme's own contacts.
+ * weeks; one agent is offboarded mid-run and is refused at once; Globex terminates its
+ * outsourcing contract (委託契約) on day 5 and every grant tied to it lapses at that
+ * instant; at the end Acme receives the agency's access log restricted to Acme's own
+ * contacts, and each client a supervision report (委託先の監督, APPI Art. 25).
  */
 import type { EventInput } from "@daicho/core";
 import { AccessPolicy, compilePolicy, type Decision } from "@daicho/core/policy";
-import { type ActorAction, actorHistory, provisionRecords } from "@daicho/core/reports";
+import {
+  type ActorAction,
+  actorHistory,
+  provisionRecords,
+  type SupervisionReport,
+  supervisionReports,
+} from "@daicho/core/reports";
 import { ContactBook } from "../crm-service/contacts";
 import { type ExampleLedger, openExampleLedger } from "../shared/ledger";
 import { cards } from "../shared/people";
@@ -38,6 +46,8 @@ export interface AgencyRun {
   /** What Acme receives: every agency action on Acme's contacts, other clients' ids removed. */
   readonly acmeLog: (ActorAction & { agent: string })[];
   readonly entrustments: Awaited<ReturnType<typeof provisionRecords>>["entrusted"];
+  /** One supervision report per contract, as of the end of the run. */
+  readonly supervision: SupervisionReport[];
   readonly verified: boolean;
 }
 
@@ -97,6 +107,22 @@ export async function runAgency(dir: string): Promise<AgencyRun> {
     await read("agent-kimura", ACME_CONTACTS[1] as string);
     await read("agent-abe", ACME_CONTACTS[1] as string); // Abe's grant is unaffected
 
+    // Day 5, 10:00: Globex terminates its contract with the agency. Mori's grant has nine
+    // days left, but it is tied to the contract and lapses with it.
+    now = START + 4 * DAY + 60 * 60 * 1000;
+    await read("agent-mori", GLOBEX_CONTACTS[2] as string);
+    await ledger.append({
+      type: "contract.terminated",
+      actor: { id: "globex-dpo" },
+      occurredAt: at(),
+      payload: {
+        contractId: "contract-globex-2026-11",
+        terminatedBy: "globex-dpo",
+        reason: "Globex ends the outsourcing engagement",
+      },
+    });
+    await read("agent-mori", GLOBEX_CONTACTS[3] as string);
+
     // Day 16: the two-week grants have expired.
     now = START + 15 * DAY + 60 * 60 * 1000;
     await read("agent-abe", ACME_CONTACTS[2] as string);
@@ -112,16 +138,25 @@ export async function runAgency(dir: string): Promise<AgencyRun> {
     }
     acmeLog.sort((a, b) => a.seq - b.seq);
     const { entrusted } = await provisionRecords(ledger.read());
-    return { attempts, acmeLog, entrustments: entrusted, verified: (await ledger.verify()).ok };
+    const supervision = await supervisionReports(ledger.read(), { asOf: now });
+    return {
+      attempts,
+      acmeLog,
+      entrustments: entrusted,
+      supervision,
+      verified: (await ledger.verify()).ok,
+    };
   } finally {
     await crm.close();
   }
 }
 
 /**
- * The agency relationship as events: the agents onboarded as members of the agency, the
+ * The agency relationship as events: one outsourcing contract per client (its client,
+ * purpose and a one-month term), the agents onboarded as members of the agency, the
  * entrustment record (what was handed over, under which contract), and one grant per
- * agent scoped to one client's contacts, read-only, three fields, expiring `until`.
+ * agent tied to its client's contract, scoped to that client's contacts, read-only,
+ * three fields, expiring `until`.
  */
 function agencySetup(at: string, until: string): EventInput[] {
   const admin = { id: "admin-sato", role: "admin" };
@@ -131,7 +166,20 @@ function agencySetup(at: string, until: string): EventInput[] {
     occurredAt: at,
     payload: { actorId, roles: ["agency-sales"], organisation: "hoshi-sales" },
   });
-  const grant = (agent: string, subjects: readonly string[]): EventInput => ({
+  const contract = (contractId: string, client: string): EventInput => ({
+    type: "contract.concluded",
+    actor: admin,
+    occurredAt: at,
+    payload: {
+      contractId,
+      organisation: "hoshi-sales",
+      scope: { purposes: ["sales-follow-up"], clients: [client], resourceTypes: ["contact"] },
+      startsAt: at,
+      endsAt: new Date(START + 30 * DAY).toISOString(),
+      concludedBy: "admin-sato",
+    },
+  });
+  const grant = (agent: string, subjects: readonly string[], contractId: string): EventInput => ({
     type: "permission.granted",
     actor: admin,
     occurredAt: at,
@@ -144,6 +192,7 @@ function agencySetup(at: string, until: string): EventInput[] {
       fields: ["name", "company", "phone"],
       grantedBy: "admin-sato",
       expiresAt: until,
+      contractId,
     },
   });
   const entrust = (subjects: readonly string[], contractRef: string): EventInput => ({
@@ -162,11 +211,13 @@ function agencySetup(at: string, until: string): EventInput[] {
     },
   });
   return [
+    contract("contract-acme-2026-11", "client-acme"),
+    contract("contract-globex-2026-11", "client-globex"),
     ...AGENTS.map(onboard),
     entrust(ACME_CONTACTS, "contract-acme-2026-11"),
     entrust(GLOBEX_CONTACTS, "contract-globex-2026-11"),
-    grant("agent-kimura", ACME_CONTACTS),
-    grant("agent-abe", ACME_CONTACTS),
-    grant("agent-mori", GLOBEX_CONTACTS),
+    grant("agent-kimura", ACME_CONTACTS, "contract-acme-2026-11"),
+    grant("agent-abe", ACME_CONTACTS, "contract-acme-2026-11"),
+    grant("agent-mori", GLOBEX_CONTACTS, "contract-globex-2026-11"),
   ];
 }
