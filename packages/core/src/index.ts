@@ -31,7 +31,13 @@ export {
   openLedger,
   toLedgerEvent,
 } from "./ledger";
-export { assertContiguousBatch, concurrencyConflict, sameHead } from "./store/checks";
+export {
+  assertContiguousBatch,
+  assertTypeQuery,
+  concurrencyConflict,
+  mergeBySeq,
+  sameHead,
+} from "./store/checks";
 export { memoryStore } from "./store/memory";
 export type {
   AppendLimit,
@@ -42,6 +48,8 @@ export type {
   StrayIndexRow,
   SubjectIndexCount,
 } from "./store/store";
+export { TYPE_QUERY_LIMITS, type TypeIndexCount } from "./store/store";
+export { readByTypeVerified, typeEventsVerified } from "./type-events";
 export {
   type ParsedBody,
   type VerifiedCopy,
@@ -52,4 +60,10 @@ export {
   type VerifyReport,
   verifyEvents,
 } from "./verify";
+export {
+  type IncrementalVerifyOptions,
+  type IncrementalVerifyResult,
+  type VerifiedHead,
+  verifyFrom,
+} from "./verify-from";
 export { type StoreCheck, type StoreVerifyOptions, verifyStore } from "./verify-store";

@@ -51,6 +51,7 @@ export interface VerifyFailure {
 export type VerifiedCopy =
   | "columns"
   | "subject-index"
+  | "type-index"
   | "head"
   | "tree"
   | "checkpoints"
@@ -120,6 +121,12 @@ export interface ChainHooks {
   readonly onVerified?: VerifiedEventHook;
   /** Where the per-subject link state is kept, so a caller can check the index against it. */
   readonly subjects?: Map<string, SubjectTally>;
+  /**
+   * Continue after an event already verified (incremental verification, `verifyFrom`):
+   * `events` starts at `start.seq + 1`, whose `prevHash` must be `start.hash`; `subjects`
+   * then holds the per-subject state as of `start`.
+   */
+  readonly start?: { readonly seq: number; readonly hash: string };
 }
 
 /**
@@ -151,8 +158,8 @@ export async function verifyChain(
   const subjectHeads = hooks.subjects ?? new Map<string, SubjectTally>();
   const onVerified = hooks.onVerified;
   const iterator = events[Symbol.asyncIterator]();
-  let expectedSeq = 0;
-  let prevHash = genesis;
+  let expectedSeq = hooks.start === undefined ? 0 : hooks.start.seq + 1;
+  let prevHash = hooks.start === undefined ? genesis : hooks.start.hash;
   /** The verified hash of event `expect.seq`, once reached. */
   let hashAtHeld: string | undefined;
   const fail = (seq: number, kind: VerifyFailureKind, reason: string): VerifyReport => ({

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { storeConformance } from "@daicho/core/testing";
+import { storeConformance, typeIndexConformance } from "@daicho/core/testing";
 import { sqliteStore } from "./store";
 
-storeConformance("sqlite", async () => {
+const sqlite = async () => {
   const dir = mkdtempSync(join(tmpdir(), "daicho-sqlite-"));
   const path = join(dir, "ledger.db");
   return {
@@ -12,7 +12,9 @@ storeConformance("sqlite", async () => {
     reopen: async () => sqliteStore(path),
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
-});
+};
+storeConformance("sqlite", sqlite);
+typeIndexConformance("sqlite", sqlite);
 
 // The same contract with tiny pages, so every paged read (events, subject pages, index
 // counts) crosses many page boundaries.
