@@ -1,3 +1,4 @@
+import { DaichoError } from "./errors";
 import { ENVELOPE_VERSION, type StoredEvent } from "./events/envelope";
 import type { Store } from "./store/store";
 import {
@@ -10,6 +11,7 @@ import {
   type VerifyReport,
   verifyChain,
 } from "./verify";
+import { precheckInWorkers } from "./verify-parallel";
 
 /**
  * Checks of further stored copies run alongside a store's verification (the Merkle tree
@@ -32,6 +34,15 @@ export interface StoreVerifyOptions extends VerifyOptions {
    * leaves out `subject-index` and `type-index`.
    */
   readonly indexes?: boolean;
+  /**
+   * Worker threads that recompute hashes and parse bodies while this thread reads and
+   * checks links, columns and order (default 1: all on this thread). The verdict is the
+   * same either way; a property test holds the two reports equal on tampered ledgers.
+   * Measured on 2 shared cores it is slower, not faster (docs/benchmarks.md, issue 16
+   * item 4): cloning each page to a worker and its result back costs this thread about
+   * what parsing does. Kept opt-in for measuring on larger machines.
+   */
+  readonly workers?: number;
 }
 
 /**
@@ -108,8 +119,10 @@ export async function verifyStoreFrom(
       : (stored, body) => tallied(stored, body) ?? runAll(also, stored, body);
   const from = resume === undefined ? 0 : resume.seq + 1;
   const range = claimed === null ? { from } : { from, to: claimed.seq + 1 };
+  const workers = workerCount(options.workers);
   const report = await verifyChain(store.read(range), genesis, options, {
     onVerified,
+    ...(workers > 1 ? { precheck: precheckInWorkers(workers) } : {}),
     ...(subjects === undefined ? {} : { subjects }),
     ...(resume === undefined ? {} : { start: { seq: resume.seq, hash: resume.hash } }),
   });
@@ -147,6 +160,16 @@ export async function verifyStoreFrom(
           ...(subjects === undefined ? {} : { subjects }),
         };
   return { report: { ...report, checked }, ...(state === undefined ? {} : { state }) };
+}
+
+function workerCount(workers: number | undefined): number {
+  if (workers === undefined) return 1;
+  if (!Number.isSafeInteger(workers) || workers < 1 || workers > 64) {
+    throw new DaichoError("INVALID_ARGUMENT", "workers is an integer from 1 to 64", {
+      path: "workers",
+    });
+  }
+  return workers;
 }
 
 /** Count the verified event's type (its `type` column already equals the body's). */
