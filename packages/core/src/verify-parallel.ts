@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { DaichoError } from "./errors";
 import type { StoredEvent } from "./events/envelope";
 import type { CheckedEvent } from "./verify";
@@ -72,6 +72,7 @@ class WorkerPool {
 
   constructor(count: number) {
     const script = workerScript();
+    const Worker = workerClass();
     for (let i = 0; i < count; i++) {
       const worker =
         script.tsx === undefined ? new Worker(script.url) : new Worker(script.tsx, { eval: true });
@@ -115,6 +116,25 @@ class WorkerPool {
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
   }
+}
+
+/**
+ * `node:worker_threads`' Worker, reached only when workers are asked for (as `sha256.ts`
+ * reaches `node:crypto`), so that importing the verifier needs no Node built-in.
+ */
+function workerClass(): typeof Worker {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const threads = proc?.getBuiltinModule?.("node:worker_threads") as
+    | { Worker?: typeof Worker }
+    | undefined;
+  if (threads?.Worker === undefined) {
+    throw new DaichoError(
+      "INVALID_ARGUMENT",
+      "this runtime has no worker threads: verify with `workers: 1` (the default)",
+      { path: "workers" },
+    );
+  }
+  return threads.Worker;
 }
 
 /**
