@@ -16,5 +16,6 @@ export default defineConfig({
     "pg",
     "@noble/hashes",
     "@noble/ciphers",
+    /^@sigstore\//,
   ],
 });

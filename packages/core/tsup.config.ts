@@ -18,6 +18,8 @@ export default defineConfig({
     "reports/index": "src/reports/index.ts",
     "breach/index": "src/breach/index.ts",
     "pseudonym/index": "src/pseudonym/index.ts",
+    // Loaded by the parallel verifier as a worker thread (verify-parallel.ts), not imported.
+    "verify-worker": "src/verify-worker.ts",
   },
   format: ["esm"],
   dts: true,

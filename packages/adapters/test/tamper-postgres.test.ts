@@ -74,7 +74,15 @@ describe("edits of a PostgreSQL ledger's stored copies are reported by verify", 
     expect(await verifyTenant(tenant)).toMatchObject({
       ok: true,
       count: 40,
-      checked: ["columns", "head", "subject-index", "tree", "checkpoints", "checkpoint-signatures"],
+      checked: [
+        "columns",
+        "head",
+        "subject-index",
+        "type-index",
+        "tree",
+        "checkpoints",
+        "checkpoint-signatures",
+      ],
     });
   });
 

@@ -7,7 +7,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isDaichoError, openLedger, type VerifyReport } from "@daicho/core";
+import { isDaichoError, openLedger, typeEventsVerified, type VerifyReport } from "@daicho/core";
 import { ed25519Signer, emitCheckpoint, treeCheck } from "@daicho/core/checkpoint";
 import { catchUp } from "@daicho/core/merkle";
 import { sampleInput } from "@daicho/core/testing";
@@ -91,7 +91,15 @@ describe("every single edit of a stored SQLite ledger is reported by verify", ()
     expect(r).toMatchObject({
       ok: true,
       count: 60,
-      checked: ["columns", "head", "subject-index", "tree", "checkpoints", "checkpoint-signatures"],
+      checked: [
+        "columns",
+        "head",
+        "subject-index",
+        "type-index",
+        "tree",
+        "checkpoints",
+        "checkpoint-signatures",
+      ],
     });
   });
 
@@ -110,6 +118,11 @@ describe("every single edit of a stored SQLite ledger is reported by verify", ()
     [
       "the type column (hides a fence or hold from lookups)",
       "UPDATE daicho_events SET type = 'data.accessed' WHERE seq = 9",
+      "column-mismatch",
+    ],
+    [
+      "the type column edited into an erasure request (forges one for reads by type)",
+      "UPDATE daicho_events SET type = 'erasure.requested' WHERE seq = 4",
       "column-mismatch",
     ],
     [
@@ -291,6 +304,25 @@ describe("every single edit of a stored SQLite ledger is reported by verify", ()
       { numRuns: 100 },
     );
     expect(detected).toBeGreaterThan(30);
+  });
+});
+
+describe("reads by type over an edited SQLite ledger fail closed", () => {
+  it("a data event whose type column says erasure.requested is refused, not folded", async () => {
+    const path = join(dir, `copy-${copies++}.db`);
+    copyFileSync(original, path);
+    const db = new Database(path);
+    db.exec("UPDATE daicho_events SET type = 'erasure.requested' WHERE seq = 4");
+    db.close();
+    const store = sqliteStore(path, { readonly: true });
+    try {
+      expect((await store.readByType(["erasure.requested"], 0, 10)).map((e) => e.seq)).toEqual([4]);
+      const e = await typeEventsVerified(store, ["erasure.requested"]).catch((x: unknown) => x);
+      expect(isDaichoError(e) && e.code).toBe("STORE_CORRUPT");
+    } finally {
+      await store.close();
+      rmSync(path, { force: true });
+    }
   });
 });
 

@@ -19,11 +19,12 @@ import {
 import { sampleInputs } from "@daicho/core/testing";
 import { Report, timeMs } from "./report";
 import type { Section } from "./sections";
+import { compareWithSigstore } from "./sigstore-proofs";
 
 const SIZES = [10_000, 100_000, 1_000_000];
 const PROBES = 500;
-const leafOf = (i: number) =>
-  leafHash(Uint8Array.of(i & 255, (i >> 8) & 255, (i >> 16) & 255, i >>> 24));
+const leafDataOf = (i: number) => Uint8Array.of(i & 255, (i >> 8) & 255, (i >> 16) & 255, i >>> 24);
+const leafOf = (i: number) => leafHash(leafDataOf(i));
 
 /** Deterministic pseudo-random indices below n. */
 function probes(n: number): number[] {
@@ -87,6 +88,17 @@ async function proofs(report: Report, dir: string): Promise<void> {
       return r.root();
     });
     const tag = size.toExponential(0).replace("+", "");
+    compareWithSigstore(
+      report,
+      tag,
+      size,
+      root,
+      idx.map((index, k) => ({
+        index,
+        leafData: leafDataOf(index),
+        proof: proofsOut[k] as Uint8Array[],
+      })),
+    );
     report.add({
       name: `inclusion proof gen @${tag}`,
       value: (gen / PROBES) * 1000,

@@ -3,6 +3,7 @@ import { postgresSection } from "./postgres";
 import type { Report } from "./report";
 import { shreddingSection } from "./shredding";
 import { sqliteSection } from "./sqlite";
+import { verifySection } from "./verify";
 import { viewsSection } from "./views";
 
 export interface Section {
@@ -17,4 +18,5 @@ export const SECTIONS: Section[] = [
   merkleSection,
   shreddingSection,
   viewsSection,
+  verifySection,
 ];

@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+import { sha256Digest, sha256HexOfText } from "./sha256";
 
 /**
  * SHA-256 with domain separation. Every hash Daichō computes is
@@ -30,22 +29,26 @@ function tagPrefix(tag: string): Uint8Array {
 
 /** SHA-256(tag ‖ 0x00 ‖ message). */
 export function taggedHash(tag: HashTag, message: Uint8Array): Uint8Array {
-  return sha256.create().update(tagPrefix(tag)).update(message).digest();
+  const prefix = tagPrefix(tag);
+  const input = new Uint8Array(prefix.length + message.length);
+  input.set(prefix, 0);
+  input.set(message, prefix.length);
+  return sha256Digest(input);
 }
 
 /**
- * hex(SHA-256(tag ‖ 0x00 ‖ UTF-8(text))) — the event hash's hot path. Uses Node's native
- * SHA-256 (OpenSSL), about four times faster than the pure-JS one on event-sized inputs;
- * `taggedHash` (@noble/hashes) computes the same function and a property test holds the
- * two equal on arbitrary input.
+ * hex(SHA-256(tag ‖ 0x00 ‖ UTF-8(text))) — the event hash's hot path. The tag is ASCII, so
+ * `tag + "\0" + text` encodes to exactly those bytes and one one-shot digest of the string
+ * (`sha256HexOfText`, native where the runtime has it) replaces a streaming hash object;
+ * a property test holds it equal to `taggedHash` on arbitrary text.
  */
 export function taggedHashHexOfText(tag: HashTag, text: string): string {
-  return createHash("sha256").update(tagPrefix(tag)).update(text, "utf8").digest("hex");
+  return sha256HexOfText(`${tag}\u0000${text}`);
 }
 
 /** Plain SHA-256, for formats whose own standard fixes the input (RFC 9162, C2SP). */
 export function sha256Bytes(message: Uint8Array): Uint8Array {
-  return sha256(message);
+  return sha256Digest(message);
 }
 
 /** The genesis link: the `prevHash` of event 0, bound to the ledger's identifier. */

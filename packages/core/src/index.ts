@@ -39,7 +39,13 @@ export {
   type ReadAs,
   readOpenedRecorded,
 } from "./recorded-reads";
-export { assertContiguousBatch, concurrencyConflict, sameHead } from "./store/checks";
+export {
+  assertContiguousBatch,
+  assertTypeQuery,
+  concurrencyConflict,
+  mergeBySeq,
+  sameHead,
+} from "./store/checks";
 export { memoryStore } from "./store/memory";
 export type {
   AppendLimit,
@@ -50,6 +56,8 @@ export type {
   StrayIndexRow,
   SubjectIndexCount,
 } from "./store/store";
+export { TYPE_QUERY_LIMITS, type TypeIndexCount } from "./store/store";
+export { readByTypeVerified, typeEventsVerified } from "./type-events";
 export {
   type ParsedBody,
   type VerifiedCopy,
@@ -60,4 +68,10 @@ export {
   type VerifyReport,
   verifyEvents,
 } from "./verify";
+export {
+  type IncrementalVerifyOptions,
+  type IncrementalVerifyResult,
+  type VerifiedHead,
+  verifyFrom,
+} from "./verify-from";
 export { type StoreCheck, type StoreVerifyOptions, verifyStore } from "./verify-store";

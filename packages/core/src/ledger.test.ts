@@ -244,6 +244,8 @@ describe("ledger.append", () => {
             readSubject: (s) => inner.readSubject(s),
             subjectIndexCounts: (t) => inner.subjectIndexCounts(t),
             strayIndexRows: (t, l) => inner.strayIndexRows(t, l),
+            readByType: (t, f, l) => inner.readByType(t, f, l),
+            typeIndexCounts: (t) => inner.typeIndexCounts(t),
             close: () => inner.close(),
             append: async (events, expected) => {
               const call = calls++;
@@ -359,6 +361,8 @@ describe("group commit under a store's append limit", () => {
       readSubject: (s) => inner.readSubject(s),
       subjectIndexCounts: (t) => inner.subjectIndexCounts(t),
       strayIndexRows: (t, l) => inner.strayIndexRows(t, l),
+      readByType: (t, f, l) => inner.readByType(t, f, l),
+      typeIndexCounts: (t) => inner.typeIndexCounts(t),
       close: () => inner.close(),
       appendLimit: { maxBytes, eventBytes: bodyBytes },
       async append(events, expected) {

@@ -15,6 +15,12 @@ import { type KeyLease, type KeyRing, openKeyRing } from "./keys/ring";
 import type { AppendLimit, ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
 import { readSubjectVerified } from "./subject-events";
 import type { VerifyReport } from "./verify";
+import {
+  type IncrementalVerifyOptions,
+  type IncrementalVerifyResult,
+  type VerifiedHead,
+  verifyFrom,
+} from "./verify-from";
 import { type StoreVerifyOptions, verifyStore } from "./verify-store";
 
 export interface LedgerOptions {
@@ -307,6 +313,17 @@ export class Ledger {
    */
   verify(options?: StoreVerifyOptions): Promise<VerifyReport> {
     return verifyStore(this.store, this.genesis, options);
+  }
+
+  /**
+   * Verify only what was appended since `held` (from an earlier call; null: everything),
+   * with `verify`'s checks; keep the returned `head` for the next call. See `verifyFrom`.
+   */
+  verifyFrom(
+    held: VerifiedHead | null,
+    options?: IncrementalVerifyOptions,
+  ): Promise<IncrementalVerifyResult> {
+    return verifyFrom(this.store, this.genesis, held, options);
   }
 
   /** Close the event store and, when the ledger was opened with `keys`, the key store. */

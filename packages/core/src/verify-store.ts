@@ -1,3 +1,4 @@
+import { DaichoError } from "./errors";
 import { ENVELOPE_VERSION, type StoredEvent } from "./events/envelope";
 import type { Store } from "./store/store";
 import {
@@ -10,6 +11,7 @@ import {
   type VerifyReport,
   verifyChain,
 } from "./verify";
+import { precheckInWorkers } from "./verify-parallel";
 
 /**
  * Checks of further stored copies run alongside a store's verification (the Merkle tree
@@ -25,14 +27,30 @@ export interface StoreCheck {
 export interface StoreVerifyOptions extends VerifyOptions {
   /** More stored copies to check in the same pass (see `StoreCheck`). */
   readonly also?: readonly StoreCheck[];
+  /**
+   * Check the subject index and the index by type against the bodies (default true). Each
+   * is one aggregate pass in the store's own engine over all index rows; `false` skips
+   * them (a frequent status poll between full runs), and the report's `checked` then
+   * leaves out `subject-index` and `type-index`.
+   */
+  readonly indexes?: boolean;
+  /**
+   * Worker threads that recompute hashes and parse bodies while this thread reads and
+   * checks links, columns and order (default 1: all on this thread). The verdict is the
+   * same either way; a property test holds the two reports equal on tampered ledgers.
+   * Measured on 2 shared cores it is slower, not faster (docs/benchmarks.md, issue 16
+   * item 4): cloning each page to a worker and its result back costs this thread about
+   * what parsing does. Kept opt-in for measuring on larger machines.
+   */
+  readonly workers?: number;
 }
 
 /**
  * Verify everything a store answers from, not only the hashed bytes: the chain as
  * `verifyEvents` does, then every stored copy of a body member (the columns
- * `seq`, `id`, `type`, `recordedAt`, `subjects`, `prevHash`), the stored head, and every row
- * of the subject index (`readSubject` and `subjectHeads` answer from it), against the
- * hashed bodies (docs/spec.md §11). The first difference is reported as `column-mismatch`
+ * `seq`, `id`, `type`, `recordedAt`, `subjects`, `prevHash`), the stored head, every row
+ * of the subject index (`readSubject` and `subjectHeads` answer from it) and the index by
+ * event type (`readByType` answers from it), against the hashed bodies (docs/spec.md §11). The first difference is reported as `column-mismatch`
  * or `index-mismatch` at the sequence number it concerns. Events appended while it runs
  * are left for the next run: verification covers the head the store reported at the start.
  * The index check needs the per-subject state of the link check (`subjectLinks`, default
@@ -43,35 +61,74 @@ export async function verifyStore(
   genesis: string,
   options: StoreVerifyOptions = {},
 ): Promise<VerifyReport> {
+  return (await verifyStoreFrom(store, genesis, options, undefined)).report;
+}
+
+/** Where a store verification resumes: the last verified event and the tallies up to it. */
+export interface ResumeState {
+  readonly seq: number;
+  readonly hash: string;
+  readonly subjects?: Map<string, SubjectTally>;
+  readonly types: Map<string, TypeTally>;
+}
+
+/** Per event type while verifying: how many hashed bodies have it, and the first. */
+export interface TypeTally {
+  count: number;
+  readonly first: number;
+}
+
+/**
+ * `verifyStore`, optionally resuming after `resume` (the incremental verifier's state,
+ * which this function takes over and updates; pass a copy to keep the old one). Returns
+ * the report and, when it is ok, the state at the new head. Not part of the public API:
+ * `verifyFrom` is.
+ */
+export async function verifyStoreFrom(
+  store: Store,
+  genesis: string,
+  options: StoreVerifyOptions,
+  resume: ResumeState | undefined,
+): Promise<{ report: VerifyReport; state?: ResumeState }> {
   const meta = await store.meta();
   if (meta !== null && meta.envelopeVersion !== ENVELOPE_VERSION) {
     return {
-      ok: false,
-      count: 0,
-      failure: {
-        seq: 0,
-        kind: "column-mismatch",
-        reason: `the stored ledger metadata names envelope version ${meta.envelopeVersion}; this ledger's events are version ${ENVELOPE_VERSION}`,
+      report: {
+        ok: false,
+        count: 0,
+        failure: {
+          seq: 0,
+          kind: "column-mismatch",
+          reason: `the stored ledger metadata names envelope version ${meta.envelopeVersion}; this ledger's events are version ${ENVELOPE_VERSION}`,
+        },
       },
     };
   }
   const claimed = await store.head();
-  const subjects = options.subjectLinks === false ? undefined : new Map<string, SubjectTally>();
+  const subjects =
+    options.subjectLinks === false
+      ? undefined
+      : (resume?.subjects ?? new Map<string, SubjectTally>());
+  const types = resume?.types ?? new Map<string, TypeTally>();
   const also = options.also ?? [];
+  const tallied: VerifiedEventHook = (stored, body) =>
+    columnFailure(stored, body) ?? tallyType(types, stored);
   const onVerified: VerifiedEventHook =
     also.length === 0
-      ? columnFailure
-      : (stored, body) => columnFailure(stored, body) ?? runAll(also, stored, body);
-  const range = claimed === null ? {} : { to: claimed.seq + 1 };
+      ? tallied
+      : (stored, body) => tallied(stored, body) ?? runAll(also, stored, body);
+  const from = resume === undefined ? 0 : resume.seq + 1;
+  const range = claimed === null ? { from } : { from, to: claimed.seq + 1 };
+  const workers = workerCount(options.workers);
   const report = await verifyChain(store.read(range), genesis, options, {
     onVerified,
+    ...(workers > 1 ? { precheck: precheckInWorkers(workers) } : {}),
     ...(subjects === undefined ? {} : { subjects }),
+    ...(resume === undefined ? {} : { start: { seq: resume.seq, hash: resume.hash } }),
   });
-  if (!report.ok) return report;
-  const failed = (failure: VerifyFailure): VerifyReport => ({
-    ok: false,
-    count: report.count,
-    failure,
+  if (!report.ok) return { report };
+  const failed = (failure: VerifyFailure) => ({
+    report: { ok: false, count: report.count, failure } as VerifyReport,
   });
   const head = await headFailure(store, claimed, report);
   if (head !== undefined) return failed(head);
@@ -81,14 +138,46 @@ export async function verifyStore(
     const f = await check.finish(report.count);
     if (f !== undefined) return failed(f);
   }
-  if (subjects !== undefined) {
+  if (subjects !== undefined && options.indexes !== false) {
     const index = await subjectIndexFailure(store, subjects, report.count - 1);
     if (index !== undefined) return failed(index);
   }
+  if (options.indexes !== false) {
+    const index = await typeIndexFailure(store, types, report.count - 1);
+    if (index !== undefined) return failed(index);
+  }
   const checked: VerifiedCopy[] = ["columns", "head"];
-  if (subjects !== undefined) checked.push("subject-index");
+  if (subjects !== undefined && options.indexes !== false) checked.push("subject-index");
+  if (options.indexes !== false) checked.push("type-index");
   for (const check of also) checked.push(...check.covers);
-  return { ...report, checked };
+  const state =
+    report.headSeq === null || report.headHash === null
+      ? undefined
+      : {
+          seq: report.headSeq,
+          hash: report.headHash,
+          types,
+          ...(subjects === undefined ? {} : { subjects }),
+        };
+  return { report: { ...report, checked }, ...(state === undefined ? {} : { state }) };
+}
+
+function workerCount(workers: number | undefined): number {
+  if (workers === undefined) return 1;
+  if (!Number.isSafeInteger(workers) || workers < 1 || workers > 64) {
+    throw new DaichoError("INVALID_ARGUMENT", "workers is an integer from 1 to 64", {
+      path: "workers",
+    });
+  }
+  return workers;
+}
+
+/** Count the verified event's type (its `type` column already equals the body's). */
+function tallyType(types: Map<string, TypeTally>, stored: StoredEvent): undefined {
+  const tally = types.get(stored.type);
+  if (tally === undefined) types.set(stored.type, { count: 1, first: stored.seq });
+  else tally.count++;
+  return undefined;
 }
 
 async function runAll(
@@ -208,6 +297,65 @@ async function subjectIndexFailure(
     return indexFailure(first, "a subject has no subject-index rows at all");
   }
   return undefined;
+}
+
+/**
+ * Check the index by type against the verified bodies (docs/spec.md §11): every type the
+ * bodies name must have exactly as many index entries among `seq ≤ tip` as bodies of that
+ * type, and the index may name no other type. The store counts in its own engine.
+ */
+async function typeIndexFailure(
+  store: Store,
+  tally: ReadonlyMap<string, TypeTally>,
+  tip: number,
+): Promise<VerifyFailure | undefined> {
+  const seen = new Set<string>();
+  for await (const { type, rows } of store.typeIndexCounts(tip)) {
+    const entry = tally.get(type);
+    if (entry === undefined || seen.has(type)) {
+      const [first] = entry === undefined ? await store.readByType([type], 0, 1) : [];
+      return indexFailure(
+        first?.seq ?? entry?.first ?? 0,
+        "the index by type names an event type no verified event has",
+      );
+    }
+    seen.add(type);
+    if (rows !== entry.count) {
+      return indexFailure(
+        await firstTypeGap(store, type, tip),
+        rows < entry.count
+          ? "an entry of the index by type is missing: reads by type skip this event"
+          : "the index by type holds an entry for an event of another type",
+      );
+    }
+  }
+  if (seen.size !== tally.size) {
+    let first = Number.POSITIVE_INFINITY;
+    for (const [t, n] of tally) if (!seen.has(t) && n.first < first) first = n.first;
+    return indexFailure(first, "an event type has no entries in the index by type at all");
+  }
+  return undefined;
+}
+
+/**
+ * The first sequence number where the index by type and the verified bodies disagree for
+ * `type`: walked in step through both. Only on the failure path.
+ */
+async function firstTypeGap(store: Store, type: string, tip: number): Promise<number> {
+  const indexed = new Set<number>();
+  let from = 0;
+  for (;;) {
+    const page = await store.readByType([type], from, 1000);
+    for (const e of page) indexed.add(e.seq);
+    const last = page[page.length - 1];
+    if (last === undefined || page.length < 1000) break;
+    from = last.seq + 1;
+  }
+  for await (const e of store.read({ to: tip + 1 })) {
+    const isType = (JSON.parse(e.body) as { type?: unknown }).type === type;
+    if (isType !== indexed.has(e.seq)) return e.seq;
+  }
+  return 0;
 }
 
 function indexFailure(seq: number, reason: string): VerifyFailure {

@@ -51,6 +51,7 @@ export interface VerifyFailure {
 export type VerifiedCopy =
   | "columns"
   | "subject-index"
+  | "type-index"
   | "head"
   | "tree"
   | "checkpoints"
@@ -120,6 +121,34 @@ export interface ChainHooks {
   readonly onVerified?: VerifiedEventHook;
   /** Where the per-subject link state is kept, so a caller can check the index against it. */
   readonly subjects?: Map<string, SubjectTally>;
+  /**
+   * Continue after an event already verified (incremental verification, `verifyFrom`):
+   * `events` starts at `start.seq + 1`, whose `prevHash` must be `start.hash`; `subjects`
+   * then holds the per-subject state as of `start`.
+   */
+  readonly start?: { readonly seq: number; readonly hash: string };
+  /**
+   * Where each event's hash is recomputed and its body parsed: by default on this thread
+   * (`checkedLocally`); the parallel verifier passes worker threads (`verify-parallel.ts`).
+   * Must yield every event of `events`, in order, each with `checkEvent`'s result.
+   */
+  readonly precheck?: (events: AsyncIterable<StoredEvent>) => AsyncIterable<CheckedEvent>;
+}
+
+/** One stored event with its hash recomputed from its bytes and its body parsed. */
+export interface CheckedEvent {
+  readonly stored: StoredEvent;
+  readonly recomputed: string;
+  readonly parsed: ParsedBody | undefined;
+}
+
+/** The per-event work that does not depend on other events: hash and parse. */
+export function checkEvent(stored: StoredEvent): CheckedEvent {
+  return { stored, recomputed: eventHash(stored.body), parsed: parseBody(stored.body) };
+}
+
+async function* checkedLocally(events: AsyncIterable<StoredEvent>): AsyncIterable<CheckedEvent> {
+  for await (const stored of events) yield checkEvent(stored);
 }
 
 /**
@@ -150,9 +179,9 @@ export async function verifyChain(
   const checkLinks = options.subjectLinks ?? true;
   const subjectHeads = hooks.subjects ?? new Map<string, SubjectTally>();
   const onVerified = hooks.onVerified;
-  const iterator = events[Symbol.asyncIterator]();
-  let expectedSeq = 0;
-  let prevHash = genesis;
+  const iterator = (hooks.precheck ?? checkedLocally)(events)[Symbol.asyncIterator]();
+  let expectedSeq = hooks.start === undefined ? 0 : hooks.start.seq + 1;
+  let prevHash = hooks.start === undefined ? genesis : hooks.start.hash;
   /** The verified hash of event `expect.seq`, once reached. */
   let hashAtHeld: string | undefined;
   const fail = (seq: number, kind: VerifyFailureKind, reason: string): VerifyReport => ({
@@ -165,8 +194,7 @@ export async function verifyChain(
     for (;;) {
       const next = await iterator.next();
       if (next.done) break;
-      const stored = next.value;
-      const recomputed = eventHash(stored.body);
+      const { stored, recomputed, parsed } = next.value;
       if (recomputed !== stored.hash) {
         return fail(
           expectedSeq,
@@ -174,7 +202,6 @@ export async function verifyChain(
           "stored bytes do not hash to the stored event hash",
         );
       }
-      const parsed = parseBody(stored.body);
       if (parsed === undefined) {
         return fail(expectedSeq, "malformed", "stored body is not a well-formed event envelope");
       }
@@ -264,7 +291,7 @@ export async function verifyChain(
 async function classifyOutOfSequence(
   foundSeq: number,
   expectedSeq: number,
-  rest: AsyncIterator<StoredEvent>,
+  rest: AsyncIterator<CheckedEvent>,
   fail: (seq: number, kind: VerifyFailureKind, reason: string) => VerifyReport,
 ): Promise<VerifyReport> {
   if (foundSeq < expectedSeq) {
@@ -280,7 +307,7 @@ async function classifyOutOfSequence(
   for (;;) {
     const next = await rest.next();
     if (next.done) break;
-    if (parseBody(next.value.body)?.seq === expectedSeq) {
+    if (next.value.parsed?.seq === expectedSeq) {
       return fail(expectedSeq, "order-changed", `event ${expectedSeq} is stored out of sequence`);
     }
   }
@@ -311,7 +338,8 @@ function assertHeldHead(head: { readonly seq: unknown; readonly hash: unknown })
   }
 }
 
-function parseBody(body: string): ParsedBody | undefined {
+/** The members verification reads from a stored body, or undefined when it is not an envelope. */
+export function parseBody(body: string): ParsedBody | undefined {
   let value: unknown;
   try {
     value = JSON.parse(body);

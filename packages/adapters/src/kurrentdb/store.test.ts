@@ -1,4 +1,8 @@
-import { kurrentStoreConformance, storeConformance } from "@daicho/core/testing";
+import {
+  kurrentStoreConformance,
+  storeConformance,
+  typeIndexConformance,
+} from "@daicho/core/testing";
 import type { KurrentDBClient } from "@kurrent/kurrentdb-client";
 import { describe } from "vitest";
 import { streamNames } from "./mapping";
@@ -16,7 +20,7 @@ const tenant = () => `conformance-${Date.now()}-${process.pid}-${++counter}`;
 describe("KurrentDB store on the in-process fake", () => {
   // The shared suite appends raw 1000-event batches (about 2.3 MB with their index): a
   // server needs MaxAppendSize of 4 MiB for them (docs/kurrentdb.md), and so does the fake.
-  storeConformance("kurrentdb (fake)", async () => {
+  const fake = async () => {
     const server = fakeKurrentClient({ maxAppendBytes: BIG });
     const t = tenant();
     return {
@@ -24,7 +28,9 @@ describe("KurrentDB store on the in-process fake", () => {
       reopen: async () => kurrentdbStore({ client: server.client, tenant: t, maxAppendBytes: BIG }),
       dispose: async () => {},
     };
-  });
+  };
+  storeConformance("kurrentdb (fake)", fake);
+  typeIndexConformance("kurrentdb (fake)", fake);
 
   kurrentStoreConformance("kurrentdb (fake)", async () => {
     const server = fakeKurrentClient();

@@ -1,6 +1,7 @@
 import {
   type AppendLimit,
   assertContiguousBatch,
+  assertTypeQuery,
   type ChainHead,
   concurrencyConflict,
   DaichoError,
@@ -14,6 +15,7 @@ import {
   type SubjectHead,
   type SubjectIndexCount,
   sameHead,
+  type TypeIndexCount,
 } from "@daicho/core";
 import * as E from "fp-ts/lib/Either.js";
 import { appendRequests, eventBytes, sendAppend } from "./append";
@@ -225,6 +227,37 @@ class KurrentStore implements Store {
       const rows = links.filter((l) => l.seq <= through).length;
       if (rows > 0) yield { subject, rows };
     }
+  }
+
+  /**
+   * Documented scan fallback: KurrentDB's own by-type streams (`$et-<type>`) exist only
+   * where the server runs its system projections, which this adapter does not require,
+   * so events are read in order from `fromSeq` and filtered until `limit` match. A view
+   * reading by type over KurrentDB therefore costs O(events after `fromSeq`); views that
+   * keep their position (the erasure view) pay it once per new event, not per request.
+   */
+  async readByType(
+    types: readonly string[],
+    fromSeq: number,
+    limit: number,
+  ): Promise<readonly StoredEvent[]> {
+    assertTypeQuery(types, fromSeq, limit);
+    const wanted = new Set(types);
+    const out: StoredEvent[] = [];
+    for await (const e of this.read({ from: fromSeq })) {
+      if (!wanted.has(e.type)) continue;
+      out.push(e);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Counted by the same scan (see `readByType`): the stored types are the index here. */
+  async *typeIndexCounts(through: number): AsyncIterable<TypeIndexCount> {
+    const counts = new Map<string, number>();
+    for await (const e of this.read({ to: through + 1 }))
+      counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+    for (const [type, rows] of counts) yield { type, rows };
   }
 
   async strayIndexRows(through: number, limit: number): Promise<readonly StrayIndexRow[]> {

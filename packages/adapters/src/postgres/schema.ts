@@ -210,6 +210,13 @@ $fn$;
 ALTER TABLE {s}.subject_keys ADD COLUMN provisional boolean NOT NULL DEFAULT false;
 `,
   },
+  {
+    slug: "events-by-type",
+    name: "index by event type (readByType), over the type column verify checks",
+    sql: `
+CREATE INDEX events_by_type ON {s}.events (ledger_key, type, seq);
+`,
+  },
 ];
 
 /**

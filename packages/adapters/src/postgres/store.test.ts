@@ -1,5 +1,10 @@
 import { isDaichoError, openLedger } from "@daicho/core";
-import { keyStoreConformance, sampleInput, storeConformance } from "@daicho/core/testing";
+import {
+  keyStoreConformance,
+  sampleInput,
+  storeConformance,
+  typeIndexConformance,
+} from "@daicho/core/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PgCluster, startPgCluster } from "./harness/index";
@@ -25,14 +30,16 @@ afterAll(async () => {
 
 // Every conformance case gets a fresh tenant in the one shared database: the suite also
 // proves tenants do not see each other.
-storeConformance("postgres", async () => {
+const postgres = async () => {
   const tenant = `conformance-${process.pid}-${++counter}`;
   return {
     store: db.store(tenant, { pageSize: 50 }),
     reopen: async () => db.store(tenant, { pageSize: 50 }),
     dispose: async () => {},
   };
-});
+};
+storeConformance("postgres", postgres);
+typeIndexConformance("postgres", postgres);
 
 async function count(url: string, sql: string, values: unknown[] = []): Promise<number> {
   const client = new pg.Client(url);

@@ -1,5 +1,6 @@
 import {
   assertContiguousBatch,
+  assertTypeQuery,
   type ChainHead,
   DaichoError,
   type LedgerMeta,
@@ -10,6 +11,7 @@ import {
   type StrayIndexRow,
   type SubjectHead,
   type SubjectIndexCount,
+  type TypeIndexCount,
 } from "@daicho/core";
 import type pg from "pg";
 import { pgError } from "./errors";
@@ -286,6 +288,41 @@ export class PostgresStore implements Store {
       }),
     );
     return (r.rows as [string, string][]).map(([subject, seq]) => ({ subject, seq: Number(seq) }));
+  }
+
+  async readByType(
+    types: readonly string[],
+    fromSeq: number,
+    limit: number,
+  ): Promise<readonly StoredEvent[]> {
+    assertTypeQuery(types, fromSeq, limit);
+    const { s } = await this.open();
+    const key = await this.key();
+    // One index range per type on (ledger_key, type, seq), merged by seq in one statement
+    // (one snapshot); PostgreSQL 15 cannot merge `type = ANY(…)` ranges in seq order itself.
+    const rows = await this.rows({
+      name: `daicho_by_type_${this.ctx.schema}`,
+      text: `SELECT x.* FROM unnest($2::text[]) AS u(t) CROSS JOIN LATERAL (
+               SELECT ${EVENT_COLUMNS} FROM ${s}.events
+               WHERE ledger_key = $1 AND type = u.t AND seq >= $3 ORDER BY seq LIMIT $4) AS x
+             ORDER BY x.seq LIMIT $4`,
+      values: [key, [...new Set(types)], fromSeq, limit],
+    });
+    return rows.map(toStored);
+  }
+
+  async *typeIndexCounts(through: number): AsyncIterable<TypeIndexCount> {
+    const { s } = await this.open();
+    const key = await this.key();
+    const r = await this.guard("typeIndexCounts", () =>
+      this.ctx.pool.query({
+        text: `SELECT type, count(*) AS rows FROM ${s}.events
+               WHERE ledger_key = $1 AND seq <= $2 GROUP BY type ORDER BY type`,
+        values: [key, through],
+        rowMode: "array",
+      }),
+    );
+    for (const [type, n] of r.rows as [string, string][]) yield { type, rows: Number(n) };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * SQLite schema, version 1. Migrations are numbered and applied in order inside one
+ * SQLite schema, version 2. Migrations are numbered and applied in order inside one
  * transaction; `PRAGMA user_version` records the last one applied.
  */
 export const MIGRATIONS: readonly string[] = [
@@ -24,4 +24,16 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (subject, seq)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 2: the index by event type (`Store.readByType`), over the `type` column that `verify`
+  // checks against every hashed body; SQLite keeps it in each append's transaction.
+  `
+  CREATE INDEX daicho_events_by_type ON daicho_events (type, seq);
+  `,
 ];
+
+/**
+ * The first schema version a read-only open accepts: later migrations add only indexes,
+ * which every query can do without (a file written by an older release stays readable as
+ * evidence, only slower to read by type).
+ */
+export const READABLE_VERSION = 1;

@@ -1,10 +1,12 @@
 import {
   assertContiguousBatch,
+  assertTypeQuery,
   type ChainHead,
   concurrencyConflict,
   DaichoError,
   type LedgerMeta,
   ledgerMismatch,
+  mergeBySeq,
   type ReadRange,
   type Store,
   type StoredEvent,
@@ -12,11 +14,12 @@ import {
   type SubjectHead,
   type SubjectIndexCount,
   sameHead,
+  type TypeIndexCount,
 } from "@daicho/core";
 import Database from "better-sqlite3";
 import { sqliteError } from "./errors";
 import { acquireReadOnly } from "./read-only";
-import { MIGRATIONS } from "./schema";
+import { MIGRATIONS, READABLE_VERSION } from "./schema";
 
 export interface SqliteStoreOptions {
   /**
@@ -78,7 +81,7 @@ class SqliteStore implements Store {
         migrate(this.db);
       } else {
         const version = this.db.pragma("user_version", { simple: true }) as number;
-        if (version < MIGRATIONS.length) {
+        if (version < READABLE_VERSION) {
           throw new DaichoError("STORE_CORRUPT", "file is not a Daichō ledger (schema missing)", {
             path,
           });
@@ -205,6 +208,30 @@ class SqliteStore implements Store {
     return this.guard(() => this.stmts.stray.all(through, limit) as StrayIndexRow[]);
   }
 
+  async readByType(
+    types: readonly string[],
+    fromSeq: number,
+    limit: number,
+  ): Promise<readonly StoredEvent[]> {
+    assertTypeQuery(types, fromSeq, limit);
+    // One seek per type into the (type, seq) index, merged by seq, all in one read
+    // transaction so the lists agree on one snapshot.
+    return this.guard(() =>
+      this.db.transaction(() =>
+        mergeBySeq(
+          [...new Set(types)].map((t) =>
+            (this.stmts.byType.all(t, fromSeq, limit) as Row[]).map(toStored),
+          ),
+          limit,
+        ),
+      )(),
+    );
+  }
+
+  async *typeIndexCounts(through: number): AsyncIterable<TypeIndexCount> {
+    yield* this.guard(() => this.stmts.typeCounts.all(through) as TypeIndexCount[]);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -265,6 +292,13 @@ function prepare(db: Database.Database) {
     // The subjects column is ids joined by single spaces, and ids contain no space.
     stray: db.prepare(
       "SELECT s.subject AS subject, s.seq AS seq FROM daicho_event_subjects s LEFT JOIN daicho_events e ON e.seq = s.seq WHERE e.seq IS NULL OR (s.seq <= ? AND instr(' ' || e.subjects || ' ', ' ' || s.subject || ' ') = 0) LIMIT ?",
+    ),
+    byType: db.prepare(
+      `SELECT ${columns} FROM daicho_events WHERE type = ? AND seq >= ? ORDER BY seq LIMIT ?`,
+    ),
+    // Counted from the index by type itself (a covering index: no table row is read).
+    typeCounts: db.prepare(
+      "SELECT type, count(*) AS rows FROM daicho_events WHERE seq <= ? GROUP BY type ORDER BY type",
     ),
     subjectHead: db.prepare(
       "SELECT e.seq AS seq, e.hash AS hash FROM daicho_event_subjects s JOIN daicho_events e ON e.seq = s.seq WHERE s.subject = ? ORDER BY s.seq DESC LIMIT 1",

@@ -67,8 +67,8 @@ numbers, the prevHash chain and the per-subject links. With --expect-seq and
 event at that sequence number: a ledger cut short is \`truncated\`, one rolled back and
 re-extended (or another history under the same ledger id) is \`head-mismatch\`.
 It then checks every copy the store keeps beside the hashed bytes (docs/spec.md §11):
-the columns (\`column-mismatch\`), the stored head and the subject index
-(\`index-mismatch\`), every stored Merkle tree node (\`tree-mismatch\`) and every stored
+the columns (\`column-mismatch\`), the stored head, the subject index and the index by
+event type (\`index-mismatch\`), every stored Merkle tree node (\`tree-mismatch\`) and every stored
 checkpoint (\`checkpoint-mismatch\`); with --vkey, the checkpoints' signatures too.
 Opens the ledger read-only; writes nothing, not even beside the file.`,
   options: {

@@ -146,8 +146,7 @@ export class ErasureService {
     const regime = ERASURE_DEADLINES[o.right.regime ?? this.options.regime ?? "gdpr"];
     const dueBy = o.right.dueBy ?? (addPeriod(now, regime.period) as Date).toISOString();
     const requestId = `er-${uuidv7(now.getTime())}`;
-    await this.view.catchUp(this.ledger);
-    const event = await this.ledger.append({
+    await this.ledger.append({
       type: "erasure.requested",
       actor: this.options.actor,
       subjects: [subject],
@@ -163,7 +162,7 @@ export class ErasureService {
         ? {}
         : { personal: [{ subject, field: STATEMENT_FIELD, value: o.right.statement }] }),
     });
-    this.view.apply(event);
+    await this.view.catchUpRequests(this.ledger.store);
     return this.view.requests.get(requestId) as ErasureRequestStatus;
   }
 
@@ -180,7 +179,7 @@ export class ErasureService {
    * re-made, so a hold that precedes the fence in the log always stops the erasure.
    */
   async execute(requestId: string): Promise<ErasureOutcome> {
-    await this.view.catchUp(this.ledger);
+    await this.view.catchUpRequests(this.ledger.store);
     const request = this.view.requests.get(requestId);
     if (request === undefined)
       throw new DaichoError("NOT_FOUND", "no such erasure request", { path: "requestId" });
@@ -189,7 +188,7 @@ export class ErasureService {
 
   /** One request's status, or `NOT_FOUND`. */
   async status(requestId: string): Promise<ErasureRequestStatus> {
-    await this.view.catchUp(this.ledger);
+    await this.view.catchUpRequests(this.ledger.store);
     const r = this.view.requests.get(requestId);
     if (r === undefined)
       throw new DaichoError("NOT_FOUND", "no such erasure request", { path: "requestId" });
@@ -198,7 +197,7 @@ export class ErasureService {
 
   /** Requests not yet completed (open or refused), earliest deadline first, with overdue flags. */
   async openRequests(now: Date = this.clock()): Promise<OpenRequest[]> {
-    await this.view.catchUp(this.ledger);
+    await this.view.catchUpRequests(this.ledger.store);
     return [...this.view.requests.values()]
       .filter((r) => r.status !== "completed")
       .map((r) => ({
@@ -435,7 +434,7 @@ export class ErasureService {
       { type, actor: this.options.actor, subjects: [subject], payload } as never,
       expectSubjectHeads === undefined ? undefined : { expectSubjectHeads },
     );
-    await this.view.catchUp(this.ledger);
+    await this.view.catchUpRequests(this.ledger.store);
     return event;
   }
 

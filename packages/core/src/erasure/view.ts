@@ -1,5 +1,7 @@
 import type { LedgerEvent } from "../events/envelope";
 import type { Ledger } from "../ledger";
+import type { Store } from "../store/store";
+import { readByTypeVerified } from "../type-events";
 
 /** One erasure request and where it stands. */
 export interface ErasureRequestStatus {
@@ -40,32 +42,69 @@ export interface SubjectRetentionFacts {
   erased: boolean;
 }
 
+/** The event types an erasure request's status is folded from. */
+export const ERASURE_REQUEST_TYPES = [
+  "erasure.requested",
+  "erasure.refused",
+  "erasure.completed",
+] as const;
+
 /** Event types that are the ledger's own bookkeeping, not contact with the person. */
 const BOOKKEEPING = /^(erasure|legal-hold|retention)\./;
 
 /**
  * The erasure module's ledger-wide view: requests and their status, retention policies,
- * and per-subject retention facts. Built by folding the ledger once, then kept current by
- * reading only events appended since (`catchUp`), so status queries and scheduled
- * retention cost O(new events) after the first call.
+ * and per-subject retention facts. Two folds with their own cursors:
+ *
+ * - requests (`catchUpRequests`): only the `erasure.requested/refused/completed` events,
+ *   read through the store's index by type and hash-verified (`readByTypeVerified`), so a
+ *   status query never reads the whole ledger, not even the first time;
+ * - retention (`catchUp`): every event, because a subject's last contact can be any event;
+ *   only scheduled retention needs it. It also folds requests it passes.
+ *
+ * Both read only events appended since their last call.
  */
 export class ErasureView {
   private lastSeq = -1;
+  private requestsSeq = -1;
   readonly requests = new Map<string, ErasureRequestStatus>();
   readonly policies = new Map<string, RetentionPolicy>();
   readonly subjects = new Map<string, SubjectRetentionFacts>();
 
-  /** Fold events appended since the last call. */
+  /** Fold every event appended since the last call (requests, policies, retention facts). */
   async catchUp(ledger: Ledger): Promise<void> {
     for await (const e of ledger.read({ from: this.lastSeq + 1 })) this.apply(e);
   }
 
+  /**
+   * Fold the erasure-request events appended since the last call, read by type and
+   * checked against their hashed bytes; rejects with `STORE_CORRUPT` on a tampered row.
+   */
+  async catchUpRequests(store: Store): Promise<void> {
+    for await (const e of readByTypeVerified(store, ERASURE_REQUEST_TYPES, this.requestsSeq + 1))
+      this.applyRequest(e);
+  }
+
   /** Fold one event (events must arrive in sequence order; repeats are ignored). */
   apply(e: LedgerEvent): void {
+    this.applyRequest(e);
     if (e.seq <= this.lastSeq) return;
     this.lastSeq = e.seq;
     const at = Date.parse(e.occurredAt);
     const subjects = (e.subjects ?? []).map((s) => s.id);
+    if (e.type === "erasure.completed" || e.type === "erasure.fenced")
+      for (const s of subjects) this.facts(s, at).erased = true;
+    if (e.type === "retention.policy-set") {
+      const p = (e as LedgerEvent<"retention.policy-set">).payload;
+      this.policies.set(p.policyId, {
+        policyId: p.policyId,
+        appliesTo: p.appliesTo,
+        period: p.period,
+        trigger: p.trigger,
+        action: p.action ?? "review",
+        ...(p.basis ? { basis: p.basis } : {}),
+      });
+    }
     if (!BOOKKEEPING.test(e.type)) {
       for (const s of subjects) {
         const f = this.facts(s, at);
@@ -77,12 +116,18 @@ export class ErasureView {
       }
       for (const p of e.personal ?? []) this.facts(p.subject, at).categories.add(p.field);
     }
+  }
+
+  /** Fold one event into the requests only (sequence order; repeats are ignored). */
+  applyRequest(e: LedgerEvent): void {
+    if (e.seq <= this.requestsSeq) return;
+    this.requestsSeq = e.seq;
     switch (e.type) {
       case "erasure.requested": {
         const p = (e as LedgerEvent<"erasure.requested">).payload;
         this.requests.set(p.requestId, {
           requestId: p.requestId,
-          subject: subjects[0] ?? "",
+          subject: e.subjects?.[0]?.id ?? "",
           requestedBy: p.requestedBy,
           channel: p.channel,
           ...(p.reason ? { reason: p.reason } : {}),
@@ -116,22 +161,6 @@ export class ErasureView {
         const r = this.requests.get(p.requestId);
         if (r !== undefined)
           this.requests.set(p.requestId, { ...r, status: "completed", completedAt: e.recordedAt });
-        for (const s of subjects) this.facts(s, at).erased = true;
-        break;
-      }
-      case "erasure.fenced":
-        for (const s of subjects) this.facts(s, at).erased = true;
-        break;
-      case "retention.policy-set": {
-        const p = (e as LedgerEvent<"retention.policy-set">).payload;
-        this.policies.set(p.policyId, {
-          policyId: p.policyId,
-          appliesTo: p.appliesTo,
-          period: p.period,
-          trigger: p.trigger,
-          action: p.action ?? "review",
-          ...(p.basis ? { basis: p.basis } : {}),
-        });
         break;
       }
     }

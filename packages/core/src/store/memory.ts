@@ -1,7 +1,13 @@
 import type { SubjectHead } from "../chain";
 import { DaichoError, ledgerMismatch } from "../errors";
 import type { StoredEvent } from "../events/envelope";
-import { assertContiguousBatch, concurrencyConflict, sameHead } from "./checks";
+import {
+  assertContiguousBatch,
+  assertTypeQuery,
+  concurrencyConflict,
+  mergeBySeq,
+  sameHead,
+} from "./checks";
 import type {
   ChainHead,
   LedgerMeta,
@@ -9,6 +15,7 @@ import type {
   Store,
   StrayIndexRow,
   SubjectIndexCount,
+  TypeIndexCount,
 } from "./store";
 
 /**
@@ -25,6 +32,7 @@ class MemoryStore implements Store {
   private readonly events: StoredEvent[] = [];
   private readonly ids = new Set<string>();
   private readonly bySubject = new Map<string, number[]>();
+  private readonly byType = new Map<string, number[]>();
   private closed = false;
 
   async init(meta: LedgerMeta): Promise<LedgerMeta> {
@@ -66,6 +74,9 @@ class MemoryStore implements Store {
         if (list === undefined) this.bySubject.set(s, [e.seq]);
         else list.push(e.seq);
       }
+      const ofType = this.byType.get(e.type);
+      if (ofType === undefined) this.byType.set(e.type, [e.seq]);
+      else ofType.push(e.seq);
     }
   }
 
@@ -126,6 +137,29 @@ class MemoryStore implements Store {
     return out;
   }
 
+  async readByType(
+    types: readonly string[],
+    fromSeq: number,
+    limit: number,
+  ): Promise<readonly StoredEvent[]> {
+    this.open();
+    assertTypeQuery(types, fromSeq, limit);
+    const lists = [...new Set(types)].map((t) => {
+      const seqs = this.byType.get(t) ?? [];
+      const start = firstAtLeast(seqs, fromSeq);
+      return seqs.slice(start, start + limit).map((seq) => this.events[seq] as StoredEvent);
+    });
+    return mergeBySeq(lists, limit);
+  }
+
+  async *typeIndexCounts(through: number): AsyncIterable<TypeIndexCount> {
+    this.open();
+    for (const [type, seqs] of this.byType) {
+      const rows = firstAtLeast(seqs, through + 1);
+      if (rows > 0) yield { type, rows };
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
   }
@@ -138,4 +172,16 @@ class MemoryStore implements Store {
   private open(): void {
     if (this.closed) throw new DaichoError("STORE_CLOSED", "store is closed");
   }
+}
+
+/** The index of the first element ≥ `seq` in an ascending list (its length if none). */
+function firstAtLeast(seqs: readonly number[], seq: number): number {
+  let lo = 0;
+  let hi = seqs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((seqs[mid] as number) < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

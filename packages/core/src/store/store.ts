@@ -34,6 +34,15 @@ export interface StrayIndexRow {
   readonly seq: number;
 }
 
+/** How many events of one type the store's index by type holds (see `Store.typeIndexCounts`). */
+export interface TypeIndexCount {
+  readonly type: string;
+  readonly rows: number;
+}
+
+/** Bounds of one `readByType` call (checked by `assertTypeQuery`). */
+export const TYPE_QUERY_LIMITS = { maxTypes: 64, maxLimit: 10_000 } as const;
+
 /**
  * How much one `append` can carry, for stores whose server caps a request (KurrentDB's
  * `MaxAppendSize`). The ledger's group commit keeps the sum of `eventBytes` of one append
@@ -96,5 +105,27 @@ export interface Store {
    * name the row's subject. Normally none.
    */
   strayIndexRows(through: number, limit: number): Promise<readonly StrayIndexRow[]>;
+  /**
+   * Up to `limit` events whose stored `type` is one of `types` and whose `seq ≥ fromSeq`,
+   * in sequence order, answered from the store's index by event type (maintained in the
+   * same transaction as the events), so a view that needs a few types never reads the
+   * whole ledger. Rejects with `INVALID_ARGUMENT` (see `assertTypeQuery`) when `types` is
+   * empty or has more than 64 entries, `fromSeq` is not a safe non-negative integer or
+   * `limit` is not an integer in 1…10,000. The `type` column is a copy beside the hashed
+   * bytes: whoever decides on the result re-verifies each event (`readByTypeVerified`),
+   * and `verifyStore` checks the index against the bodies (`typeIndexCounts`).
+   */
+  readByType(
+    types: readonly string[],
+    fromSeq: number,
+    limit: number,
+  ): Promise<readonly StoredEvent[]>;
+  /**
+   * For verification (docs/spec.md §11): how many entries the index by type holds for each
+   * type among `seq ≤ through`, one entry per type that has any, computed from the index
+   * itself where the store has one. Equal to the hashed bodies' per-type counts unless
+   * the index or a `type` column was edited.
+   */
+  typeIndexCounts(through: number): AsyncIterable<TypeIndexCount>;
   close(): Promise<void>;
 }

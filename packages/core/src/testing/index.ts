@@ -28,3 +28,4 @@ export {
   type TreeStoreHandle,
   treeStoreConformance,
 } from "./tree-store-conformance";
+export { typeIndexConformance } from "./type-index-conformance";

@@ -18,6 +18,8 @@ export function overrideStore(inner: Store, overrides: Partial<Store>): Store {
     readSubject: overrides.readSubject ?? ((s) => inner.readSubject(s)),
     subjectIndexCounts: overrides.subjectIndexCounts ?? ((t) => inner.subjectIndexCounts(t)),
     strayIndexRows: overrides.strayIndexRows ?? ((t, l) => inner.strayIndexRows(t, l)),
+    readByType: overrides.readByType ?? ((t, f, l) => inner.readByType(t, f, l)),
+    typeIndexCounts: overrides.typeIndexCounts ?? ((t) => inner.typeIndexCounts(t)),
     close: overrides.close ?? (() => inner.close()),
   };
 }
