@@ -45,10 +45,20 @@ export async function runScenario(pkgs: Packages, dir: string, label: string): P
   });
   assert.equal(event.seq, 0);
 
-  // A bad input is refused with a typed error, and nothing is written.
-  await assert.rejects(
-    ledger.appendBatch([{ type: "record.created", actor: { id: "x" }, payload: { bogus: 1 } }]),
+  // A bad input (here untyped, as from a request body) is refused with a typed error
+  // naming the path, and nothing is written. TypeScript callers are stopped earlier:
+  // appendBatch takes EventInput[], so this literal would not compile.
+  const untrusted: unknown = JSON.parse(
+    '{"type":"record.created","actor":{"id":"x"},"payload":{"bogus":1}}',
+  );
+  assert.throws(
+    () => core.decodeEventInputOrThrow(untrusted),
     (e: unknown) => e instanceof core.DaichoError && e.code === "DECODE_ERROR",
+  );
+  await assert.rejects(
+    ledger.appendBatch([untrusted as Core.EventInput]),
+    (e: unknown) =>
+      e instanceof core.DaichoError && e.code === "DECODE_ERROR" && e.path === "$[0].payload.bogus",
   );
 
   const report = await ledger.verify();
