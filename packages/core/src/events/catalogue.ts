@@ -1,5 +1,14 @@
 import * as t from "io-ts";
 import {
+  IncidentClosed,
+  IncidentContained,
+  IncidentDescribed,
+  IncidentDetected,
+  IncidentRegulatorNotified,
+  IncidentScoped,
+  IncidentSubjectsNotified,
+} from "./incidents";
+import {
   boundedList,
   FieldName,
   Id,
@@ -9,6 +18,14 @@ import {
   strictStruct,
   Timestamp,
 } from "./primitives";
+import {
+  RecipientNotified,
+  RequestCompleted,
+  RequestExtended,
+  RequestIdentityVerified,
+  RequestReceived,
+  RequestRefused,
+} from "./requests";
 
 /**
  * The event catalogue: one io-ts codec per event type's payload. The TypeScript types
@@ -348,6 +365,20 @@ export const EVENT_PAYLOADS = {
   "processing.restricted": ProcessingRestricted,
   "processing.restriction-lifted": ProcessingRestrictionLifted,
   "alert.raised": AlertRaised,
+  // Data-subject requests and incidents (issue 15; events/requests.ts, events/incidents.ts).
+  "request.received": RequestReceived,
+  "request.identity-verified": RequestIdentityVerified,
+  "request.extended": RequestExtended,
+  "request.refused": RequestRefused,
+  "request.completed": RequestCompleted,
+  "request.recipient-notified": RecipientNotified,
+  "incident.detected": IncidentDetected,
+  "incident.scoped": IncidentScoped,
+  "incident.described": IncidentDescribed,
+  "incident.contained": IncidentContained,
+  "incident.regulator-notified": IncidentRegulatorNotified,
+  "incident.subjects-notified": IncidentSubjectsNotified,
+  "incident.closed": IncidentClosed,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOADS;

@@ -2,5 +2,7 @@ export * from "./catalogue";
 export * from "./contact-screen";
 export * from "./envelope";
 export { phoneLikeId } from "./id-screen";
+export * from "./incidents";
 export * from "./input";
 export * from "./primitives";
+export * from "./requests";
