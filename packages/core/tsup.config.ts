@@ -19,6 +19,7 @@ export default defineConfig({
     "breach/index": "src/breach/index.ts",
     "pseudonym/index": "src/pseudonym/index.ts",
     "requests/index": "src/requests/index.ts",
+    "incidents/index": "src/incidents/index.ts",
   },
   format: ["esm"],
   dts: true,

@@ -56,3 +56,10 @@ function describe(error: t.ValidationError): string {
   if (error.value === undefined) return `missing required ${last?.type.name ?? "value"}`;
   return `expected ${last?.type.name ?? "a valid value"}`;
 }
+
+/** {@link decodeWith}, throwing the `DaichoError` instead: for async service boundaries. */
+export function decodeOrThrow<A, O>(codec: t.Type<A, O, unknown>, input: unknown, root = "$"): A {
+  const r = decodeWith(codec, input, root);
+  if (E.isLeft(r)) throw r.left;
+  return r.right;
+}

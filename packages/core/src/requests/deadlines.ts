@@ -210,3 +210,18 @@ export function addBusinessDays(
   }
   return new Date(startOfLocalDay(f, nextDay(day)) - 1);
 }
+
+/**
+ * The end (last millisecond) of the local day `days` calendar days after the local date
+ * of `from` in `timeZone`: the day of `from` is not counted (as Japan's Civil Code
+ * Art. 140 counts periods in days), so `days` = 30 from a leak learnt of on 1 May in
+ * Tokyo ends at 23:59:59.999 JST on 31 May. `days` ≥ 0.
+ */
+export function endOfLocalDayAfter(from: Date, days: number, timeZone: string): Date {
+  if (!Number.isSafeInteger(days) || days < 0)
+    throw new RangeError("days must be a whole number ≥ 0");
+  const f = formatter(timeZone);
+  let day = localDateOf(f, from.getTime());
+  for (let i = 0; i < days; i++) day = nextDay(day);
+  return new Date(startOfLocalDay(f, nextDay(day)) - 1);
+}

@@ -10,6 +10,7 @@ export {
   applyRule,
   type DeadlineRule,
   type DeadlineRules,
+  endOfLocalDayAfter,
   localDate,
   REQUEST_DEADLINES,
   rulesFor,

@@ -9,6 +9,7 @@ import type { Store } from "../store/store";
 import { subjectAccess } from "../subject-access/access";
 import { overrideStore } from "../testing/override-store";
 import { requestsService } from "./service";
+import { rejectsWith as rejects, tamperedStore } from "./test-support";
 
 const kek = { id: "kek-1", key: new Uint8Array(32).fill(3) };
 const dpo = { id: "dpo-1", role: "dpo" };
@@ -47,15 +48,6 @@ async function setup(options: { store?: Store; at?: () => Date } = {}) {
       now = d;
     },
   };
-}
-
-async function rejects(p: Promise<unknown>, code: string): Promise<void> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  if (!isDaichoError(e)) throw new Error(`expected a DaichoError ${code}, got ${String(e)}`);
-  expect(e.code).toBe(code);
 }
 
 /** Answer an access request the way a host would: the report, recorded as an export to the person. */
@@ -403,26 +395,13 @@ describe("requests: attacks", () => {
   });
 
   it("answers nothing from a tampered event: the queue and the decision fail closed", async () => {
-    const inner = memoryStore();
     let tamper = false;
-    const store = overrideStore(inner, {
-      read: (range) =>
-        (async function* () {
-          for await (const s of inner.read(range)) {
-            yield tamper && s.type === "request.received"
-              ? { ...s, body: s.body.replace("gdpr.access", "gdpr.erasure") }
-              : s;
-          }
-        })(),
-      readSubject: (subject) =>
-        (async function* () {
-          for await (const s of inner.readSubject(subject)) {
-            yield tamper && s.type === "request.received"
-              ? { ...s, body: s.body.replace("2026-02-28", "2026-12-28") }
-              : s;
-          }
-        })(),
-    });
+    const store = tamperedStore(
+      memoryStore(),
+      "request.received",
+      (body) => body.replace("gdpr.access", "gdpr.erasure").replace("2026-02-28", "2026-12-28"),
+      () => tamper,
+    );
     const { requests } = await setup({ store });
     const r = await requests.receive("c-1", {
       right: "gdpr.access",

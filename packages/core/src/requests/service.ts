@@ -1,7 +1,6 @@
-import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import type { SubjectHead } from "../chain";
-import { decodeWith } from "../decode";
+import { decodeOrThrow as decode } from "../decode";
 import { DaichoError, isDaichoError } from "../errors";
 import type { Actor, LedgerEvent } from "../events/envelope";
 import type { EventInput } from "../events/input";
@@ -84,12 +83,6 @@ const MAX_DECISIONS = 20;
 /** Create the data-subject request API over a ledger. */
 export function requestsService(options: RequestsServiceOptions): RequestsService {
   return new RequestsService(options);
-}
-
-function decode<A, O>(codec: t.Type<A, O, unknown>, input: unknown, path: string): A {
-  const r = decodeWith(codec, input, path);
-  if (E.isLeft(r)) throw r.left;
-  return r.right;
 }
 
 function invalid(reason: string, path: string, details?: Record<string, unknown>): DaichoError {
