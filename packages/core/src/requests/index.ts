@@ -24,6 +24,7 @@ export {
   type EventRef,
   type RecipientNotice,
 } from "./model";
+export { type RecipientToNotify, recipientsToNotify } from "./recipients";
 export {
   EVIDENCE_TYPES,
   groundFits,

@@ -451,3 +451,96 @@ describe("requests: attacks", () => {
     expect(after.dueBy).toBe(r.dueBy);
   });
 });
+
+describe("requests: GDPR Art. 19 recipients", () => {
+  function share(subject: string, recipient: string, fields: string[]): EventInput {
+    return {
+      type: "data.shared",
+      actor: { id: "crm" },
+      subjects: [subject],
+      payload: {
+        recipient: { kind: "organisation", id: recipient },
+        relationship: "third-party",
+        legalBasis: "consent",
+        fields,
+        purpose: "joint-campaign",
+      },
+    } as EventInput;
+  }
+
+  it("lists who received the fields the request changed, and records each notice once", async () => {
+    const { ledger, requests } = await setup();
+    await ledger.append(share("c-1", "partner-1", ["email", "phone"]));
+    await ledger.append({
+      type: "data.exported",
+      actor: { id: "crm" },
+      subjects: ["c-1"],
+      payload: {
+        format: "csv",
+        destination: { kind: "marketing-tool", id: "mailer-1" },
+        recordCount: 1,
+        fields: ["email"],
+        purpose: "newsletter",
+      },
+    });
+    await ledger.append(share("c-2", "partner-2", ["phone"]));
+    await answerAccess(ledger, "c-1"); // to the person: not a recipient
+    const r = await requests.receive("c-1", {
+      right: "gdpr.rectification",
+      requestedBy: "c-1",
+      channel: "web-form",
+      categories: ["phone"],
+    });
+    await requests.verifyIdentity(r.requestId, { method: "login", verifiedBy: "dpo-1" });
+    const fix = await ledger.append({
+      type: "record.updated",
+      actor: dpo,
+      subjects: ["c-1"],
+      payload: { resource: { type: "contact", id: "c-1" }, fields: ["phone"] },
+    });
+    await rejects(requests.recipients(r.requestId), "INVALID_ARGUMENT"); // not completed yet
+    await requests.complete(r.requestId, { outcome: "rectified", evidence: [fix.id] });
+    await ledger.append(share("c-1", "partner-3", ["phone"])); // after completion
+    const list = await requests.recipients(r.requestId);
+    expect(list.map((x) => [x.recipient, x.fields, x.notifiedAt])).toEqual([
+      ["partner-1", ["phone"], undefined],
+    ]);
+
+    await rejects(
+      requests.recordNotice(r.requestId, { recipient: "mailer-1", channel: "email" }),
+      "INVALID_ARGUMENT",
+    );
+    await rejects(
+      requests.recordNotice(r.requestId, { recipient: "partner-2", channel: "email" }),
+      "INVALID_ARGUMENT",
+    );
+    await requests.recordNotice(r.requestId, {
+      recipient: "partner-1",
+      channel: "email",
+      reference: "ticket-44",
+    });
+    await rejects(
+      requests.recordNotice(r.requestId, { recipient: "partner-1", channel: "email" }),
+      "INVALID_ARGUMENT",
+    );
+    expect((await requests.recipients(r.requestId))[0]?.notifiedAt).toBe(T0.toISOString());
+    expect((await requests.get(r.requestId)).notices).toHaveLength(1);
+  });
+
+  it("has no recipients to notify for an access request", async () => {
+    const { ledger, requests } = await setup();
+    const r = await requests.receive("c-1", {
+      right: "gdpr.access",
+      requestedBy: "c-1",
+      channel: "web",
+    });
+    await requests.verifyIdentity(r.requestId, { method: "login", verifiedBy: "dpo-1" });
+    const answer = await answerAccess(ledger, "c-1");
+    await requests.complete(r.requestId, { outcome: "answered", evidence: [answer.id] });
+    await rejects(requests.recipients(r.requestId), "INVALID_ARGUMENT");
+    await rejects(
+      requests.recordNotice(r.requestId, { recipient: "partner-1", channel: "email" }),
+      "INVALID_ARGUMENT",
+    );
+  });
+});

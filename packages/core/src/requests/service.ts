@@ -19,6 +19,7 @@ import type { Ledger } from "../ledger";
 import { subjectEventsVerified } from "../subject-events";
 import { type DeadlineRules, rulesFor, statutoryDates } from "./deadlines";
 import { applyRequestEvent, type DataSubjectRequest } from "./model";
+import { type RecipientToNotify, recipientsToNotify } from "./recipients";
 import { EVIDENCE_TYPES, groundFits, needsIdentity, type Regime, RIGHTS } from "./rights";
 import { RequestsView } from "./view";
 
@@ -70,6 +71,21 @@ const ListFilter = strictStruct(
     subject: Id,
   },
 );
+
+const NoticeOptions = strictStruct(
+  "NoticeOptions",
+  { recipient: Id, channel: Label },
+  { reference: Id },
+);
+
+/** Art. 19 notices follow a completed rectification, erasure or restriction. */
+function notifiable(r: DataSubjectRequest): void {
+  if (r.status !== "completed" || RIGHTS[r.right].kind === "access")
+    throw invalid(
+      "recipients are notified after a completed rectification, erasure or restriction",
+      "requestId",
+    );
+}
 
 /** A request with how its deadline stands at the time asked. */
 export type RequestWithDeadline = DataSubjectRequest & {
@@ -293,26 +309,42 @@ export class RequestsService {
   }
 
   /**
-   * GDPR Art. 19: record that `recipient` was told of the rectification, erasure or
-   * restriction this request carried out. Only for a completed request of those kinds.
+   * GDPR Art. 19: the recipients of the subject's data to tell of the rectification,
+   * erasure or restriction this completed request carried out ({@link recipientsToNotify}),
+   * each with whether the notice is recorded. Read from the subject's hash-verified
+   * events. `INVALID_ARGUMENT` for an access request or one not completed.
+   */
+  async recipients(requestId: string): Promise<RecipientToNotify[]> {
+    decode(Id, requestId, "requestId");
+    const { request, events } = await this.readRequest(requestId);
+    notifiable(request);
+    return recipientsToNotify(request, events);
+  }
+
+  /**
+   * GDPR Art. 19: record that `recipient` — one of {@link recipients}, not yet told — was
+   * told of what this completed request carried out (`request.recipient-notified`).
+   * `INVALID_ARGUMENT` for a recipient that never received the data, or one already told.
    */
   async recordNotice(
     requestId: string,
-    opts: { recipient: string; channel: string; reference?: string },
+    opts: t.OutputOf<typeof NoticeOptions>,
   ): Promise<DataSubjectRequest> {
-    const o = decode(
-      strictStruct("NoticeOptions", { recipient: Id, channel: Label }, { reference: Id }),
-      opts,
-      "options",
-    );
+    const o = decode(NoticeOptions, opts, "options");
     return this.step(
       requestId,
-      (r) => {
-        if (r.status !== "completed" || RIGHTS[r.right].kind === "access")
+      (r, events) => {
+        notifiable(r);
+        const listed = recipientsToNotify(r, events).find((x) => x.recipient === o.recipient);
+        if (listed === undefined)
           throw invalid(
-            "recipients are notified after a completed rectification, erasure or restriction",
-            "requestId",
+            "this recipient did not receive the subject's data (no data.shared or data.exported)",
+            "options.recipient",
           );
+        if (listed.notifiedAt !== undefined)
+          throw invalid("this recipient's notice is already recorded", "options.recipient", {
+            at: listed.notifiedAt,
+          });
         return { type: "request.recipient-notified", payload: { requestId, ...o } };
       },
       true,
@@ -351,6 +383,23 @@ export class RequestsService {
       .sort((a, b) => a.msLeft - b.msLeft);
   }
 
+  /** The request folded from its subject's hash-verified events, with those events. */
+  private async readRequest(
+    requestId: string,
+  ): Promise<{ request: DataSubjectRequest; events: LedgerEvent[] }> {
+    await this.view.catchUp(this.ledger);
+    const listed = this.view.requests.get(requestId);
+    if (listed === undefined)
+      throw new DaichoError("NOT_FOUND", "no such request", { path: "requestId" });
+    const events = await subjectEventsVerified(this.ledger.store, listed.subject);
+    const map = new Map<string, DataSubjectRequest>();
+    for (const e of events) applyRequestEvent(map, e);
+    const request = map.get(requestId);
+    if (request === undefined)
+      throw new DaichoError("NOT_FOUND", "no such request", { path: "requestId" });
+    return { request, events };
+  }
+
   /**
    * One step of a request: read the subject's hash-verified events, fold the request from
    * them, let `decide` check it and name the event, and append that event on condition the
@@ -365,18 +414,9 @@ export class RequestsService {
     closedOk = false,
   ): Promise<DataSubjectRequest> {
     decode(Id, requestId, "requestId");
-    await this.view.catchUp(this.ledger);
-    const listed = this.view.requests.get(requestId);
-    if (listed === undefined)
-      throw new DaichoError("NOT_FOUND", "no such request", { path: "requestId" });
-    const subject = listed.subject;
     for (let attempt = 0; ; attempt++) {
-      const events = await subjectEventsVerified(this.ledger.store, subject);
-      const map = new Map<string, DataSubjectRequest>();
-      for (const e of events) applyRequestEvent(map, e);
-      const r = map.get(requestId);
-      if (r === undefined)
-        throw new DaichoError("NOT_FOUND", "no such request", { path: "requestId" });
+      const { request: r, events } = await this.readRequest(requestId);
+      const subject = r.subject;
       if (r.status !== "open" && !closedOk)
         throw new DaichoError("REQUEST_CLOSED", `the request is already ${r.status}`, {
           path: "requestId",
@@ -395,6 +435,7 @@ export class RequestsService {
           } as EventInput,
           { expectSubjectHeads: new Map([[subject, head]]) },
         );
+        const map = new Map([[requestId, r]]);
         applyRequestEvent(map, event);
         return map.get(requestId) as DataSubjectRequest;
       } catch (e) {
