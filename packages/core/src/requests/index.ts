@@ -24,6 +24,13 @@ export {
   type EventRef,
   type RecipientNotice,
 } from "./model";
+export {
+  csvCell,
+  PORTABILITY_FORMAT,
+  type PortabilityExport,
+  type PortabilityFormat,
+  portabilityExport,
+} from "./portability";
 export { type RecipientToNotify, recipientsToNotify } from "./recipients";
 export {
   EVIDENCE_TYPES,

@@ -19,6 +19,7 @@ import type { Ledger } from "../ledger";
 import { subjectEventsVerified } from "../subject-events";
 import { type DeadlineRules, rulesFor, statutoryDates } from "./deadlines";
 import { applyRequestEvent, type DataSubjectRequest } from "./model";
+import { type PortabilityExport, type PortabilityFormat, portabilityExport } from "./portability";
 import { type RecipientToNotify, recipientsToNotify } from "./recipients";
 import { EVIDENCE_TYPES, groundFits, needsIdentity, type Regime, RIGHTS } from "./rights";
 import { RequestsView } from "./view";
@@ -306,6 +307,49 @@ export class RequestsService {
       });
       return { type: "request.completed", payload: { requestId, outcome: o.outcome, evidence } };
     });
+  }
+
+  /**
+   * Answer an access-kind request (access, portability, CCPA know, APPI 開示 and
+   * provision records) with a machine-readable export (`portabilityExport`: JSON or CSV,
+   * recorded as `data.exported` to the data subject), then complete the request with that
+   * event as evidence. The identity is checked **before** anything is decrypted
+   * (`IDENTITY_UNVERIFIED`); `INVALID_ARGUMENT` for a right that is not answered by a copy,
+   * `REQUEST_CLOSED` for a closed request.
+   */
+  async answerWithExport(
+    requestId: string,
+    format: PortabilityFormat,
+  ): Promise<{ readonly request: DataSubjectRequest; readonly export: PortabilityExport }> {
+    decode(Id, requestId, "requestId");
+    if (format !== "json" && format !== "csv") throw invalid("format is json or csv", "format");
+    const { request } = await this.readRequest(requestId);
+    if (request.status !== "open")
+      throw new DaichoError("REQUEST_CLOSED", `the request is already ${request.status}`, {
+        path: "requestId",
+      });
+    if (RIGHTS[request.right].kind !== "access")
+      throw invalid(
+        `${RIGHTS[request.right].clause} is not answered with a copy of the data`,
+        "requestId",
+      );
+    if (request.identity === undefined)
+      throw new DaichoError(
+        "IDENTITY_UNVERIFIED",
+        "verify the requester's identity before disclosing data",
+        {
+          path: "requestId",
+        },
+      );
+    const exported = await portabilityExport(this.ledger, request.subject, format, {
+      actor: this.options.actor,
+      clock: this.clock,
+    });
+    const done = await this.complete(requestId, {
+      outcome: "answered",
+      evidence: [exported.event.id],
+    });
+    return { request: done, export: exported };
   }
 
   /**
