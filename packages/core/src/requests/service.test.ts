@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { erasureService } from "../erasure/service";
+import { ed25519Signer } from "../erasure/signer";
 import { isDaichoError } from "../errors";
 import type { LedgerEvent } from "../events/envelope";
 import type { EventInput } from "../events/input";
@@ -542,5 +544,49 @@ describe("requests: GDPR Art. 19 recipients", () => {
       requests.recordNotice(r.requestId, { recipient: "partner-1", channel: "email" }),
       "INVALID_ARGUMENT",
     );
+  });
+});
+
+describe("requests and retention", () => {
+  it("does not restart a last-contact retention clock by working a request", async () => {
+    let now = T0;
+    const ledger = await openLedger({
+      store: memoryStore(),
+      ledgerId: "requests.test/retention",
+      keys: { store: memoryKeyStore(), kek },
+      clock: () => now,
+    });
+    const erasure = erasureService({
+      ledger,
+      signer: ed25519Signer("requests.test", new Uint8Array(32).fill(9)),
+      actor: dpo,
+      clock: () => now,
+    });
+    await ledger.append({
+      type: "retention.policy-set",
+      actor: dpo,
+      payload: {
+        policyId: "pol-1",
+        appliesTo: { category: "email" },
+        period: "P1Y",
+        trigger: "last-contact",
+        action: "erase",
+      },
+    });
+    await ledger.append(touch("c-1"));
+    now = new Date("2026-08-01T00:00:00.000Z");
+    const requests = requestsService({ ledger, actor: dpo, clock: () => now });
+    const r = await requests.receive("c-1", {
+      right: "gdpr.objection",
+      requestedBy: "c-1",
+      channel: "web",
+    });
+    await requests.verifyIdentity(r.requestId, { method: "login", verifiedBy: "dpo-1" });
+    await requests.refuse(r.requestId, {
+      ground: "compelling-legitimate-grounds",
+      reason: "fraud prevention",
+    });
+    now = new Date("2027-02-15T00:00:00.000Z");
+    expect((await erasure.retentionDue()).map((d) => d.subject)).toEqual(["c-1"]);
   });
 });
