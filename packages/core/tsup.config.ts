@@ -20,6 +20,8 @@ export default defineConfig({
     "pseudonym/index": "src/pseudonym/index.ts",
     // Loaded by the parallel verifier as a worker thread (verify-parallel.ts), not imported.
     "verify-worker": "src/verify-worker.ts",
+    "requests/index": "src/requests/index.ts",
+    "incidents/index": "src/incidents/index.ts",
   },
   format: ["esm"],
   dts: true,

@@ -69,3 +69,9 @@ function describe(error: t.ValidationError): string {
  * throws `DECODE_ERROR` naming the path and what was expected.
  */
 export const decodeWithOrThrow = throwing(decodeWith);
+/** {@link decodeWith}, throwing the `DaichoError` instead: for async service boundaries. */
+export function decodeOrThrow<A, O>(codec: t.Type<A, O, unknown>, input: unknown, root = "$"): A {
+  const r = decodeWith(codec, input, root);
+  if (E.isLeft(r)) throw r.left;
+  return r.right;
+}

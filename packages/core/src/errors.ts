@@ -28,7 +28,11 @@ export type DaichoErrorCode =
   | "ALREADY_ERASED"
   /** Erasure refused under a GDPR Art. 17(3) exemption such as a legal retention obligation. */
   | "ERASURE_EXEMPT"
-  | "BACKUP_INVALID";
+  | "BACKUP_INVALID"
+  /** A data-subject request or incident is already closed (refused, completed): nothing recorded. */
+  | "REQUEST_CLOSED"
+  /** A request that discloses or changes data was to be completed before the requester's identity was verified. */
+  | "IDENTITY_UNVERIFIED";
 
 export interface DaichoErrorOptions {
   /** Where the problem is: a JSON path such as `payload.fields[2]`, a sequence number, a file. */

@@ -69,6 +69,14 @@ const DENIED_ACTION = {
   "erasure.certificate": "read",
   "erasure.list": "read",
   "erasure.execute": "delete",
+  "request.receive": "create",
+  "request.list": "read",
+  "request.status": "read",
+  "request.verify-identity": "update",
+  "request.extend": "update",
+  "request.refuse": "update",
+  "request.complete": "update",
+  "request.recipients": "read",
 } as const;
 
 /**
@@ -93,7 +101,12 @@ export async function recordDenial(
     payload: {
       resource: { type: "data-subject-request", id },
       fields: [],
-      purpose: action === "access" ? "subject-access" : "erasure",
+      purpose:
+        action === "access"
+          ? "subject-access"
+          : action.startsWith("request.")
+            ? "data-subject-request"
+            : "erasure",
       outcome: "denied",
       reason: "not-authorised",
       action: DENIED_ACTION[action],

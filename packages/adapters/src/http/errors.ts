@@ -15,6 +15,8 @@ const STATUS: Partial<Record<DaichoErrorCode, number>> = {
   WRONG_KEK: 500,
   CIPHERTEXT_TAMPERED: 500,
   STORE_CORRUPT: 500,
+  REQUEST_CLOSED: 409,
+  IDENTITY_UNVERIFIED: 409,
 };
 
 /** Codes of refusals that belong to HTTP itself rather than to the library. */

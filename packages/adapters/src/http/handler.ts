@@ -4,9 +4,11 @@ import {
   isDaichoError,
   Label,
   type Ledger,
+  type RequestRight,
   strictStruct,
 } from "@daicho/core";
 import { type ErasureService, ErasureStatement } from "@daicho/core/erasure";
+import type { RequestsService } from "@daicho/core/requests";
 import { subjectAccess } from "@daicho/core/subject-access";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
@@ -20,6 +22,7 @@ import {
 } from "./authorization";
 import { readJsonObject, requireJsonContentType } from "./body";
 import { errorResponse, HttpRefusal, json } from "./errors";
+import { dispatchRequestRoute } from "./request-routes";
 import { matchRoute, type Route } from "./routes";
 
 /** Channels a caller may name for an erasure request when the host lists none. */
@@ -49,6 +52,17 @@ export interface DsrHandlerOptions {
    * becomes a label in the log.
    */
   readonly channels?: readonly string[];
+  /**
+   * The data-subject request service (`@daicho/core/requests`) behind the `/requests`
+   * routes; left out, those routes answer 404.
+   */
+  readonly requests?: RequestsService;
+  /**
+   * The rights a caller may file with `POST /subjects/:subject/requests` (for example
+   * `["gdpr.access", "gdpr.rectification"]` for an EU service): the right names its regime
+   * and so its deadline, which is the host's choice. Left out, none.
+   */
+  readonly requestRights?: readonly RequestRight[];
 }
 
 /**
@@ -76,6 +90,10 @@ export interface DsrHandler {
  * - `GET  /erasure-requests/:id` — one request's status
  * - `POST /erasure-requests/:id/execute` — execute (staff): 200 with the certificate, 409 when held or exempt
  * - `GET  /erasure-requests/:id/certificate` — the signed certificate of a completed request
+ * - `POST /subjects/:subject/requests` — file a request for another right `{ right, channel?,
+ *   statement? }` (`right` one of `requestRights`); `GET /requests/:id` — follow it
+ * - `GET  /requests` (staff) — open requests; `POST /requests/:id/verify-identity | extend |
+ *   refuse | complete` (staff); `GET /requests/:id/recipients` (staff) — GDPR Art. 19
  *
  * Every POST needs `content-type: application/json` (else 415). Every error, 404 and 405
  * included, is JSON `{ error: { code, reason, path?, details? } }` with no personal values.
@@ -94,7 +112,8 @@ export function dsrHandler(options: DsrHandlerOptions): DsrHandler {
   const handle = async (request: Request): Promise<Response> => {
     try {
       const route = matchRoute(request.url, base);
-      if (route === undefined) throw new HttpRefusal(404, "NOT_FOUND", "no such route");
+      if (route === undefined || (isRequestRoute(route) && options.requests === undefined))
+        throw new HttpRefusal(404, "NOT_FOUND", "no such route");
       if (route.method !== request.method) {
         throw new HttpRefusal(405, "METHOD_NOT_ALLOWED", `this route answers ${route.method}`, {
           allow: route.method,
@@ -106,7 +125,11 @@ export function dsrHandler(options: DsrHandlerOptions): DsrHandler {
           "www-authenticate": "Bearer",
         });
       }
-      const target = await targetOf(options.erasure, route);
+      const target = await targetOf(route, async (id) =>
+        isRequestRoute(route)
+          ? (await (options.requests as RequestsService).get(id)).subject
+          : (await options.erasure.status(id)).subject,
+      );
       if (!(await isAllowed(principal, route.action, target, options.authorize))) {
         await recordDenial(options.ledger, principal, route.action, target);
         throw new HttpRefusal(403, "FORBIDDEN", "not allowed");
@@ -115,6 +138,18 @@ export function dsrHandler(options: DsrHandlerOptions): DsrHandler {
       if (route.method === "POST") {
         requireJsonContentType(request);
         body = await readJsonObject(request, maxBody);
+      }
+      if (isRequestRoute(route)) {
+        return await dispatchRequestRoute(
+          {
+            requests: options.requests as RequestsService,
+            rights: options.requestRights ?? [],
+            channels,
+          },
+          route,
+          principal,
+          body,
+        );
       }
       const decoded = decodeBody(route, body, requestBody);
       return await dispatch(options, route, principal, { channel: channels[0], ...decoded });
@@ -142,16 +177,27 @@ function checkedBasePath(basePath: string): string {
   return base;
 }
 
-/** The subject a route is about; for request-id routes, the subject of that request. */
-async function targetOf(erasure: ErasureService, route: Route): Promise<Target> {
+/**
+ * The subject a route is about; for request-id routes, the subject of that request, looked
+ * up with `requestSubject` (`unknown` for no such request, or an id that is not an Id).
+ */
+async function targetOf(
+  route: Route,
+  requestSubject: (requestId: string) => Promise<string>,
+): Promise<Target> {
   if (route.subject !== undefined) return { kind: "subject", subject: route.subject };
   if (route.requestId === undefined) return { kind: "all" };
   try {
-    return { kind: "subject", subject: (await erasure.status(route.requestId)).subject };
+    return { kind: "subject", subject: await requestSubject(route.requestId) };
   } catch (e) {
-    if (isDaichoError(e, "NOT_FOUND")) return { kind: "unknown" };
+    if (isDaichoError(e, "NOT_FOUND") || isDaichoError(e, "DECODE_ERROR"))
+      return { kind: "unknown" };
     throw e;
   }
+}
+
+function isRequestRoute(route: Route): boolean {
+  return route.action.startsWith("request.");
 }
 
 type RequestBody = { channel?: string; reason?: string };
@@ -240,5 +286,7 @@ async function dispatch(
       return json(200, await options.erasure.certificate(route.requestId as string));
     case "erasure.execute":
       return json(200, await options.erasure.execute(route.requestId as string));
+    default:
+      throw new HttpRefusal(404, "NOT_FOUND", "no such route");
   }
 }

@@ -5,7 +5,16 @@ export type DsrAction =
   | "erasure.status"
   | "erasure.certificate"
   | "erasure.list"
-  | "erasure.execute";
+  | "erasure.execute"
+  // Data-subject requests for every right (issue 15; request-routes.ts).
+  | "request.receive"
+  | "request.list"
+  | "request.status"
+  | "request.verify-identity"
+  | "request.extend"
+  | "request.refuse"
+  | "request.complete"
+  | "request.recipients";
 
 /**
  * Actions a data subject may take about itself without the host's `authorize`: read its
@@ -17,6 +26,8 @@ export const SELF_SERVICE: ReadonlySet<DsrAction> = new Set([
   "erasure.request",
   "erasure.status",
   "erasure.certificate",
+  "request.receive",
+  "request.status",
 ]);
 
 /** A matched route: the action, the one method it answers, and the ids in its path. */
@@ -43,7 +54,9 @@ export function matchRoute(url: string, base: string): Route | undefined {
   if (a === "subjects" && b !== undefined && b !== "" && d === undefined) {
     if (c === "access") return { action: "access", method: "GET", subject: b };
     if (c === "erasure") return { action: "erasure.request", method: "POST", subject: b };
+    if (c === "requests") return { action: "request.receive", method: "POST", subject: b };
   }
+  if (a === "requests") return matchRequestRoute(b, c, d);
   if (a === "erasure-requests") {
     if (b === undefined || b === "") return { action: "erasure.list", method: "GET" };
     if (c === undefined) return { action: "erasure.status", method: "GET", requestId: b };
@@ -53,6 +66,27 @@ export function matchRoute(url: string, base: string): Route | undefined {
       return { action: "erasure.certificate", method: "GET", requestId: b };
   }
   return undefined;
+}
+
+const REQUEST_STEPS: Readonly<Record<string, DsrAction>> = {
+  "verify-identity": "request.verify-identity",
+  extend: "request.extend",
+  refuse: "request.refuse",
+  complete: "request.complete",
+};
+
+/** `/requests`, `/requests/:id`, `/requests/:id/<step>`, `/requests/:id/recipients`. */
+function matchRequestRoute(
+  id: string | undefined,
+  step: string | undefined,
+  rest: string | undefined,
+): Route | undefined {
+  if (id === undefined || id === "") return { action: "request.list", method: "GET" };
+  if (rest !== undefined) return undefined;
+  if (step === undefined) return { action: "request.status", method: "GET", requestId: id };
+  if (step === "recipients") return { action: "request.recipients", method: "GET", requestId: id };
+  const action = Object.hasOwn(REQUEST_STEPS, step) ? REQUEST_STEPS[step] : undefined;
+  return action === undefined ? undefined : { action, method: "POST", requestId: id };
 }
 
 function safeDecode(s: string): string | undefined {

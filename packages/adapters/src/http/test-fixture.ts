@@ -5,6 +5,7 @@
 import { type Ledger, memoryStore, openLedger } from "@daicho/core";
 import { ed25519Signer, erasureService } from "@daicho/core/erasure";
 import { memoryKeyStore } from "@daicho/core/keys";
+import { requestsService } from "@daicho/core/requests";
 import type { Principal } from "./authorization";
 import { type DsrHandlerOptions, dsrHandler } from "./handler";
 
@@ -32,7 +33,10 @@ export interface CallOptions {
 
 export async function setup(
   overrides: Partial<
-    Pick<DsrHandlerOptions, "authorize" | "basePath" | "channels" | "maxBodyBytes">
+    Pick<
+      DsrHandlerOptions,
+      "authorize" | "basePath" | "channels" | "maxBodyBytes" | "requestRights"
+    >
   > = {
     authorize: dpoOnly,
   },
@@ -55,9 +59,11 @@ export async function setup(
     });
   }
   const erasure = erasureService({ ledger, signer, actor: { id: "dsr-api" } });
+  const requests = requestsService({ ledger, actor: { id: "dsr-api" } });
   const handler = dsrHandler({
     ledger,
     erasure,
+    requests,
     basePath: "/dsr",
     authenticate: (req) =>
       PRINCIPALS[req.headers.get("authorization")?.replace(/^Bearer /, "") ?? ""] ?? null,
@@ -89,7 +95,7 @@ export async function setup(
   /** File an erasure request for `subject` through the library (not over HTTP); returns its id. */
   const requestErasure = async (subject: string): Promise<string> =>
     (await erasure.request(subject, { requestedBy: "dpo-1", channel: "email" })).requestId;
-  return { ledger, erasure, handler, call, requestErasure };
+  return { ledger, erasure, requests, handler, call, requestErasure };
 }
 
 /** Every event in the ledger, in order. */

@@ -49,8 +49,12 @@ export const ERASURE_REQUEST_TYPES = [
   "erasure.completed",
 ] as const;
 
-/** Event types that are the ledger's own bookkeeping, not contact with the person. */
-const BOOKKEEPING = /^(erasure|legal-hold|retention)\./;
+/**
+ * Event types that are the ledger's own bookkeeping, not contact with the person. The
+ * steps of a data-subject request (`request.*`) are too: a DPO answering a request must not
+ * restart a retention clock that runs from the last contact.
+ */
+const BOOKKEEPING = /^(erasure|legal-hold|retention|request|incident)\./;
 
 /**
  * The erasure module's ledger-wide view: requests and their status, retention policies,

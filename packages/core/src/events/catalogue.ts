@@ -5,6 +5,15 @@ import { Country } from "./country";
 import { GOVERNANCE_PAYLOADS } from "./governance";
 import { INSTRUCTION_PAYLOADS } from "./instruction";
 import {
+  IncidentClosed,
+  IncidentContained,
+  IncidentDescribed,
+  IncidentDetected,
+  IncidentRegulatorNotified,
+  IncidentScoped,
+  IncidentSubjectsNotified,
+} from "./incidents";
+import {
   boundedList,
   FieldName,
   Id,
@@ -15,6 +24,14 @@ import {
   Timestamp,
 } from "./primitives";
 import { RECEIPT_PAYLOADS } from "./receipt";
+import {
+  RecipientNotified,
+  RequestCompleted,
+  RequestExtended,
+  RequestIdentityVerified,
+  RequestReceived,
+  RequestRefused,
+} from "./requests";
 
 /**
  * The event catalogue: one io-ts codec per event type's payload. The TypeScript types
@@ -375,6 +392,20 @@ export const EVENT_PAYLOADS = {
   ...GOVERNANCE_PAYLOADS,
   ...INSTRUCTION_PAYLOADS,
   ...RECEIPT_PAYLOADS,
+  // Data-subject requests and incidents (issue 15; events/requests.ts, events/incidents.ts).
+  "request.received": RequestReceived,
+  "request.identity-verified": RequestIdentityVerified,
+  "request.extended": RequestExtended,
+  "request.refused": RequestRefused,
+  "request.completed": RequestCompleted,
+  "request.recipient-notified": RecipientNotified,
+  "incident.detected": IncidentDetected,
+  "incident.scoped": IncidentScoped,
+  "incident.described": IncidentDescribed,
+  "incident.contained": IncidentContained,
+  "incident.regulator-notified": IncidentRegulatorNotified,
+  "incident.subjects-notified": IncidentSubjectsNotified,
+  "incident.closed": IncidentClosed,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOADS;

@@ -80,6 +80,26 @@ const SAMPLES: Partial<Record<EventType, Record<string, unknown>>> = {
     findings: 0,
     outcome: "no-change",
   },
+  "request.received": {
+    requestId: "dsr-1",
+    right: "gdpr.access",
+    requestedBy: "c-1",
+    channel: "web-form",
+    dueBy: "2026-05-01T00:00:00.000Z",
+  },
+  "request.extended": { requestId: "dsr-1", dueBy: "2026-06-01T00:00:00.000Z" },
+  "request.refused": { requestId: "dsr-1", ground: "manifestly-unfounded" },
+  "incident.detected": {
+    incidentId: "inc-1",
+    awareAt: "2026-05-01T00:00:00.000Z",
+    category: "unauthorised-access",
+    regimes: ["gdpr", "appi"],
+    improperPurpose: true,
+  },
+  "incident.described": { incidentId: "inc-1", details: {} },
+  "incident.contained": { incidentId: "inc-1" },
+  "incident.regulator-notified": { incidentId: "inc-1", to: "ppc", stage: "preliminary" },
+  "incident.closed": { incidentId: "inc-1" },
 };
 
 const NOTE_FIELDS = Object.entries(EVENT_PAYLOADS).flatMap(([type, codec]) =>
@@ -87,11 +107,18 @@ const NOTE_FIELDS = Object.entries(EVENT_PAYLOADS).flatMap(([type, codec]) =>
 );
 
 function inputWith(type: EventType, path: string, note: string): unknown {
+  // A nested member (`details.summary`) is set inside a copy of its parent object.
+  const [head, ...rest] = path.split(".") as [string, ...string[]];
+  const sample = SAMPLES[type] ?? {};
+  const member =
+    rest.length === 0
+      ? note
+      : { ...(sample[head] as Record<string, unknown>), [rest.join(".")]: note };
   return {
     type,
     actor: { id: "admin-1" },
     subjects: ["c-1"],
-    payload: { ...SAMPLES[type], [path]: note },
+    payload: { ...sample, [head]: member },
   };
 }
 

@@ -63,6 +63,8 @@ interface EntryPoints {
   "@daicho/core/reports": typeof import("@daicho/core/reports");
   "@daicho/core/pseudonym": typeof import("@daicho/core/pseudonym");
   "@daicho/core/breach": typeof import("@daicho/core/breach");
+  "@daicho/core/requests": typeof import("@daicho/core/requests");
+  "@daicho/core/incidents": typeof import("@daicho/core/incidents");
   "@daicho/adapters/sqlite": typeof import("@daicho/adapters/sqlite");
   "@daicho/adapters/sqlite-keys": typeof import("@daicho/adapters/sqlite-keys");
   "@daicho/adapters/http": typeof import("@daicho/adapters/http");
