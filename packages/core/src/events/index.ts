@@ -1,5 +1,8 @@
+export * from "./auth";
 export * from "./catalogue";
 export * from "./contact-screen";
+export * from "./destination";
+export * from "./device";
 export * from "./envelope";
 export { phoneLikeId } from "./id-screen";
 export * from "./input";

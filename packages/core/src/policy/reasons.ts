@@ -27,6 +27,21 @@ export const DENY_REASONS = [
   "consent-missing",
   "consent-withdrawn",
   "consent-expired",
+  // Preventive controls (issue 14 items 1–4), checked last, in this order.
+  "device-missing",
+  "device-unknown",
+  "device-lost",
+  "device-wiped",
+  "device-retired",
+  "device-not-owned",
+  "device-not-allowed",
+  "destination-missing",
+  "destination-not-allowed",
+  "read-volume-exceeded",
+  "export-volume-exceeded",
+  "session-unknown",
+  "session-ended",
+  "mfa-required",
 ] as const;
 
 export type DenyReason = (typeof DENY_REASONS)[number];

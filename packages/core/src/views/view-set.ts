@@ -3,11 +3,15 @@ import { DaichoError } from "../errors";
 import { ActorsView } from "./actors";
 import { ClassificationView } from "./classification";
 import { ConsentView } from "./consent";
+import { DestinationsView } from "./destinations";
+import { DevicesView } from "./devices";
 import type { ViewEvent } from "./event";
 import { PermissionsView } from "./permissions";
 import { ProvenanceView } from "./provenance";
 import { RecordsView } from "./records";
 import { RestrictionView } from "./restriction";
+import { SessionsView } from "./sessions";
+import { VolumeView } from "./volume";
 
 /** The JSON-safe state of every view, as written inside a snapshot. */
 export interface ViewsState {
@@ -18,6 +22,10 @@ export interface ViewsState {
   readonly provenance: unknown;
   readonly restriction: unknown;
   readonly records: unknown;
+  readonly devices: unknown;
+  readonly destinations: unknown;
+  readonly volume: unknown;
+  readonly sessions: unknown;
 }
 
 /** Where the views stand in the ledger: the last event folded in. */
@@ -42,6 +50,10 @@ export class Views {
   readonly provenance: ProvenanceView;
   readonly restriction: RestrictionView;
   readonly records: RecordsView;
+  readonly devices: DevicesView;
+  readonly destinations: DestinationsView;
+  readonly volume: VolumeView;
+  readonly sessions: SessionsView;
   private position: ViewsPosition = { seq: -1 };
 
   constructor(parts?: {
@@ -52,6 +64,10 @@ export class Views {
     provenance: ProvenanceView;
     restriction: RestrictionView;
     records: RecordsView;
+    devices?: DevicesView;
+    destinations?: DestinationsView;
+    volume?: VolumeView;
+    sessions?: SessionsView;
     position: ViewsPosition;
   }) {
     this.actors = parts?.actors ?? new ActorsView();
@@ -61,6 +77,10 @@ export class Views {
     this.provenance = parts?.provenance ?? new ProvenanceView();
     this.restriction = parts?.restriction ?? new RestrictionView();
     this.records = parts?.records ?? new RecordsView();
+    this.devices = parts?.devices ?? new DevicesView();
+    this.destinations = parts?.destinations ?? new DestinationsView();
+    this.volume = parts?.volume ?? new VolumeView();
+    this.sessions = parts?.sessions ?? new SessionsView();
     if (parts) this.position = parts.position;
   }
 
@@ -115,6 +135,30 @@ export class Views {
       case "erasure.completed":
         this.records.apply(event);
         break;
+      case "device.registered":
+      case "device.lost":
+      case "device.wiped":
+      case "device.retired":
+      case "device.policy-set":
+        this.devices.apply(event);
+        break;
+      case "destination.policy-set":
+        this.destinations.apply(event);
+        break;
+      case "volume.limits-set":
+        this.volume.apply(event);
+        break;
+      case "auth.login-succeeded":
+      case "auth.mfa-passed":
+      case "auth.session-ended":
+      case "auth.policy-set":
+        this.sessions.apply(event);
+        break;
+    }
+    // Allowed decisions feed the volume windows and the devices that held customer data.
+    if (event.type === "data.accessed") {
+      this.volume.apply(event);
+      this.devices.apply(event);
     }
     this.position = { seq: event.seq, hash: event.hash };
   }
@@ -141,6 +185,10 @@ export class Views {
       provenance: this.provenance.toSnapshot(),
       restriction: this.restriction.toSnapshot(),
       records: this.records.toSnapshot(),
+      devices: this.devices.toSnapshot(),
+      destinations: this.destinations.toSnapshot(),
+      volume: this.volume.toSnapshot(),
+      sessions: this.sessions.toSnapshot(),
     };
   }
 
@@ -160,6 +208,14 @@ export class Views {
     if (E.isLeft(restriction)) return restriction;
     const records = RecordsView.fromSnapshot(state.records);
     if (E.isLeft(records)) return records;
+    const devices = DevicesView.fromSnapshot(state.devices);
+    if (E.isLeft(devices)) return devices;
+    const destinations = DestinationsView.fromSnapshot(state.destinations);
+    if (E.isLeft(destinations)) return destinations;
+    const volume = VolumeView.fromSnapshot(state.volume);
+    if (E.isLeft(volume)) return volume;
+    const sessions = SessionsView.fromSnapshot(state.sessions);
+    if (E.isLeft(sessions)) return sessions;
     return E.right(
       new Views({
         actors: actors.right,
@@ -169,6 +225,10 @@ export class Views {
         provenance: provenance.right,
         restriction: restriction.right,
         records: records.right,
+        devices: devices.right,
+        destinations: destinations.right,
+        volume: volume.right,
+        sessions: sessions.right,
         position,
       }),
     );
