@@ -64,6 +64,8 @@ const SAMPLES: Partial<Record<EventType, Record<string, unknown>>> = {
   "processing.restricted": { restrictionId: "r-1", ground: "accuracy-contested" },
   "processing.restriction-lifted": { restrictionId: "r-1" },
   "alert.raised": { alertId: "al-1", rule: "bulk-export", severity: "warning", actorId: "sales-7" },
+  "device.lost": { deviceId: "pc-1", reportedBy: "sales-7" },
+  "device.retired": { deviceId: "pc-1", retiredBy: "it-1" },
 };
 
 const NOTE_FIELDS = Object.entries(EVENT_PAYLOADS).flatMap(([type, codec]) =>

@@ -50,6 +50,17 @@ export const MonitorConfig = strictStruct(
     severities: Severities,
     /** Actor id written on `alert.raised` events (default `daicho-monitor`). */
     monitorActor: Id,
+    /** Fires when one account fails to log in `count` times within `windowMs` (brute force). */
+    bruteForce: strictStruct("BruteForceRule", { count: Positive, windowMs: Window }),
+    /** Fires when one IP address fails logins for `accounts` distinct accounts within `windowMs`. */
+    credentialStuffing: strictStruct("CredentialStuffingRule", {
+      accounts: Positive,
+      windowMs: Window,
+    }),
+    /** Fires when an actor logs in from a device or IP address not seen for them before (default off). */
+    firstSeen: t.boolean,
+    /** Fires when an actor reaches a volume limit's `warnAtPercent` (default on). */
+    volumeApproaching: t.boolean,
   },
 );
 export type MonitorConfigInput = t.OutputOf<typeof MonitorConfig>;
@@ -67,6 +78,10 @@ export interface CompiledMonitorConfig {
   readonly offboardedAccess: boolean;
   readonly severities: Readonly<Record<string, "info" | "warning" | "critical">>;
   readonly monitorActor: string;
+  readonly bruteForce?: { readonly count: number; readonly windowMs: number };
+  readonly credentialStuffing?: { readonly accounts: number; readonly windowMs: number };
+  readonly firstSeen?: boolean;
+  readonly volumeApproaching?: boolean;
 }
 
 /** Decode monitor thresholds; `DECODE_ERROR` names the path of the first bad member. */
@@ -84,6 +99,10 @@ export function decodeMonitorConfig(input: unknown): E.Either<DaichoError, Compi
       offboardedAccess: c.offboardedAccess ?? true,
       severities: { ...DEFAULT_SEVERITIES, ...c.severities },
       monitorActor: c.monitorActor ?? "daicho-monitor",
+      ...(c.bruteForce ? { bruteForce: c.bruteForce } : {}),
+      ...(c.credentialStuffing ? { credentialStuffing: c.credentialStuffing } : {}),
+      firstSeen: c.firstSeen ?? false,
+      volumeApproaching: c.volumeApproaching ?? true,
     })),
   );
 }
@@ -95,6 +114,10 @@ export const DEFAULT_SEVERITIES: Readonly<Record<string, "info" | "warning" | "c
   "offboarded-actor": "critical",
   "ip-not-allowed": "warning",
   "unapproved-destination": "critical",
+  "brute-force": "warning",
+  "credential-stuffing": "critical",
+  "first-seen-device-or-ip": "info",
+  "volume-approaching": "warning",
 };
 
 /** Like {@link decodeMonitorConfig} but throws the `DaichoError`; for configuration at start-up. */

@@ -5,6 +5,8 @@
  *
  * @module @daicho/core/monitor
  */
+
+export { bruteForceRule, credentialStuffingRule, firstSeenRule } from "./auth-rules";
 export {
   type CompiledMonitorConfig,
   compileMonitorConfig,
@@ -13,6 +15,7 @@ export {
   MonitorConfig,
   type MonitorConfigInput,
 } from "./config";
+export { controlRulesFor } from "./control-rules";
 export { Monitor, type MonitorOptions } from "./monitor";
 export {
   ACCESS_TYPES,
@@ -26,3 +29,4 @@ export {
   repeatedDenialsRule,
   rulesFor,
 } from "./rules";
+export { volumeApproachingRule } from "./volume-rule";

@@ -4,6 +4,7 @@ import type { Ledger } from "../ledger";
 import type { Projector } from "../views/projector";
 import type { Views } from "../views/view-set";
 import type { CompiledMonitorConfig } from "./config";
+import { controlRulesFor } from "./control-rules";
 import { type Alert, type Rule, rulesFor } from "./rules";
 
 export interface MonitorOptions {
@@ -33,7 +34,7 @@ export class Monitor {
 
   constructor(private readonly options: MonitorOptions) {
     this.config = options.config;
-    this.rules = rulesFor(this.config);
+    this.rules = [...rulesFor(this.config), ...controlRulesFor(this.config)];
     this.onError = options.onError ?? ((e) => console.error("daicho: monitor:", e));
   }
 

@@ -106,7 +106,7 @@ export function checkControls(
 const NONE: readonly string[] = Object.freeze([]);
 
 /** A rule that names no actors and no teams applies to everyone. */
-function appliesTo(
+export function appliesTo(
   r: { readonly actors?: readonly string[]; readonly teams?: readonly string[] },
   actor: string,
   teams: readonly string[],

@@ -6,6 +6,7 @@
  * @module @daicho/core/reports
  */
 export { type ActorAction, actorHistory } from "./history";
+export { type OffboardingDevice, type OffboardingReport, offboardingReport } from "./offboarding";
 export { type ProcessingActivity, recordsOfProcessing } from "./processing";
 export {
   type EntrustmentRecord,
