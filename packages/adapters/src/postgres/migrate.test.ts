@@ -17,6 +17,7 @@ import { migratePostgres, openPostgres } from "./index";
 import { applicationGrants, migrationScript, SCHEMA_VERSION } from "./migration-sql";
 
 const ALL_VERSIONS = Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1);
+
 import { TABLES } from "./schema";
 
 let cluster: PgCluster;
