@@ -1,9 +1,17 @@
 import * as t from "io-ts";
 import { ALERT_HANDLING_PAYLOADS } from "./alert-handling";
+import { AssuranceLevel, LoginFailed, LoginSucceeded, MfaPassed, SessionEnded } from "./auth";
 import { CONTRACT_PAYLOADS } from "./contract";
 import { Country } from "./country";
+import { Destination, DestinationKind } from "./destination";
+import {
+  DeviceLost,
+  DeviceOwnership,
+  DeviceRegistered,
+  DeviceRetired,
+  DeviceWiped,
+} from "./device";
 import { GOVERNANCE_PAYLOADS } from "./governance";
-import { INSTRUCTION_PAYLOADS } from "./instruction";
 import {
   IncidentClosed,
   IncidentContained,
@@ -13,6 +21,7 @@ import {
   IncidentScoped,
   IncidentSubjectsNotified,
 } from "./incidents";
+import { INSTRUCTION_PAYLOADS } from "./instruction";
 import {
   boundedList,
   FieldName,
@@ -97,6 +106,9 @@ export const DataAccessed = strictStruct(
     recipient: Id,
     // Issue 14: the grants that allowed it, so an access review sees which grants are used.
     grantIds: boundedList(Id, 64),
+    // Added with preventive controls (issue 14): records asked for, and where they went.
+    recordCount: Nat,
+    destination: Destination,
   },
 );
 
@@ -357,6 +369,102 @@ export const AlertRaised = strictStruct(
   },
 );
 
+/*
+ * Preventive controls (issue 14 items 1–4): each policy is an event, so every control
+ * change is in the ledger, and `decide()` reads the policy in force at the decision's
+ * instant from the views. Each `*.policy-set` replaces the previous one of its kind whole;
+ * before the first, the dimension is not checked (existing behaviour).
+ */
+const Actions = boundedList(Action, 6, "Actions");
+const Ids = boundedList(Id, 1024);
+const TeamIds = boundedList(Id, 64);
+
+/**
+ * Device policy: with one in force every request must name a registered device in service
+ * issued to the actor; each rule adds conditions for items at `atLeast` or above (and, if
+ * given, only for `actions`): the device's ownership must be listed, and with
+ * `managedOnly` it must be managed.
+ */
+export const DevicePolicySet = strictStruct("DevicePolicySet", {
+  rules: boundedList(
+    strictStruct(
+      "DeviceRule",
+      { atLeast: ClassificationLevel, ownership: boundedList(DeviceOwnership, 2) },
+      { managedOnly: t.boolean, actions: Actions },
+    ),
+    64,
+  ),
+});
+
+/**
+ * Destination allow-list: with one in force every `export` and `share` must name a
+ * destination, and some rule must allow it — its kind listed, the item at `upTo` or below,
+ * its id listed (when `ids` is given), the actor listed or in a listed team (when
+ * `actors` or `teams` is given).
+ */
+export const DestinationPolicySet = strictStruct("DestinationPolicySet", {
+  rules: boundedList(
+    strictStruct(
+      "DestinationRule",
+      { kinds: boundedList(DestinationKind, 7), upTo: ClassificationLevel },
+      { ids: Ids, actors: Ids, teams: TeamIds },
+    ),
+    256,
+  ),
+});
+
+export const VolumeMetric = t.keyof(
+  { "records-read": null, "records-exported": null },
+  "VolumeMetric",
+);
+export type VolumeMetric = t.TypeOf<typeof VolumeMetric>;
+export const VolumeWindow = t.keyof({ hour: null, day: null }, "VolumeWindow");
+export type VolumeWindow = t.TypeOf<typeof VolumeWindow>;
+const Percent = t.refinement(Nat, (n) => n >= 1 && n <= 99, "Percent");
+const PositiveCount = t.refinement(Nat, (n) => n >= 1, "PositiveCount");
+
+/**
+ * Volume limits: each limit caps, per actor, the records read or exported in any rolling
+ * hour or day; it applies to every actor, or only to `actors` and members of `teams`.
+ * The monitor warns when an actor reaches `warnAtPercent` (default 80) of a limit.
+ */
+export const VolumeLimitsSet = strictStruct(
+  "VolumeLimitsSet",
+  {
+    limits: boundedList(
+      strictStruct(
+        "VolumeLimit",
+        { metric: VolumeMetric, window: VolumeWindow, max: PositiveCount },
+        { actors: Ids, teams: TeamIds },
+      ),
+      256,
+    ),
+  },
+  { warnAtPercent: Percent },
+);
+
+/**
+ * Authentication policy (step-up): each rule requires assurance `minimum` for items at
+ * `atLeast` or above (any item when absent) and for `actions` (any when absent). With
+ * `sessions: "recorded"` (the default) the assurance is the recorded session's
+ * (`auth.login-succeeded`, `auth.mfa-passed`), and a request naming no recorded session
+ * is refused; with `"claimed"` the request context's `assurance` is taken as given.
+ */
+export const AuthPolicySet = strictStruct(
+  "AuthPolicySet",
+  {
+    rules: boundedList(
+      strictStruct(
+        "AuthRule",
+        { minimum: AssuranceLevel },
+        { atLeast: ClassificationLevel, actions: Actions },
+      ),
+      64,
+    ),
+  },
+  { sessions: t.keyof({ recorded: null, claimed: null }, "SessionSource") },
+);
+
 /**
  * Every event type and its payload codec. The key is the `type` written in the envelope.
  * Later modules (alerts, restrictions, erasure refusals) add their types here.
@@ -406,6 +514,18 @@ export const EVENT_PAYLOADS = {
   "incident.regulator-notified": IncidentRegulatorNotified,
   "incident.subjects-notified": IncidentSubjectsNotified,
   "incident.closed": IncidentClosed,
+  "device.registered": DeviceRegistered,
+  "device.lost": DeviceLost,
+  "device.wiped": DeviceWiped,
+  "device.retired": DeviceRetired,
+  "device.policy-set": DevicePolicySet,
+  "destination.policy-set": DestinationPolicySet,
+  "volume.limits-set": VolumeLimitsSet,
+  "auth.login-succeeded": LoginSucceeded,
+  "auth.login-failed": LoginFailed,
+  "auth.mfa-passed": MfaPassed,
+  "auth.session-ended": SessionEnded,
+  "auth.policy-set": AuthPolicySet,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOADS;

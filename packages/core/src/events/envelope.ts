@@ -1,4 +1,5 @@
 import * as t from "io-ts";
+import { AssuranceLevel } from "./auth";
 import { EVENT_PAYLOADS, type EventType, type PayloadOf } from "./catalogue";
 import {
   boundedList,
@@ -23,6 +24,8 @@ export const RequestContext = strictStruct(
     device: Id,
     session: Id,
     channel: Label,
+    /** Authentication assurance of the request (issue 14): NIST SP 800-63B aal1–aal3. */
+    assurance: AssuranceLevel,
   },
 );
 export type RequestContext = t.TypeOf<typeof RequestContext>;

@@ -1,8 +1,13 @@
 export * from "./alert-handling";
+export * from "./auth";
 export * from "./catalogue";
+export * from "./catalogue";
+export * from "./contact-screen";
 export * from "./contact-screen";
 export * from "./contract";
 export * from "./country";
+export * from "./destination";
+export * from "./device";
 export * from "./envelope";
 export * from "./governance";
 export { phoneLikeId } from "./id-screen";

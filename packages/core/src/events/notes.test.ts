@@ -100,6 +100,8 @@ const SAMPLES: Partial<Record<EventType, Record<string, unknown>>> = {
   "incident.contained": { incidentId: "inc-1" },
   "incident.regulator-notified": { incidentId: "inc-1", to: "ppc", stage: "preliminary" },
   "incident.closed": { incidentId: "inc-1" },
+  "device.lost": { deviceId: "pc-1", reportedBy: "sales-7" },
+  "device.retired": { deviceId: "pc-1", retiredBy: "it-1" },
 };
 
 const NOTE_FIELDS = Object.entries(EVENT_PAYLOADS).flatMap(([type, codec]) =>

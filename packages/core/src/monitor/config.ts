@@ -57,6 +57,17 @@ export const MonitorConfig = strictStruct(
      * quiet until resolved.
      */
     cooldownMs: t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, "CooldownMs"),
+    /** Fires when one account fails to log in `count` times within `windowMs` (brute force). */
+    bruteForce: strictStruct("BruteForceRule", { count: Positive, windowMs: Window }),
+    /** Fires when one IP address fails logins for `accounts` distinct accounts within `windowMs`. */
+    credentialStuffing: strictStruct("CredentialStuffingRule", {
+      accounts: Positive,
+      windowMs: Window,
+    }),
+    /** Fires when an actor logs in from a device or IP address not seen for them before (default off). */
+    firstSeen: t.boolean,
+    /** Fires when an actor reaches a volume limit's `warnAtPercent` (default on). */
+    volumeApproaching: t.boolean,
   },
 );
 export type MonitorConfigInput = t.OutputOf<typeof MonitorConfig>;
@@ -76,6 +87,10 @@ export interface CompiledMonitorConfig {
   readonly monitorActor: string;
   /** See `MonitorConfig.cooldownMs`. */
   readonly cooldownMs: number;
+  readonly bruteForce?: { readonly count: number; readonly windowMs: number };
+  readonly credentialStuffing?: { readonly accounts: number; readonly windowMs: number };
+  readonly firstSeen?: boolean;
+  readonly volumeApproaching?: boolean;
 }
 
 /** Decode monitor thresholds; `DECODE_ERROR` names the path of the first bad member. */
@@ -94,6 +109,10 @@ export function decodeMonitorConfig(input: unknown): E.Either<DaichoError, Compi
       severities: { ...DEFAULT_SEVERITIES, ...c.severities },
       monitorActor: c.monitorActor ?? "daicho-monitor",
       cooldownMs: c.cooldownMs ?? DEFAULT_COOLDOWN_MS,
+      ...(c.bruteForce ? { bruteForce: c.bruteForce } : {}),
+      ...(c.credentialStuffing ? { credentialStuffing: c.credentialStuffing } : {}),
+      firstSeen: c.firstSeen ?? false,
+      volumeApproaching: c.volumeApproaching ?? true,
     })),
   );
 }
@@ -108,6 +127,10 @@ export const DEFAULT_SEVERITIES: Readonly<Record<string, "info" | "warning" | "c
   "offboarded-actor": "critical",
   "ip-not-allowed": "warning",
   "unapproved-destination": "critical",
+  "brute-force": "warning",
+  "credential-stuffing": "critical",
+  "first-seen-device-or-ip": "info",
+  "volume-approaching": "warning",
 };
 
 /**

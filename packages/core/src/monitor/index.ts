@@ -8,6 +8,7 @@
  */
 
 export { AlertGate, type GateVerdict } from "./alert-gate";
+export { bruteForceRule, credentialStuffingRule, firstSeenRule } from "./auth-rules";
 export {
   type CompiledMonitorConfig,
   compileMonitorConfig,
@@ -18,6 +19,7 @@ export {
   MonitorConfig,
   type MonitorConfigInput,
 } from "./config";
+export { controlRulesFor } from "./control-rules";
 export { type AlertHandlingInput, acknowledgeAlert, resolveAlert } from "./handling";
 export { Monitor, type MonitorOptions } from "./monitor";
 export {
@@ -32,3 +34,4 @@ export {
   repeatedDenialsRule,
   rulesFor,
 } from "./rules";
+export { volumeApproachingRule } from "./volume-rule";

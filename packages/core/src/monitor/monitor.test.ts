@@ -198,3 +198,107 @@ describe("Monitor on a live ledger", () => {
     expect(() => compileMonitorConfig({ ipAllowList: ["10.0.0.0/33"] })).toThrow(/ipAllowList/);
   });
 });
+
+describe("issue 14 rules: authentication and volume", () => {
+  const failed = (account: string, at: number, ip = "203.0.113.7"): EventInput => ({
+    type: "auth.login-failed",
+    actor: { id: "idp", context: { ip } },
+    occurredAt: iso(at),
+    payload: { account, reason: "bad-credentials" },
+  });
+  const login = (actor: string, at: number, ctx: { ip?: string; device?: string }): EventInput => ({
+    type: "auth.login-succeeded",
+    actor: { id: actor, context: ctx },
+    occurredAt: iso(at),
+    payload: { actorId: actor, sessionId: `s-${at}`, assurance: "aal2" },
+  });
+
+  it("brute force: the N-th failure for one account in the window fires once, not the (N-1)-th", () => {
+    const cfg = { bruteForce: { count: 5, windowMs: 10 * MIN } };
+    const four = [0, 1, 2, 3].map((i) => failed("u-1", T0 + i * MIN));
+    expect(run(cfg, four)).toEqual([]);
+    const alerts = run(cfg, [...four, failed("u-1", T0 + 4 * MIN), failed("u-1", T0 + 5 * MIN)]);
+    expect(alerts.map((a) => [a.rule, a.actorId, a.count])).toEqual([["brute-force", "u-1", 5]]);
+    // spread wider than the window: nothing
+    expect(
+      run(
+        cfg,
+        [0, 3, 6, 9, 12].map((i) => failed("u-1", T0 + i * 3 * MIN)),
+      ),
+    ).toEqual([]);
+  });
+
+  it("credential stuffing: one IP failing for N distinct accounts fires; one account N times does not", () => {
+    const cfg = { credentialStuffing: { accounts: 3, windowMs: 10 * MIN } };
+    expect(
+      run(
+        cfg,
+        [0, 1, 2].map((i) => failed("u-1", T0 + i * MIN)),
+      ),
+    ).toEqual([]);
+    const alerts = run(
+      cfg,
+      ["a", "b", "c"].map((u, i) => failed(u, T0 + i * MIN)),
+    );
+    expect(alerts.map((a) => [a.rule, a.ip, a.count])).toEqual([
+      ["credential-stuffing", "203.0.113.7", 3],
+    ]);
+    // the same accounts from three different addresses: not stuffing from one source
+    expect(
+      run(
+        cfg,
+        ["a", "b", "c"].map((u, i) => failed(u, T0 + i * MIN, `198.51.100.${i}`)),
+      ),
+    ).toEqual([]);
+  });
+
+  it("first seen: a later login from a new device or IP fires; the first login and repeats do not", () => {
+    const cfg = { firstSeen: true };
+    const alerts = run(cfg, [
+      login("alice", T0, { ip: "10.0.0.1", device: "pc-1" }),
+      login("alice", T0 + MIN, { ip: "10.0.0.1", device: "pc-1" }),
+      login("alice", T0 + 2 * MIN, { ip: "10.0.0.1", device: "ph-9" }),
+      login("alice", T0 + 3 * MIN, { ip: "198.51.100.4", device: "pc-1" }),
+    ]);
+    expect(alerts.map((a) => [a.rule, a.detail])).toEqual([
+      ["first-seen-device-or-ip", "new device"],
+      ["first-seen-device-or-ip", "new IP address"],
+    ]);
+    expect(
+      run({}, [login("a", T0, { ip: "10.0.0.1" }), login("a", T0 + 1, { ip: "10.9.9.9" })]),
+    ).toEqual([]);
+  });
+
+  it("volume approaching: the read that reaches 80 % of the hourly limit warns once", () => {
+    const read = (n: number, at: number): EventInput => ({
+      type: "data.accessed",
+      actor: { id: "alice" },
+      occurredAt: iso(at),
+      payload: {
+        resource: { type: "contact", id: "c-1" },
+        fields: [],
+        purpose: "sales",
+        outcome: "allowed",
+        action: "read",
+        recordCount: n,
+      },
+    });
+    const limits: EventInput = {
+      type: "volume.limits-set",
+      actor: { id: "admin" },
+      occurredAt: iso(T0),
+      payload: { limits: [{ metric: "records-read", window: "hour", max: 100 }] },
+    };
+    expect(run({}, [limits, read(79, T0 + MIN)])).toEqual([]);
+    const alerts = run({}, [
+      limits,
+      read(79, T0 + MIN),
+      read(1, T0 + 2 * MIN),
+      read(5, T0 + 3 * MIN),
+    ]);
+    expect(alerts.map((a) => [a.rule, a.count, a.threshold])).toEqual([
+      ["volume-approaching", 80, 100],
+    ]);
+    expect(run({ volumeApproaching: false }, [limits, read(90, T0 + MIN)])).toEqual([]);
+  });
+});

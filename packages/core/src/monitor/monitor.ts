@@ -5,6 +5,7 @@ import type { Projector } from "../views/projector";
 import type { Views } from "../views/view-set";
 import { AlertGate } from "./alert-gate";
 import type { CompiledMonitorConfig } from "./config";
+import { controlRulesFor } from "./control-rules";
 import { type Alert, type Rule, rulesFor } from "./rules";
 
 export interface MonitorOptions {
@@ -37,7 +38,7 @@ export class Monitor {
 
   constructor(private readonly options: MonitorOptions) {
     this.config = options.config;
-    this.rules = rulesFor(this.config);
+    this.rules = [...rulesFor(this.config), ...controlRulesFor(this.config)];
     this.gate = new AlertGate(this.config.cooldownMs, options.views);
     this.onError = options.onError ?? ((e) => console.error("daicho: monitor:", e));
   }

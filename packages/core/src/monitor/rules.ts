@@ -44,7 +44,7 @@ export const ACCESS_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** A per-actor sliding window over event times, with a cooldown after firing. */
-class Windows<T> {
+export class Windows<T> {
   private readonly byActor = new Map<
     string,
     { items: { at: number; value: T }[]; quietUntil: number }

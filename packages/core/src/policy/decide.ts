@@ -1,4 +1,6 @@
+import type { AssuranceLevel } from "../events/auth";
 import type { Action } from "../events/catalogue";
+import type { DestinationKind } from "../events/destination";
 import type { ActorEntry } from "../views/actors";
 import { type ClassEntry, levelRank, outsideScope, type ScopeRule } from "../views/classification";
 import { type Instant, instantMs } from "../views/event";
@@ -7,6 +9,7 @@ import type { Views } from "../views/view-set";
 import { approvalProblem } from "./approval-check";
 import type { CompiledPolicy } from "./config";
 import { type ContractReason, contractProblem, strongerContractReason } from "./contract-check";
+import { checkControls, controlsWellFormed } from "./controls";
 import { ipInRanges } from "./ip";
 import type { DenyReason, Reason } from "./reasons";
 import { effectiveScope } from "./scope-check";
@@ -17,6 +20,11 @@ export interface RequestContext {
   readonly device?: string;
   readonly session?: string;
   readonly channel?: string;
+  /**
+   * Authentication assurance the host claims for this request (NIST SP 800-63B). Under an
+   * `auth.policy-set` with recorded sessions it can lower the recorded session's level, never raise it.
+   */
+  readonly assurance?: AssuranceLevel;
   /** When the access happens (default: now). Past instants answer "would this have been allowed?". */
   readonly at?: Instant;
 }
@@ -39,6 +47,10 @@ export interface DecisionRequest {
   /** For `share`: the actor or organisation being told. */
   readonly recipient?: string;
   readonly context?: RequestContext;
+  /** For `export` and `share`: where the data goes (checked against `destination.policy-set`). */
+  readonly destination?: { readonly kind: DestinationKind; readonly id: string };
+  /** How many records the request reads or exports (default 1); counted by the volume limits. */
+  readonly recordCount?: number;
 }
 
 /** What the caller must do when a request is allowed. */
@@ -166,6 +178,7 @@ export function decide(
   if (matching.length === 0 && blocked.contract !== undefined) reasons.push(blocked.contract);
   if (matching.length === 0 && blocked.pending) reasons.push("grant-pending-approval");
   if (blocked.uninstructed && reasons.length > 0) reasons.push("scope-not-instructed");
+  checkControls(views, policy, request, actorEntry, at, reasons);
 
   if (reasons.length > 0) return denied(reasons, subjects, at);
   return {
@@ -395,7 +408,7 @@ function wellFormed(r: DecisionRequest): boolean {
   const c = r.context as unknown;
   if (c !== undefined && (typeof c !== "object" || c === null)) return false;
   const ip = (c as RequestContext | undefined)?.ip;
-  return ip === undefined || typeof ip === "string";
+  return (ip === undefined || typeof ip === "string") && controlsWellFormed(r);
 }
 
 function stringList(xs: unknown): boolean {

@@ -29,3 +29,9 @@ export { compileWorkingHours, type WorkingHours } from "./hours";
 export { type CidrRange, ipInRanges, parseCidr, parseIp } from "./ip";
 export { DENY_REASONS, type DenyReason, type Reason } from "./reasons";
 export { AccessPolicy, accessEvent, decideAndRecord, type RecordedDecision } from "./record";
+export {
+  DecisionContextCodec,
+  DecisionRequestCodec,
+  decodeDecisionRequest,
+  decodeDecisionRequestOrThrow,
+} from "./request";

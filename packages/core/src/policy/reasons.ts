@@ -37,6 +37,21 @@ export const DENY_REASONS = [
   "grant-pending-approval",
   // Issue 14 item 7: a disclosure scope widened without the customer's instruction.
   "scope-not-instructed",
+  // Preventive controls (issue 14 items 1–4), checked last, in this order.
+  "device-missing",
+  "device-unknown",
+  "device-lost",
+  "device-wiped",
+  "device-retired",
+  "device-not-owned",
+  "device-not-allowed",
+  "destination-missing",
+  "destination-not-allowed",
+  "read-volume-exceeded",
+  "export-volume-exceeded",
+  "session-unknown",
+  "session-ended",
+  "mfa-required",
 ] as const;
 
 export type DenyReason = (typeof DENY_REASONS)[number];

@@ -1,3 +1,5 @@
+import { AssuranceLevel } from "../events/auth";
+import { Destination } from "../events/destination";
 import type { LedgerEvent } from "../events/envelope";
 import type { EventInput } from "../events/input";
 import { FieldName, Id, Label } from "../events/primitives";
@@ -53,6 +55,8 @@ export function accessEvent(
   if (typeof ctx.device === "string" && Id.is(ctx.device)) context.device = ctx.device;
   if (typeof ctx.session === "string" && Id.is(ctx.session)) context.session = ctx.session;
   if (typeof ctx.channel === "string" && Label.is(ctx.channel)) context.channel = ctx.channel;
+  if (typeof ctx.assurance === "string" && AssuranceLevel.is(ctx.assurance))
+    context.assurance = ctx.assurance;
   const fields = Array.isArray(r.fields)
     ? [...new Set(r.fields.filter((f) => FieldName.is(f)))]
     : [];
@@ -77,6 +81,10 @@ export function accessEvent(
   if (typeof r.action === "string" && ACTIONS.has(r.action)) payload.action = r.action;
   if (typeof r.recipient === "string" && Id.is(r.recipient)) payload.recipient = r.recipient;
   if (decision.grants.length > 0) payload.grantIds = [...new Set(decision.grants)].slice(0, 64);
+  if (Number.isSafeInteger(r.recordCount) && (r.recordCount as number) >= 1)
+    payload.recordCount = r.recordCount;
+  if (Destination.is(r.destination))
+    payload.destination = { kind: r.destination.kind, id: r.destination.id };
   const subjects = decision.subjects.filter((s) => Id.is(s));
   return {
     type: "data.accessed",

@@ -13,6 +13,7 @@ export {
 } from "./access-review";
 export { type CrossBorder, crossBorder } from "./cross-border";
 export { type ActorAction, actorAction, actorHistory } from "./history";
+export { type OffboardingDevice, type OffboardingReport, offboardingReport } from "./offboarding";
 export { type ProcessingActivity, recordsOfProcessing } from "./processing";
 export {
   type EntrustmentRecord,

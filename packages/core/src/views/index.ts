@@ -30,6 +30,8 @@ export {
   type ContractVersion,
   versionState,
 } from "./contracts";
+export { DestinationsView } from "./destinations";
+export { type DeviceEntry, DevicesView, type DeviceUse } from "./devices";
 export { type Instant, instantMs, ms, subjectsOf, type ViewEvent } from "./event";
 export { type Instruction, InstructionsView } from "./instructions";
 export {
@@ -39,10 +41,12 @@ export {
   grantEndsAt,
   PermissionsView,
 } from "./permissions";
+export { PolicyTimeline } from "./policy-timeline";
 export { type AppliedListener, Projector, type ProjectorOptions } from "./projector";
 export { type ProvenanceEntry, ProvenanceView } from "./provenance";
 export { type ErasureInfo, type RecordInfo, RecordsView } from "./records";
 export { type RestrictionEntry, RestrictionView } from "./restriction";
+export { type SessionState, SessionsView } from "./sessions";
 export {
   decodeSnapshot,
   decodeSnapshotOrThrow,
@@ -54,3 +58,4 @@ export {
 } from "./snapshot";
 export { type Entry, entriesUntil, entryAt } from "./timeline";
 export { Views, type ViewsPosition, type ViewsState } from "./view-set";
+export { VolumeView, WINDOW_MINUTES } from "./volume";

@@ -7,12 +7,16 @@ import { ApprovalsView } from "./approvals";
 import { ClassificationView } from "./classification";
 import { ConsentView } from "./consent";
 import { ContractsView } from "./contracts";
+import { DestinationsView } from "./destinations";
+import { DevicesView } from "./devices";
 import type { ViewEvent } from "./event";
 import { InstructionsView } from "./instructions";
 import { PermissionsView } from "./permissions";
 import { ProvenanceView } from "./provenance";
 import { RecordsView } from "./records";
 import { RestrictionView } from "./restriction";
+import { SessionsView } from "./sessions";
+import { VolumeView } from "./volume";
 
 /** The JSON-safe state of every view, as written inside a snapshot. */
 export interface ViewsState {
@@ -31,6 +35,10 @@ export interface ViewsState {
   readonly approvals?: unknown;
   /** Absent in snapshots written before マル秘 instructions existed (restored as empty). */
   readonly instructions?: unknown;
+  readonly devices: unknown;
+  readonly destinations: unknown;
+  readonly volume: unknown;
+  readonly sessions: unknown;
 }
 
 /** Where the views stand in the ledger: the last event folded in. */
@@ -59,6 +67,10 @@ export class Views {
   readonly alerts: AlertsView;
   readonly approvals: ApprovalsView;
   readonly instructions: InstructionsView;
+  readonly devices: DevicesView;
+  readonly destinations: DestinationsView;
+  readonly volume: VolumeView;
+  readonly sessions: SessionsView;
   private position: ViewsPosition = { seq: -1 };
 
   constructor(parts?: {
@@ -69,6 +81,10 @@ export class Views {
     provenance: ProvenanceView;
     restriction: RestrictionView;
     records: RecordsView;
+    devices?: DevicesView;
+    destinations?: DestinationsView;
+    volume?: VolumeView;
+    sessions?: SessionsView;
     position: ViewsPosition;
     contracts?: ContractsView;
     alerts?: AlertsView;
@@ -86,6 +102,10 @@ export class Views {
     this.alerts = parts?.alerts ?? new AlertsView();
     this.approvals = parts?.approvals ?? new ApprovalsView();
     this.instructions = parts?.instructions ?? new InstructionsView();
+    this.devices = parts?.devices ?? new DevicesView();
+    this.destinations = parts?.destinations ?? new DestinationsView();
+    this.volume = parts?.volume ?? new VolumeView();
+    this.sessions = parts?.sessions ?? new SessionsView();
     if (parts) this.position = parts.position;
   }
 
@@ -158,6 +178,30 @@ export class Views {
       case "confidentiality.instructed":
         this.instructions.apply(event);
         break;
+      case "device.registered":
+      case "device.lost":
+      case "device.wiped":
+      case "device.retired":
+      case "device.policy-set":
+        this.devices.apply(event);
+        break;
+      case "destination.policy-set":
+        this.destinations.apply(event);
+        break;
+      case "volume.limits-set":
+        this.volume.apply(event);
+        break;
+      case "auth.login-succeeded":
+      case "auth.mfa-passed":
+      case "auth.session-ended":
+      case "auth.policy-set":
+        this.sessions.apply(event);
+        break;
+    }
+    // Allowed decisions feed the volume windows and the devices that held customer data.
+    if (event.type === "data.accessed") {
+      this.volume.apply(event);
+      this.devices.apply(event);
     }
     this.position = { seq: event.seq, hash: event.hash };
   }
@@ -188,6 +232,10 @@ export class Views {
       alerts: this.alerts.toSnapshot(),
       approvals: this.approvals.toSnapshot(),
       instructions: this.instructions.toSnapshot(),
+      devices: this.devices.toSnapshot(),
+      destinations: this.destinations.toSnapshot(),
+      volume: this.volume.toSnapshot(),
+      sessions: this.sessions.toSnapshot(),
     };
   }
 
@@ -215,6 +263,14 @@ export class Views {
     if (E.isLeft(approvals)) return approvals;
     const instructions = InstructionsView.fromSnapshot(state.instructions);
     if (E.isLeft(instructions)) return instructions;
+    const devices = DevicesView.fromSnapshot(state.devices);
+    if (E.isLeft(devices)) return devices;
+    const destinations = DestinationsView.fromSnapshot(state.destinations);
+    if (E.isLeft(destinations)) return destinations;
+    const volume = VolumeView.fromSnapshot(state.volume);
+    if (E.isLeft(volume)) return volume;
+    const sessions = SessionsView.fromSnapshot(state.sessions);
+    if (E.isLeft(sessions)) return sessions;
     return E.right(
       new Views({
         actors: actors.right,
@@ -224,6 +280,10 @@ export class Views {
         provenance: provenance.right,
         restriction: restriction.right,
         records: records.right,
+        devices: devices.right,
+        destinations: destinations.right,
+        volume: volume.right,
+        sessions: sessions.right,
         position,
         contracts: contracts.right,
         alerts: alerts.right,

@@ -4,7 +4,13 @@
  * (`decideAndRecord`); handlers then honour the decision's obligations by masking fields.
  */
 
-import { decodeWithOrThrow, isDaichoError, isRedacted, type Ledger } from "@daicho/core";
+import {
+  Destination,
+  decodeWithOrThrow,
+  isDaichoError,
+  isRedacted,
+  type Ledger,
+} from "@daicho/core";
 import type { AccessPolicy, Decision, DecisionRequest } from "@daicho/core/policy";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
@@ -49,7 +55,11 @@ export function crmApp(options: CrmOptions): Hono<Env> {
   const guard =
     (
       action: DecisionRequest["action"],
-      what: (c: Context<Env>) => Promise<Pick<DecisionRequest, "resource" | "fields" | "subjects">>,
+      what: (
+        c: Context<Env>,
+      ) => Promise<
+        Pick<DecisionRequest, "resource" | "fields" | "subjects" | "destination" | "recordCount">
+      >,
     ): MiddlewareHandler<Env> =>
     async (c, next) => {
       const staff = c.get("staff");
@@ -77,11 +87,17 @@ export function crmApp(options: CrmOptions): Hono<Env> {
   // Registered before /contacts/:id so "export" is not taken for an id.
   app.get(
     "/contacts/export",
-    guard("export", async (c) => ({
-      resource: { type: "contact", id: "contact-list" },
-      fields: requested(c),
-      subjects: exportable(access, contacts),
-    })),
+    guard("export", async (c) => {
+      const subjects = exportable(access, contacts);
+      return {
+        resource: { type: "contact", id: "contact-list" },
+        fields: requested(c),
+        subjects,
+        // Where the file goes, decided before it is written (issue 14): `?to=usb:stick-1`.
+        destination: destinationOf(c),
+        recordCount: Math.max(1, subjects.length),
+      };
+    }),
     async (c) => {
       const staff = c.get("staff");
       const decision = c.get("decision");
@@ -100,7 +116,7 @@ export function crmApp(options: CrmOptions): Hono<Env> {
         subjects: [...decision.subjects],
         payload: {
           format: "csv",
-          destination: { kind: "download", id: staff.device },
+          destination: destinationOf(c),
           recordCount: decision.subjects.length,
           fields,
           purpose: c.req.header("x-purpose") ?? "sales-follow-up",
@@ -172,6 +188,17 @@ export function crmApp(options: CrmOptions): Hono<Env> {
     return c.json({ error: "internal" }, 500);
   });
   return app;
+}
+
+/**
+ * The export's destination from `?to=kind:id` (default: a download to the caller's own
+ * device). An unknown kind is refused with 400 `DECODE_ERROR`, never treated as a download.
+ */
+function destinationOf(c: Context<Env>): Destination {
+  const to = c.req.query("to");
+  if (to === undefined) return { kind: "download", id: c.get("staff").device } as Destination;
+  const at = to.indexOf(":");
+  return decode(Destination, { kind: to.slice(0, at), id: to.slice(at + 1) });
 }
 
 function authenticate(sessions: ReadonlyMap<string, StaffSession>): MiddlewareHandler<Env> {
