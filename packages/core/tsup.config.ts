@@ -17,6 +17,7 @@ export default defineConfig({
     "monitor/index": "src/monitor/index.ts",
     "reports/index": "src/reports/index.ts",
     "breach/index": "src/breach/index.ts",
+    "map/index": "src/map/index.ts",
   },
   format: ["esm"],
   dts: true,

@@ -16,6 +16,11 @@ export {
   type KeyStoreHandle,
   keyStoreConformance,
 } from "./key-store-conformance";
+export {
+  type MapStoreFactory,
+  type MapStoreHandle,
+  mapStoreConformance,
+} from "./map-store-conformance";
 export { overrideStore } from "./override-store";
 export { type StoreFactory, storeConformance } from "./store-conformance";
 export {
