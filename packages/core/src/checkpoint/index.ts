@@ -29,6 +29,7 @@ export {
   scheduleCheckpoints,
   storeCosignatures,
 } from "./emit";
+export type { MapOptions } from "./emit-map";
 export { loadSigner, SIGNING_KEY_ENV } from "./key-source";
 export {
   cosignatureV1KeyId,
@@ -77,4 +78,5 @@ export {
   type Signer,
   signerFromKeyText,
 } from "./signer";
+export { type MapCheckOptions, mapCheck } from "./verify-map";
 export { type TreeCheckOptions, treeCheck } from "./verify-tree";

@@ -26,8 +26,10 @@ export {
   extendStoredMap,
   loadPaths,
   type MapVersion,
+  planMapExtension,
   type SubjectDelta,
   SubjectDeltas,
   storedMapProofs,
+  storedMapRoot,
 } from "./stored";
 export { SubjectMap } from "./subject-map";

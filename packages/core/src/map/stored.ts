@@ -2,7 +2,7 @@ import { DaichoError } from "../errors";
 import { bytesEqual } from "../merkle/hash";
 import { isEmptyHash, keyBit, type MapState, mapKey, samePrefix } from "./hash";
 import type { MapProof } from "./proof";
-import { mapPath, recordHash } from "./record";
+import { type MapWrite, mapPath, recordHash } from "./record";
 import type { MapStore } from "./store";
 import { innerNode, leafNode, SubjectMap, stubNode, type Tree } from "./subject-map";
 
@@ -92,6 +92,19 @@ export interface SubjectDelta {
 export class SubjectDeltas {
   readonly bySubject = new Map<string, SubjectDelta>();
 
+  /** Record a verified body's `subjects` (entries without a string `id` name nobody). */
+  addBody(subjects: unknown, seq: number, hash: string): void {
+    if (!Array.isArray(subjects)) return;
+    this.add(
+      subjects.filter(
+        (s): s is { id: string } =>
+          typeof s === "object" && s !== null && typeof (s as { id?: unknown }).id === "string",
+      ),
+      seq,
+      hash,
+    );
+  }
+
   add(subjects: readonly { readonly id: string }[], seq: number, hash: string): void {
     for (const s of subjects) {
       const d = this.bySubject.get(s.id);
@@ -106,17 +119,15 @@ export class SubjectDeltas {
 }
 
 /**
- * The map of `base` (undefined: the empty map) with `deltas` applied, loaded from and
- * written back to `store` as version `version`: only the paths of the changed subjects
- * are read (authenticated, see `loadPaths`) and written. Resolves with the new root.
- * Rejects like `putVersion` (CONCURRENCY_CONFLICT when `version` is already stored).
+ * The map of `base` (undefined: the empty map) with `deltas` applied: only the paths of the
+ * changed subjects are read from `store` (authenticated, see `loadPaths`). Resolves with
+ * the new root and the records to store as the next version; writes nothing.
  */
-export async function extendStoredMap(
+export async function planMapExtension(
   store: MapStore,
   base: MapVersion | undefined,
   deltas: ReadonlyMap<string, SubjectDelta>,
-  version: number,
-): Promise<Uint8Array> {
+): Promise<{ readonly root: Uint8Array; readonly writes: MapWrite[] }> {
   const changed = [...deltas].map(([subject, d]) => ({ key: mapKey(subject), d }));
   const map =
     base === undefined
@@ -130,9 +141,31 @@ export async function extendStoredMap(
     const old = map.get(key);
     map.set(key, { count: (old?.count ?? 0) + d.added, lastSeq: d.lastSeq, lastHash: d.lastHash });
   }
-  const root = map.root();
-  await store.putVersion(version, map.changes());
+  return { root: map.root(), writes: map.changes() };
+}
+
+/**
+ * `planMapExtension`, then store the records as version `version`. Resolves with the new
+ * root; rejects like `putVersion` (CONCURRENCY_CONFLICT when `version` is already stored).
+ */
+export async function extendStoredMap(
+  store: MapStore,
+  base: MapVersion | undefined,
+  deltas: ReadonlyMap<string, SubjectDelta>,
+  version: number,
+): Promise<Uint8Array> {
+  const { root, writes } = await planMapExtension(store, base, deltas);
+  await store.putVersion(version, writes);
   return root;
+}
+
+/** The hash of the root record stored as of `version`, or undefined when there is none. */
+export async function storedMapRoot(
+  store: MapStore,
+  version: number,
+): Promise<Uint8Array | undefined> {
+  const [record] = await store.readAsOf(version, [mapPath(0, new Uint8Array(32))]);
+  return record === undefined ? undefined : recordHash(record);
 }
 
 /**
