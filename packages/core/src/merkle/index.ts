@@ -16,6 +16,7 @@ export {
 } from "./hash";
 export { type AttachedTree, catchUp, type GrowListener, LedgerTree, withTree } from "./ledger-tree";
 export { memoryTreeStore } from "./memory-tree-store";
+export { multiProof, multiProofPlan, verifyMultiProof } from "./multiproof";
 export {
   consistencyPlan,
   consistencyProof,
