@@ -1,12 +1,11 @@
 import * as E from "fp-ts/lib/Either.js";
 import { eventHash } from "../chain";
 import { fromBase64, toBase64 } from "../checkpoint/base64";
-import type { Checkpoint } from "../checkpoint/checkpoint";
 import { type TrustPolicy, verifyCheckpoint } from "../checkpoint/policy";
 import { decodeWith } from "../decode";
 import { DaichoError } from "../errors";
 import { genesisHash } from "../hash";
-import { bytesEqual, eventLeafHash } from "../merkle/hash";
+import { eventLeafHash } from "../merkle/hash";
 import { verifyRangeProof } from "../merkle/range-proof";
 import { checkExtends } from "./extends";
 import { Bundle } from "./format";
