@@ -6,6 +6,8 @@ export default defineConfig({
     "sqlite/index": "src/sqlite/index.ts",
     "sqlite-keys/index": "src/sqlite-keys/index.ts",
     "http/index": "src/http/index.ts",
+    "http/express/index": "src/http/express/index.ts",
+    "http/fastify/index": "src/http/fastify/index.ts",
     "postgres/index": "src/postgres/index.ts",
     "postgres/harness/index": "src/postgres/harness/index.ts",
     "kurrentdb/index": "src/kurrentdb/index.ts",
@@ -15,5 +17,12 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "node20",
-  external: [/^@daicho\//, "better-sqlite3", "pg", "@kurrent/kurrentdb-client"],
+  external: [
+    /^@daicho\//,
+    "better-sqlite3",
+    "pg",
+    "@kurrent/kurrentdb-client",
+    "express",
+    "fastify",
+  ],
 });

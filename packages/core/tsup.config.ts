@@ -18,6 +18,7 @@ export default defineConfig({
     "reports/index": "src/reports/index.ts",
     "breach/index": "src/breach/index.ts",
     "map/index": "src/map/index.ts",
+    "pseudonym/index": "src/pseudonym/index.ts",
   },
   format: ["esm"],
   dts: true,

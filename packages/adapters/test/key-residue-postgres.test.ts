@@ -38,7 +38,7 @@ async function eraseOnPostgres(
   current: { id: string; key: Uint8Array },
   next?: { id: string; key: Uint8Array },
 ) {
-  const db = await openPostgres({ connectionString: cluster.url, schema });
+  const db = await openPostgres({ connectionString: cluster.url, schema, migrate: true });
   const ledger = await openLedger({
     store: db.store("t1"),
     ledgerId: `residue.test/${schema}`,

@@ -25,6 +25,7 @@ describe.runIf(!external)("PostgreSQL restarted under load", () => {
     const store = postgresStore({
       connectionString: cluster.url,
       tenant: "restart",
+      migrate: true,
       maxConnections: 4,
       connectTimeoutMs: 1000,
     });

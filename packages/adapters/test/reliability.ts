@@ -149,7 +149,7 @@ export function reliabilityTargets(tenant: string, file: string): readonly Relia
       name: "PostgreSQL",
       kind: "postgres",
       location: url,
-      open: () => postgresStore({ connectionString: url(), tenant }),
+      open: () => postgresStore({ connectionString: url(), tenant, migrate: true }),
     },
   ];
 }

@@ -19,7 +19,7 @@ let counter = 0;
 
 beforeAll(async () => {
   cluster = await startPgCluster();
-  db = await openPostgres({ connectionString: cluster.url, schema: SCHEMA });
+  db = await openPostgres({ connectionString: cluster.url, schema: SCHEMA, migrate: true });
 });
 afterAll(async () => {
   await db?.pool.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`).catch(() => undefined);

@@ -142,7 +142,7 @@ async function runAll(report: Report, url: string): Promise<void> {
     const rawName = `raw insert, ${writers} writer(s), single rows`;
     report.add({ name: rawName, value: rawRate, unit: "events/s" });
 
-    const db = postgresDatabase({ connectionString: url, maxConnections: 8 });
+    const db = postgresDatabase({ connectionString: url, maxConnections: 8, migrate: true });
     const ledger = await openLedger({
       store: db.store(`single-${writers}-${tenant++}`),
       ledgerId: "bench.example/pg",
@@ -194,7 +194,7 @@ async function runAll(report: Report, url: string): Promise<void> {
     raw.query(RAW_BATCH, rawBatchValues(rows.slice(b * BATCH, (b + 1) * BATCH))),
   );
   report.add({ name: "raw insert, batches of 1000", value: rawBatch * BATCH, unit: "events/s" });
-  const db = postgresDatabase({ connectionString: url, maxConnections: 8 });
+  const db = postgresDatabase({ connectionString: url, maxConnections: 8, migrate: true });
   const batchLedger = await openLedger({
     store: db.store("batches"),
     ledgerId: "bench.example/pg",

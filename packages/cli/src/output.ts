@@ -30,6 +30,10 @@ export const FORMATS = {
   exportBundle: "daicho-export-bundle/v1",
   bundleReport: "daicho-bundle-report/v1",
   proofReport: "daicho-proof-report/v1",
+  migrate: "daicho-migrate/v1",
+  migrationSql: "daicho-migration-sql/v1",
+  backup: "daicho-backup-result/v1",
+  restore: "daicho-restore-result/v1",
 } as const;
 
 /** Print a value as one JSON document, `format` first. */

@@ -41,7 +41,7 @@ beforeAll(async () => {
   cluster = await startPgCluster();
   url = cluster.url;
   dir = mkdtempSync(join(tmpdir(), "daicho-cli-pg-"));
-  db = await openPostgres({ connectionString: url, schema: SCHEMA });
+  db = await openPostgres({ connectionString: url, schema: SCHEMA, migrate: true });
   const ledger = await openLedger({ store: db.store("acme"), ledgerId: "acme.example/crm" });
   await ledger.appendBatch(Array.from({ length: 30 }, (_, i) => sampleInput(i)));
   // The stored tree covers 30 events; 10 more arrive after it.

@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildProofVectors } from "../src/bundle/proof-vectors";
+import { buildPseudonymVectors } from "../src/pseudonym/vectors";
 import { buildVectors } from "../src/vectors/build";
 
 const dir = fileURLToPath(new URL("../../../docs/vectors/", import.meta.url));
@@ -15,3 +16,5 @@ for (const [name, content] of Object.entries(buildVectors())) {
 }
 writeFileSync(`${dir}proof-v1.json`, `${JSON.stringify(await buildProofVectors(), null, 2)}\n`);
 console.log("wrote docs/vectors/proof-v1.json");
+writeFileSync(`${dir}pseudonym-v1.json`, `${JSON.stringify(buildPseudonymVectors(), null, 2)}\n`);
+console.log("wrote docs/vectors/pseudonym-v1.json");

@@ -33,7 +33,15 @@ export {
 } from "./ledger";
 export { assertContiguousBatch, concurrencyConflict, sameHead } from "./store/checks";
 export { memoryStore } from "./store/memory";
-export type { ChainHead, LedgerMeta, ReadRange, Store, SubjectIndexRow } from "./store/store";
+export type {
+  AppendLimit,
+  ChainHead,
+  LedgerMeta,
+  ReadRange,
+  Store,
+  StrayIndexRow,
+  SubjectIndexCount,
+} from "./store/store";
 export {
   type ParsedBody,
   type VerifiedCopy,

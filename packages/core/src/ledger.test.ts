@@ -204,7 +204,8 @@ describe("ledger.append", () => {
             get: (q) => inner.get(q),
             subjectHeads: (s) => inner.subjectHeads(s),
             readSubject: (s) => inner.readSubject(s),
-            readSubjectIndex: () => inner.readSubjectIndex(),
+            subjectIndexCounts: (t) => inner.subjectIndexCounts(t),
+            strayIndexRows: (t, l) => inner.strayIndexRows(t, l),
             close: () => inner.close(),
             append: async (events, expected) => {
               const call = calls++;
@@ -299,5 +300,67 @@ describe("ledger.append with expectSubjectHeads", () => {
       isDaichoError((results[1] as PromiseRejectedResult).reason, "CONCURRENCY_CONFLICT"),
     ).toBe(true);
     expect((await ledger.head())?.seq).toBe(2);
+  });
+});
+
+describe("group commit under a store's append limit", () => {
+  /** A memory store that caps one append at `maxBytes` of bodies, and records each append's size. */
+  function cappedStore(maxBytes: number) {
+    const inner = memoryStore();
+    const sizes: number[] = [];
+    const bodyBytes = (e: { body: string }) => Buffer.byteLength(e.body, "utf8");
+    const store: Store = {
+      ...inner,
+      kind: inner.kind,
+      init: (m) => inner.init(m),
+      meta: () => inner.meta(),
+      head: () => inner.head(),
+      read: (r) => inner.read(r),
+      get: (s) => inner.get(s),
+      subjectHeads: (s) => inner.subjectHeads(s),
+      readSubject: (s) => inner.readSubject(s),
+      subjectIndexCounts: (t) => inner.subjectIndexCounts(t),
+      strayIndexRows: (t, l) => inner.strayIndexRows(t, l),
+      close: () => inner.close(),
+      appendLimit: { maxBytes, eventBytes: bodyBytes },
+      async append(events, expected) {
+        const size = events.reduce((n, e) => n + bodyBytes(e), 0);
+        if (size > maxBytes) throw new DaichoError("PAYLOAD_TOO_LARGE", "over the cap");
+        sizes.push(size);
+        await inner.append(events, expected);
+      },
+    };
+    return { store, sizes };
+  }
+
+  it("splits a group between callers' batches, never inside one", async () => {
+    const { store, sizes } = cappedStore(60_000);
+    const ledger = await openLedger({ store, ledgerId: LEDGER_ID });
+    const batches = Array.from({ length: 5 }, (_, b) =>
+      Array.from({ length: 60 }, (_, i) => sampleInput(b * 60 + i)),
+    );
+    const results = await Promise.all(batches.map((b) => ledger.appendBatch(b)));
+    for (const events of results) {
+      const first = (events[0] as LedgerEvent).seq;
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => first + i));
+    }
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(60_000);
+    expect(await ledger.verify()).toMatchObject({ ok: true, count: 300 });
+  });
+
+  it("refuses only the batch that no append can carry", async () => {
+    const { store } = cappedStore(20_000);
+    const ledger = await openLedger({ store, ledgerId: LEDGER_ID });
+    const big = Array.from({ length: 200 }, (_, i) => sampleInput(i));
+    // The first append is in flight, so the next two wait and are committed as one group.
+    const [, a, b] = await Promise.allSettled([
+      ledger.append(sampleInput(900)),
+      ledger.appendBatch(big),
+      ledger.appendBatch([sampleInput(500)]),
+    ]);
+    expect(isDaichoError((a as PromiseRejectedResult).reason, "PAYLOAD_TOO_LARGE")).toBe(true);
+    expect(b.status).toBe("fulfilled");
+    expect(await ledger.verify()).toMatchObject({ ok: true, count: 2 });
   });
 });

@@ -6,13 +6,13 @@ import type { PersonalField } from "./crypto/redacted";
 import { DaichoError, isDaichoError } from "./errors";
 import type { EventType } from "./events/catalogue";
 import type { LedgerEvent, SealedField, StoredEvent } from "./events/envelope";
-import { decodeEventInput, type EventInput } from "./events/input";
+import { type DecodeInputOptions, decodeEventInput, type EventInput } from "./events/input";
 import { genesisHash } from "./hash";
 import { uuidv7 } from "./ids";
 import { FENCE_EVENT_TYPES, ledgerFence } from "./keys/fence";
 import type { KeyStore } from "./keys/key-store";
 import { type KeyLease, type KeyRing, openKeyRing } from "./keys/ring";
-import type { ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
+import type { AppendLimit, ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
 import { readSubjectVerified } from "./subject-events";
 import type { VerifyReport } from "./verify";
 import { type StoreVerifyOptions, verifyStore } from "./verify-store";
@@ -41,6 +41,14 @@ export interface LedgerOptions {
    * refused with `KEY_UNAVAILABLE`. Opening rejects with `WRONG_KEK` for the wrong KEK.
    */
   readonly keys?: LedgerKeysOptions;
+  /**
+   * Accept ids that look like phone numbers (`090-1234-5678`, `09012345678`) in appended
+   * events. Default false: they are refused with DECODE_ERROR, because ids stay in clear
+   * after erasure; derive subject ids with `pseudonymId` from `@daicho/core/pseudonym`
+   * instead. Opt out only for ids that are not personal data, or to keep appending to a
+   * ledger that already holds such ids (docs/spec.md §2.3).
+   */
+  readonly allowPhoneLikeIds?: boolean;
 }
 
 /** The key store, KEK and cache settings a ledger seals personal values with. */
@@ -149,6 +157,7 @@ export class Ledger {
   private writing = false;
   private prepareTail: Promise<void> | undefined;
   private readonly onListenerError: (e: unknown) => void;
+  private readonly decodeOptions: DecodeInputOptions;
   /** The head and subject heads after this ledger's last successful append (see `knownPosition`). */
   private position: { head: ChainHead | null; subjects: Map<string, SubjectHead> } | undefined;
 
@@ -175,6 +184,7 @@ export class Ledger {
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.maxRetries = options.maxConflictRetries ?? 20;
     this.maxGroupEvents = options.maxGroupEvents ?? 2000;
+    this.decodeOptions = { allowPhoneLikeIds: options.allowPhoneLikeIds === true };
     this.onListenerError =
       options.onListenerError ??
       ((e) => console.error("daicho: append listener failed:", isDaichoError(e) ? e.code : e));
@@ -210,7 +220,7 @@ export class Ledger {
     const lease = this.keys?.lease();
     let committed = false;
     try {
-      const decoded = await this.prepare(decodeBatch(inputs), lease);
+      const decoded = await this.prepare(decodeBatch(inputs, this.decodeOptions), lease);
       if (decoded.length === 0) return [];
       const expect = options?.expectSubjectHeads;
       const events = await new Promise<LedgerEvent[]>((resolve, reject) => {
@@ -311,8 +321,10 @@ export class Ledger {
 
   /** Seal every batch of the group onto the current head and write them in one append. */
   private async commitGroup(group: readonly PendingBatch[]): Promise<void> {
+    const limit = this.store.appendLimit;
     for (let attempt = 0; ; attempt++) {
       let sealed: { batch: PendingBatch; events: Sealed[] }[];
+      const deferred: PendingBatch[] = [];
       let head: ChainHead | null;
       try {
         const known = await this.knownPosition(group);
@@ -320,11 +332,25 @@ export class Ledger {
         const subjectHeads = known.subjects;
         sealed = [];
         let tip = head;
+        let bytes = 0;
         for (const batch of group) {
+          if (deferred.length > 0) {
+            deferred.push(batch); // keep call order behind the first batch that did not fit
+            continue;
+          }
           try {
             if (batch.expect !== undefined) assertSubjectHeads(batch.expect, subjectHeads);
             // An overlay, so a batch that fails half-way leaves the shared map untouched.
             const events = this.seal(batch.inputs, tip, overlay(subjectHeads));
+            if (limit !== undefined) {
+              const need = appendBytes(limit, events);
+              if (need > limit.maxBytes) throw tooLargeForOneAppend(this.store.kind, need, limit);
+              if (sealed.length > 0 && bytes + need > limit.maxBytes) {
+                deferred.push(batch); // the next append takes it, re-sealed on the new head
+                continue;
+              }
+              bytes += need;
+            }
             const last = (events[events.length - 1] as Sealed).stored;
             for (const { stored: e } of events)
               for (const s of e.subjects) subjectHeads.set(s, { seq: e.seq, hash: e.hash });
@@ -351,6 +377,7 @@ export class Ledger {
         for (const batch of group) batch.reject(e);
         return;
       }
+      this.pending.unshift(...deferred);
       const all = sealed.flatMap((s) => s.events.map((e) => e.event));
       this.notify(all);
       let offset = 0;
@@ -527,6 +554,21 @@ function assertSubjectHeads(
 }
 
 /** A map view that reads through to `base` and keeps its own writes to itself. */
+/** Bytes `events` take in one append of a store with an `AppendLimit`. */
+function appendBytes(limit: AppendLimit, events: readonly Sealed[]): number {
+  let n = 0;
+  for (const e of events) n += limit.eventBytes(e.stored);
+  return n;
+}
+
+function tooLargeForOneAppend(kind: string, need: number, limit: AppendLimit): DaichoError {
+  return new DaichoError(
+    "PAYLOAD_TOO_LARGE",
+    `the batch needs ${need} bytes in one ${kind} append, which takes at most ${limit.maxBytes}: append it in smaller batches`,
+    { path: "$", details: { bytes: need, maxBytes: limit.maxBytes } },
+  );
+}
+
 function overlay(
   base: ReadonlyMap<string, SubjectHead>,
 ): Pick<Map<string, SubjectHead>, "get" | "set"> {
@@ -540,12 +582,12 @@ function overlay(
   };
 }
 
-function decodeBatch(inputs: readonly unknown[]): EventInput[] {
+function decodeBatch(inputs: readonly unknown[], options: DecodeInputOptions): EventInput[] {
   if (!Array.isArray(inputs)) {
     throw new DaichoError("DECODE_ERROR", "expected an array of events", { path: "$" });
   }
   return inputs.map((input, i) => {
-    const result = decodeEventInput(input, `$[${i}]`);
+    const result = decodeEventInput(input, `$[${i}]`, options);
     if (E.isLeft(result)) throw result.left;
     return result.right;
   });

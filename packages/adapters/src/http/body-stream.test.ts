@@ -3,14 +3,14 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setup } from "./test-fixture";
+import { CHUNK, HUGE, MiB, streamHuge as streamAt } from "./test-http";
 
 /**
  * Issue 11 item 7: `maxBodyBytes` holds while the body streams in. A real `node:http`
  * server on 127.0.0.1 bridges to the handler the way fetch adapters do (the request body
  * is the socket as a web stream); a client streams 256 MiB at it.
  */
-const BODY = 256 * 1024 * 1024;
-const CHUNK = 64 * 1024;
+const BODY = HUGE;
 const LIMIT = 16 * 1024;
 
 let server: http.Server;
@@ -48,81 +48,13 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-interface Sent {
-  readonly status: number;
-  readonly body: string;
-  readonly sent: number;
-  /** Highest rss and heap+buffers seen while the request ran, above what they were before. */
-  readonly rssGrowth: number;
-  readonly heapGrowth: number;
-}
-
-/** Stream `BODY` bytes of JSON-ish filler to the server until it answers; sample memory meanwhile. */
-function streamHuge(headers: Record<string, string>): Promise<Sent> {
-  const heapNow = () => {
-    const m = process.memoryUsage();
-    return m.heapUsed + m.arrayBuffers;
-  };
-  const base = { rss: process.memoryUsage().rss, heap: heapNow() };
-  let peak = { ...base };
-  const sampler = setInterval(() => {
-    peak = {
-      rss: Math.max(peak.rss, process.memoryUsage().rss),
-      heap: Math.max(peak.heap, heapNow()),
-    };
-  }, 5);
-  // "{" then spaces: a body that is JSON-shaped as far as it goes.
-  const first = Buffer.alloc(CHUNK, 0x20).fill(0x7b, 0, 1);
-  const rest = Buffer.alloc(CHUNK, 0x20);
-  return new Promise<Sent>((resolve, reject) => {
-    let sent = 0;
-    let answered = false;
-    const req = http.request({
-      host: "127.0.0.1",
-      port,
-      method: "POST",
-      path: "/dsr/subjects/c-1/erasure",
-      headers: { authorization: "Bearer alice", "content-type": "application/json", ...headers },
-    });
-    req.on("response", (res) => {
-      answered = true;
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => {
-        body += d;
-      });
-      res.on("end", () => {
-        clearInterval(sampler);
-        req.destroy();
-        resolve({
-          status: res.statusCode ?? 0,
-          body,
-          sent,
-          rssGrowth: peak.rss - base.rss,
-          heapGrowth: peak.heap - base.heap,
-        });
-      });
-    });
-    req.on("error", (e) => {
-      clearInterval(sampler);
-      if (!answered) reject(e);
-    });
-    const pump = () => {
-      while (!answered && sent < BODY) {
-        const piece = sent === 0 ? first : rest;
-        sent += piece.length;
-        if (!req.write(piece)) {
-          req.once("drain", pump);
-          return;
-        }
-      }
-      if (!answered) req.end();
-    };
-    pump();
+/** Stream a huge body at the erasure route as alice. */
+const streamHuge = (headers: Record<string, string>) =>
+  streamAt(port, "/dsr/subjects/c-1/erasure", {
+    authorization: "Bearer alice",
+    "content-type": "application/json",
+    ...headers,
   });
-}
-
-const MiB = 1024 * 1024;
 
 describe("maxBodyBytes over a real socket", () => {
   it("answers a streamed 256 MiB body with 413 after reading one chunk past the limit, memory bounded", async () => {

@@ -62,19 +62,27 @@ export function json(
  * Map an error to a response, always `{ error: { code, reason, … } }`: an `HttpRefusal`
  * keeps its status and headers; a `DaichoError` keeps its code, reason, path and details
  * (which never hold personal values); anything else is a bare 500 so internals do not leak.
- * A 413 also asks to close the connection: the rest of the body was never read.
+ * A 413, and any refusal with `bodyUnread` (given before the request's body was read), also
+ * asks to close the connection: the rest of the body was never read, and keeping the
+ * connection would make the server read and discard all of it (a 256 MiB body sent to a
+ * 401 would still be read whole).
  */
-export function errorResponse(e: unknown): Response {
+export function errorResponse(e: unknown, bodyUnread = false): Response {
+  const close: Record<string, string> = bodyUnread ? { connection: "close" } : {};
   if (e instanceof HttpRefusal) {
     return json(
       e.status,
       { error: { code: e.code, reason: e.reason, retryable: false } },
-      e.headers,
+      { ...e.headers, ...close },
     );
   }
   if (isDaichoError(e)) {
     const status = STATUS[e.code] ?? 500;
-    return json(status, { error: e.toJSON() }, status === 413 ? { connection: "close" } : {});
+    return json(status, { error: e.toJSON() }, status === 413 ? { connection: "close" } : close);
   }
-  return json(500, { error: { code: "INTERNAL", reason: "internal error", retryable: false } });
+  return json(
+    500,
+    { error: { code: "INTERNAL", reason: "internal error", retryable: false } },
+    close,
+  );
 }

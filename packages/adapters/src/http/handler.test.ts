@@ -1,5 +1,7 @@
+import { isDaichoError } from "@daicho/core";
 import { verifyCertificate } from "@daicho/core/erasure";
 import { describe, expect, it } from "vitest";
+import { dsrHandler } from "./handler";
 import { eventsOf, setup, signer } from "./test-fixture";
 
 describe("dsrHandler", () => {
@@ -93,6 +95,31 @@ describe("dsrHandler", () => {
       expect(res.status, path).toBe(404);
       expect(res.headers.get("content-type")).toMatch(/^application\/json/);
       expect(res.json().error.code).toBe("NOT_FOUND");
+    }
+  });
+
+  it("exposes its normalised basePath, and refuses one no request path could match", async () => {
+    const { ledger, erasure } = await setup();
+    const make = (basePath: string) =>
+      dsrHandler({ ledger, erasure, authenticate: () => null, basePath });
+    expect(make("/api/dsr/").basePath).toBe("/api/dsr");
+    expect(make("").basePath).toBe("");
+    for (const bad of [
+      "dsr",
+      "/dsr/../admin",
+      "/./dsr",
+      "/dsr?x=1",
+      "/d%73r",
+      "/d sr",
+      "/dsr//x",
+    ]) {
+      let thrown: unknown;
+      try {
+        make(bad);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(isDaichoError(thrown, "INVALID_ARGUMENT"), bad).toBe(true);
     }
   });
 });

@@ -36,7 +36,10 @@ export interface DsrHandlerOptions {
    * may act on themselves only, and this cannot widen that. Denials are recorded.
    */
   readonly authorize?: Authorize;
-  /** Path prefix the routes live under, e.g. `/dsr` (default: none). */
+  /**
+   * Path prefix the routes live under, e.g. `/dsr` (default: none): the full path as the
+   * client sends it, including any prefix a framework mounts the handler under.
+   */
   readonly basePath?: string;
   /** Largest request body in bytes (default 16 KiB), enforced while the body streams in. */
   readonly maxBodyBytes?: number;
@@ -46,6 +49,16 @@ export interface DsrHandlerOptions {
    * becomes a label in the log.
    */
   readonly channels?: readonly string[];
+}
+
+/**
+ * What {@link dsrHandler} returns: the web-standard `Request → Response` function, and the
+ * `basePath` its routes live under (normalised: `""` or `/segment…` without a trailing
+ * slash), which the framework adapters read to mount it.
+ */
+export interface DsrHandler {
+  (request: Request): Promise<Response>;
+  readonly basePath: string;
 }
 
 /**
@@ -67,8 +80,8 @@ export interface DsrHandlerOptions {
  * Every POST needs `content-type: application/json` (else 415). Every error, 404 and 405
  * included, is JSON `{ error: { code, reason, path?, details? } }` with no personal values.
  */
-export function dsrHandler(options: DsrHandlerOptions): (request: Request) => Promise<Response> {
-  const base = (options.basePath ?? "").replace(/\/+$/, "");
+export function dsrHandler(options: DsrHandlerOptions): DsrHandler {
+  const base = checkedBasePath(options.basePath ?? "");
   const maxBody = options.maxBodyBytes ?? 16 * 1024;
   // A NaN or negative limit would compare false and let any body through: refuse it.
   if (!Number.isSafeInteger(maxBody) || maxBody < 0) {
@@ -78,7 +91,7 @@ export function dsrHandler(options: DsrHandlerOptions): (request: Request) => Pr
   }
   const channels = checkedChannels(options.channels ?? DEFAULT_CHANNELS);
   const requestBody = erasureRequestBody(channels);
-  return async (request) => {
+  const handle = async (request: Request): Promise<Response> => {
     try {
       const route = matchRoute(request.url, base);
       if (route === undefined) throw new HttpRefusal(404, "NOT_FOUND", "no such route");
@@ -106,9 +119,27 @@ export function dsrHandler(options: DsrHandlerOptions): (request: Request) => Pr
       const decoded = decodeBody(route, body, requestBody);
       return await dispatch(options, route, principal, { channel: channels[0], ...decoded });
     } catch (e) {
-      return errorResponse(e);
+      return errorResponse(e, request.body !== null && !request.bodyUsed);
     }
   };
+  return Object.assign(handle, { basePath: base });
+}
+
+/**
+ * A base path is `""` or `/`-separated segments of unreserved URL characters: one that
+ * lacks the leading `/`, or holds `.`/`..` segments, a query or percent signs, could never
+ * match a request path, and every route would answer 404.
+ */
+function checkedBasePath(basePath: string): string {
+  const base = basePath.replace(/\/+$/, "");
+  if (base !== "" && !/^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/.test(base)) {
+    throw new DaichoError(
+      "INVALID_ARGUMENT",
+      "`basePath` must be empty or a path such as `/dsr` or `/api/dsr` (a leading `/`, no `.` or `..` segments, no query, no percent-encoding)",
+      { path: "basePath" },
+    );
+  }
+  return base;
 }
 
 /** The subject a route is about; for request-id routes, the subject of that request. */

@@ -5,5 +5,10 @@
  * @module @daicho/adapters/http
  */
 export type { Authorize, Principal } from "./authorization";
-export { DEFAULT_CHANNELS, type DsrHandlerOptions, dsrHandler } from "./handler";
+export {
+  DEFAULT_CHANNELS,
+  type DsrHandler,
+  type DsrHandlerOptions,
+  dsrHandler,
+} from "./handler";
 export { type DsrAction, SELF_SERVICE } from "./routes";

@@ -211,7 +211,7 @@ describe("after erasure, nothing the data subject typed is readable in any file 
 
     it("the cluster's data directory (heap, pg_wal), a tenant backup and audit bundles", async () => {
       cluster = await startPgCluster();
-      db = await openPostgres({ connectionString: cluster.url, schema });
+      db = await openPostgres({ connectionString: cluster.url, schema, migrate: true });
       const tenant = "residue";
       const { requestId } = await story(
         { store: db.store(tenant), keys: db.keyStore(tenant), tree: db.treeStore(tenant) },

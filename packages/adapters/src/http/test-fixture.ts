@@ -31,7 +31,9 @@ export interface CallOptions {
 }
 
 export async function setup(
-  overrides: Partial<Pick<DsrHandlerOptions, "authorize" | "channels" | "maxBodyBytes">> = {
+  overrides: Partial<
+    Pick<DsrHandlerOptions, "authorize" | "basePath" | "channels" | "maxBodyBytes">
+  > = {
     authorize: dpoOnly,
   },
 ) {

@@ -1,10 +1,11 @@
 /**
- * @daicho/adapters/kurrentdb — the KurrentDB / EventStoreDB store. Needs the optional
- * peer dependency `@kurrent/kurrentdb-client`. See docs/kurrentdb.md (not run against a
- * server in this repository).
+ * @daicho/adapters/kurrentdb — the KurrentDB store. Needs the optional peer dependency
+ * `@kurrent/kurrentdb-client` and a KurrentDB 25.1+ server. See docs/kurrentdb.md for
+ * what was and was not run against a real server.
  *
  * @module @daicho/adapters/kurrentdb
  */
 
-export { kurrentEventId, streamNames } from "./mapping";
+export type { KurrentClient } from "./client";
+export { kurrentEventId, type StreamNames, streamNames } from "./mapping";
 export { type KurrentStoreOptions, kurrentdbStore } from "./store";

@@ -26,7 +26,7 @@ const SCHEMA = `daicho_backup_test_${process.pid}`;
 
 beforeAll(async () => {
   cluster = await startPgCluster();
-  db = await openPostgres({ connectionString: cluster.url, schema: SCHEMA });
+  db = await openPostgres({ connectionString: cluster.url, schema: SCHEMA, migrate: true });
   dir = mkdtempSync(join(tmpdir(), "daicho-backup-"));
   source = await openLedger({ store: db.store("source"), ledgerId: "backup.example/ledger" });
   await source.appendBatch(Array.from({ length: 2500 }, (_, i) => sampleInput(i)));

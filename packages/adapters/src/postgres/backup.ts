@@ -22,6 +22,8 @@ export const PAGE = 2000;
 
 export interface BackupResult {
   readonly file: string;
+  /** The backed-up tenant's ledger id (the file's header has it too). */
+  readonly ledgerId: string;
   readonly count: number;
   readonly head: ChainHead | null;
   /** Leaves covered by the Merkle tree in the backup (the stored tree may lag the events). */
@@ -131,7 +133,14 @@ export async function backupTenant(
     await fd.sync();
     await fd.close();
     await rename(partial, file);
-    return { file, count, head, treeSize, checkpoints: checkpoints.length };
+    return {
+      file,
+      ledgerId: row.ledger_id,
+      count,
+      head,
+      treeSize,
+      checkpoints: checkpoints.length,
+    };
   } catch (e) {
     await client.query("ROLLBACK").catch(() => {});
     await rm(partial, { force: true });

@@ -2,8 +2,10 @@ import { DaichoError } from "@daicho/core";
 import pg from "pg";
 import { type BackupResult, backupTenant } from "./backup";
 import { type RestoreOptions, type RestoreResult, restoreTenant } from "./backup-restore";
+import { pgError } from "./errors";
 import { PostgresKeyStore } from "./key-store";
-import { migrate, schemaVersion } from "./migrate";
+import { checkSchemaVersion, type MigrateResult, migrate } from "./migrate";
+import { applicationGrants } from "./migration-sql";
 import { quoteSchema } from "./schema";
 import { type PgContext, PostgresStore, type TenantStoreOptions } from "./store";
 import { eraseTenant, listTenants, type TenantInfo } from "./tenants";
@@ -21,17 +23,27 @@ export interface PostgresOptions {
   /** How long to wait for a connection before failing with STORE_UNAVAILABLE, ms (default 5000). */
   readonly connectTimeoutMs?: number;
   /**
-   * Open for reading only (auditing, a read replica, a role with only `SELECT`): no
-   * migrations are run (the schema must exist), and when the library creates the pool
-   * every connection sets `default_transaction_read_only`, so PostgreSQL itself refuses
-   * any write. Appends and tree writes then fail with STORE_UNAVAILABLE.
+   * Open for reading only (auditing, a read replica, a role with only `SELECT`): when the
+   * library creates the pool every connection sets `default_transaction_read_only`, so
+   * PostgreSQL itself refuses any write. Appends and tree writes then fail with
+   * STORE_UNAVAILABLE. A schema older than this library is accepted for reading.
    */
   readonly readonly?: boolean;
+  /**
+   * Run the library's migrations when opening (development, tests, a single-user
+   * install). Default false: opening runs no DDL at all, it only checks that the schema
+   * is at this library's version (`SCHEMA_VERSION`) and refuses otherwise with an error
+   * naming both versions and the fix, so an application role without `CREATE` opens it.
+   * In production a DBA applies the migrations (`daicho migrate <url>`, `migratePostgres`
+   * or the SQL files shipped in `sql/postgres/` of this package). Cannot be combined with
+   * `readonly`.
+   */
+  readonly migrate?: boolean;
 }
 
 /**
- * One PostgreSQL database holding any number of tenant ledgers. Opening it runs the
- * library's migrations (once per schema, safely from many processes at once); `store(t)`
+ * One PostgreSQL database holding any number of tenant ledgers. Opening it checks the
+ * schema version (and, only with `migrate: true`, migrates first); `store(t)`
  * hands out the `Store` of tenant `t`, and the tenant-wide operations (list, erase, backup,
  * restore) work on one tenant without touching the others.
  */
@@ -68,7 +80,10 @@ export interface PostgresDatabase {
 }
 
 /**
- * Connect to PostgreSQL and bring the schema up to date. Lost connections surface as
+ * Connect to PostgreSQL and check that the schema is at this library's version (with
+ * `migrate: true`, bring it there first). Without `migrate` no DDL is run: a schema that
+ * is missing is NOT_FOUND, one at another version STORE_UNAVAILABLE (not retryable), each
+ * saying how to fix it (`daicho migrate <url>`). Lost connections surface as
  * `STORE_UNAVAILABLE` (retryable) on the call that needed them; the pool reconnects by
  * itself once the server is back.
  */
@@ -83,37 +98,24 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
   return db;
 }
 
-/** Like `openPostgres` but returns at once; migrations run on first use. */
+/** Like `openPostgres` but returns at once; the schema check (and `migrate`) runs on first use. */
 export function postgresDatabase(options: PostgresOptions): PostgresDatabase {
   const schema = options.schema ?? "daicho";
   const s = quoteSchema(schema);
-  const owned = options.pool === undefined;
-  if (owned && options.connectionString === undefined) {
-    throw new DaichoError("INVALID_ARGUMENT", "give a connectionString or a pool", {
-      path: "connectionString",
+  const readonly = options.readonly === true;
+  if (readonly && options.migrate === true) {
+    throw new DaichoError("INVALID_ARGUMENT", "a read-only open cannot migrate; drop one of them", {
+      path: "migrate",
     });
   }
-  const readonly = options.readonly === true;
-  const pool =
-    options.pool ??
-    new pg.Pool({
-      connectionString: options.connectionString,
-      max: options.maxConnections ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-      // Read-only opens: every new connection refuses writes before it is handed out.
-      ...(readonly
-        ? {
-            onConnect: async (client: pg.ClientBase) => {
-              await client.query("SET default_transaction_read_only = on");
-            },
-          }
-        : {}),
-    });
-  // An idle client whose server went away emits 'error' on the pool; without a listener
-  // Node would crash the process. The next query reconnects and reports STORE_UNAVAILABLE.
-  if (owned) pool.on("error", () => {});
-  const ready = (readonly ? schemaVersion(pool, schema) : migrate(pool, schema)).then(
+  const { pool, owned } = poolFor(options, options.maxConnections ?? 10, readonly);
+  const ready = (
+    options.migrate === true ? migrate(pool, schema) : checkSchemaVersion(pool, schema, readonly)
+  ).then(
     () => undefined,
+    (e: unknown) => {
+      throw pgError(e, `schema ${schema}`);
+    },
   );
   ready.catch(() => {}); // reported by the first call that awaits it
   const context: PgContext = { pool, s, schema, ready, readonly };
@@ -160,4 +162,69 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
     onClose: () => db.close(),
   });
+}
+
+/** Where `migratePostgres` connects: a URL or a pool you manage, and the schema. */
+export interface MigrateOptions
+  extends Pick<PostgresOptions, "connectionString" | "pool" | "schema" | "connectTimeoutMs"> {
+  /**
+   * After migrating, grant this application role what it needs and nothing more
+   * (`applicationGrants`: no DDL, no deleting events). Grants are idempotent.
+   */
+  readonly grantTo?: string;
+}
+
+/**
+ * Apply the library's migrations to `schema` (default `daicho`): the operator's step
+ * (`daicho migrate <url>`) before applications open the database with a role that cannot
+ * run DDL. Idempotent (an up-to-date schema is left alone, `applied` is empty) and safe
+ * from many processes at once (see `migrate`). Runs as the connecting role, which must
+ * own the schema or be allowed to create it. Refuses a schema newer than this library.
+ * With `grantTo`, then grants that role `applicationGrants(schema, role)`.
+ */
+export async function migratePostgres(options: MigrateOptions): Promise<MigrateResult> {
+  const schema = options.schema ?? "daicho";
+  quoteSchema(schema);
+  if (options.grantTo !== undefined) applicationGrants(schema, options.grantTo); // checks the name first
+  const { pool, owned } = poolFor(options, 1, false);
+  try {
+    const result = await migrate(pool, schema);
+    if (options.grantTo !== undefined) await pool.query(applicationGrants(schema, options.grantTo));
+    return result;
+  } catch (e) {
+    throw pgError(e, `schema ${schema} (migrate)`);
+  } finally {
+    if (owned) await pool.end();
+  }
+}
+
+/** The caller's pool, or a new one for `connectionString` (INVALID_ARGUMENT without either). */
+function poolFor(
+  options: Pick<PostgresOptions, "connectionString" | "pool" | "connectTimeoutMs">,
+  max: number,
+  readonly: boolean,
+): { pool: pg.Pool; owned: boolean } {
+  if (options.pool !== undefined) return { pool: options.pool, owned: false };
+  if (options.connectionString === undefined) {
+    throw new DaichoError("INVALID_ARGUMENT", "give a connectionString or a pool", {
+      path: "connectionString",
+    });
+  }
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    // Read-only opens: every new connection refuses writes before it is handed out.
+    ...(readonly
+      ? {
+          onConnect: async (client: pg.ClientBase) => {
+            await client.query("SET default_transaction_read_only = on");
+          },
+        }
+      : {}),
+  });
+  // An idle client whose server went away emits 'error' on the pool; without a listener
+  // Node would crash the process. The next query reconnects and reports STORE_UNAVAILABLE.
+  pool.on("error", () => {});
+  return { pool, owned: true };
 }

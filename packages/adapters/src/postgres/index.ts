@@ -1,6 +1,7 @@
 /**
  * @daicho/adapters/postgres — the PostgreSQL store: many processes appending to one
- * ledger, one ledger per tenant in a shared database, migrations run by the library, and
+ * ledger, one ledger per tenant in a shared database, migrations as an explicit step
+ * (`migratePostgres`, `daicho migrate`, or the SQL files for a DBA), and
  * online backup / verified restore of one tenant, and each tenant's Merkle tree and
  * checkpoints.
  *
@@ -15,6 +16,8 @@ export { BACKUP_FORMAT, BACKUP_FORMAT_V1 } from "./backup-file";
 export { type RestoreOptions, type RestoreResult, restoreTenant } from "./backup-restore";
 export type { RestoreTrust } from "./backup-trust";
 export {
+  type MigrateOptions,
+  migratePostgres,
   openPostgres,
   type PostgresDatabase,
   type PostgresOptions,
@@ -23,6 +26,14 @@ export {
   postgresStore,
 } from "./database";
 export { PostgresKeyStore } from "./key-store";
+export type { MigrateResult } from "./migrate";
+export {
+  applicationGrants,
+  type MigrationFile,
+  migrationFiles,
+  migrationScript,
+  SCHEMA_VERSION,
+} from "./migration-sql";
 export { PostgresStore } from "./store";
 export type { TenantInfo } from "./tenants";
 export { PostgresTreeStore } from "./tree-store";

@@ -1,7 +1,19 @@
 import { DaichoError } from "@daicho/core";
 
+/** One numbered schema change: `sql` with `{s}` standing for the quoted schema name. */
+export interface Migration {
+  /** Names its SQL file (`0001-<slug>.sql`). */
+  readonly slug: string;
+  /** Recorded in `schema_migrations.name`. */
+  readonly name: string;
+  readonly sql: string;
+}
+
 /**
- * PostgreSQL schema, as numbered migrations the library applies itself (see migrate.ts).
+ * PostgreSQL schema, as numbered migrations. Opening a database runs none of them: they
+ * are applied by `daicho migrate`, `migratePostgres`, `openPostgres({ migrate: true })`
+ * (development and tests) or a DBA running the committed SQL files, all of which execute
+ * the same script per migration (migration-sql.ts).
  * Every object lives in one schema (default `daicho`); `{s}` is replaced by its quoted
  * name. One database holds many ledgers: each tenant has a row in `ledgers` (its own
  * chain head, metadata and integer `ledger_key`), and every other table is keyed by
@@ -12,9 +24,13 @@ import { DaichoError } from "@daicho/core";
  * onto, inserts the batch with `unnest` and moves the head, all in the caller's
  * transaction. Concurrent writers to one tenant queue on that row lock, so the chain stays
  * one line; the primary key on (ledger_key, seq) would refuse a fork even if it did not.
+ *
+ * The list only grows: a released migration is never edited (the committed SQL files in
+ * `packages/adapters/sql/postgres/` and their test hold it still).
  */
-export const MIGRATIONS: readonly { readonly name: string; readonly sql: string }[] = [
+export const MIGRATIONS: readonly Migration[] = [
   {
+    slug: "ledgers-events",
     name: "ledgers, events, subjects, append function, append-only guard",
     sql: `
 CREATE TABLE {s}.ledgers (
@@ -107,6 +123,7 @@ CREATE TRIGGER event_subjects_no_truncate BEFORE TRUNCATE ON {s}.event_subjects
 `,
   },
   {
+    slug: "key-store",
     name: "key store for crypto-shredding (per tenant, apart from events)",
     sql: `
 CREATE TABLE {s}.kek_checks (
@@ -136,6 +153,7 @@ CREATE TABLE {s}.key_tombstones (
 `,
   },
   {
+    slug: "merkle-tree",
     name: "Merkle tree nodes, tree size, checkpoints (per tenant)",
     // Nodes are keyed by their post-order number (tree-position.ts): the nodes of the tree
     // of size n are exactly ord < 2n − popcount(n), in the order a tree built leaf by leaf
@@ -186,6 +204,7 @@ $fn$;
 `,
   },
   {
+    slug: "provisional-keys",
     name: "provisional data keys (created for a batch not yet committed)",
     sql: `
 ALTER TABLE {s}.subject_keys ADD COLUMN provisional boolean NOT NULL DEFAULT false;
@@ -194,14 +213,39 @@ ALTER TABLE {s}.subject_keys ADD COLUMN provisional boolean NOT NULL DEFAULT fal
 ];
 
 /**
+ * The tables the migrations create, besides `schema_migrations`: what an application role
+ * is granted `SELECT, INSERT, UPDATE` on (see `applicationGrants` in migrate.ts). A test
+ * holds this list equal to the tables a migrated schema has.
+ */
+export const TABLES = [
+  "ledgers",
+  "events",
+  "event_subjects",
+  "kek_checks",
+  "subject_keys",
+  "key_tombstones",
+  "tree_state",
+  "tree_nodes",
+  "checkpoints",
+] as const;
+
+/**
  * Quote a schema name after checking it is a plain lower-case identifier, so it can be
  * spliced into SQL text safely. Throws `INVALID_ARGUMENT` otherwise.
  */
 export function quoteSchema(schema: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw new DaichoError("INVALID_ARGUMENT", "schema name must match [a-z_][a-z0-9_]{0,62}", {
-      path: "schema",
+  return quoteName(schema, "schema");
+}
+
+/**
+ * Quote a schema or role name after checking it is a plain lower-case identifier
+ * (`[a-z_][a-z0-9_]{0,62}`). Throws `INVALID_ARGUMENT` naming `what` otherwise.
+ */
+export function quoteName(name: string, what: "schema" | "role"): string {
+  if (typeof name !== "string" || !/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
+    throw new DaichoError("INVALID_ARGUMENT", `${what} name must match [a-z_][a-z0-9_]{0,62}`, {
+      path: what,
     });
   }
-  return `"${schema}"`;
+  return `"${name}"`;
 }

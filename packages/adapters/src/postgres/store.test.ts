@@ -12,7 +12,11 @@ let counter = 0;
 
 beforeAll(async () => {
   cluster = await startPgCluster();
-  db = await openPostgres({ connectionString: cluster.url, schema: "daicho_store_test" });
+  db = await openPostgres({
+    connectionString: cluster.url,
+    schema: "daicho_store_test",
+    migrate: true,
+  });
 });
 afterAll(async () => {
   await db?.close();
@@ -24,8 +28,8 @@ afterAll(async () => {
 storeConformance("postgres", async () => {
   const tenant = `conformance-${process.pid}-${++counter}`;
   return {
-    store: db.store(tenant, { pageSize: 400 }),
-    reopen: async () => db.store(tenant, { pageSize: 400 }),
+    store: db.store(tenant, { pageSize: 50 }),
+    reopen: async () => db.store(tenant, { pageSize: 50 }),
     dispose: async () => {},
   };
 });
@@ -45,7 +49,11 @@ describe("PostgreSQL store", () => {
   it("runs its migrations once, from many processes' worth of pools at once", async () => {
     const dbs = await Promise.all(
       Array.from({ length: 6 }, () =>
-        openPostgres({ connectionString: cluster.url, schema: "daicho_migrate_race" }),
+        openPostgres({
+          connectionString: cluster.url,
+          schema: "daicho_migrate_race",
+          migrate: true,
+        }),
       ),
     );
     await Promise.all(dbs.map((d) => d.close()));

@@ -6,21 +6,22 @@ import {
   type ReadRange,
   type Store,
   type StoredEvent,
+  type StrayIndexRow,
   type SubjectHead,
-  type SubjectIndexRow,
+  type SubjectIndexCount,
 } from "@daicho/core";
 import type pg from "pg";
 import { pgError } from "./errors";
 import { EVENT_COLUMNS, type EventRow, eventsInRange, pagedBySeq, toStored } from "./read";
 
-/** What a store needs from its database: a pool, the schema, and migrations done. */
+/** What a store needs from its database: a pool, the schema, and its version checked (`ready`). */
 export interface PgContext {
   readonly pool: pg.Pool;
   /** The quoted schema name, safe to splice into SQL. */
   readonly s: string;
   readonly schema: string;
   readonly ready: Promise<void>;
-  /** Opened read-only: no migrations ran and the connections refuse writes. */
+  /** Opened read-only: the connections refuse writes. */
   readonly readonly?: boolean;
 }
 
@@ -245,32 +246,47 @@ export class PostgresStore implements Store {
     yield* pagedBySeq(page, 0, this.pageSize);
   }
 
-  async *readSubjectIndex(): AsyncIterable<SubjectIndexRow> {
+  async *subjectIndexCounts(through: number): AsyncIterable<SubjectIndexCount> {
     const { s } = await this.open();
     const key = await this.key();
-    // Keyset pages in primary-key order; the row comparison uses the index's own collation.
-    let after: [string, number] | undefined;
+    // Keyset pages by subject, in the primary key's order and collation.
+    let after: string | undefined;
     for (;;) {
-      const r = await this.guard("readSubjectIndex", () =>
+      const r = await this.guard("subjectIndexCounts", () =>
         this.ctx.pool.query({
-          // Two forms so each plan is an index range scan on the primary key.
-          text: `SELECT es.subject, es.seq, e.subjects FROM ${s}.event_subjects es
-                 LEFT JOIN ${s}.events e ON e.ledger_key = es.ledger_key AND e.seq = es.seq
-                 WHERE es.ledger_key = $1 ${after === undefined ? "" : "AND (es.subject, es.seq) > ($3::text, $4::bigint)"}
-                 ORDER BY es.subject, es.seq LIMIT $2`,
+          text: `SELECT subject, count(*) AS rows FROM ${s}.event_subjects
+                 WHERE ledger_key = $1 AND seq <= $2 ${after === undefined ? "" : "AND subject > $4"}
+                 GROUP BY subject ORDER BY subject LIMIT $3`,
           values:
-            after === undefined ? [key, this.pageSize] : [key, this.pageSize, after[0], after[1]],
+            after === undefined
+              ? [key, through, this.pageSize]
+              : [key, through, this.pageSize, after],
           rowMode: "array",
         }),
       );
-      const rows = r.rows as [string, string, string[] | null][];
-      for (const [subject, seq, subjects] of rows) {
-        yield { subject, seq: Number(seq), eventSubjects: subjects };
-      }
+      const rows = r.rows as [string, string][];
+      for (const [subject, n] of rows) yield { subject, rows: Number(n) };
       const last = rows[rows.length - 1];
       if (last === undefined || rows.length < this.pageSize) return;
-      after = [last[0], Number(last[1])];
+      after = last[0];
     }
+  }
+
+  async strayIndexRows(through: number, limit: number): Promise<readonly StrayIndexRow[]> {
+    const { s } = await this.open();
+    const key = await this.key();
+    const r = await this.guard("strayIndexRows", () =>
+      this.ctx.pool.query({
+        text: `SELECT es.subject, es.seq FROM ${s}.event_subjects es
+               LEFT JOIN ${s}.events e ON e.ledger_key = es.ledger_key AND e.seq = es.seq
+               WHERE es.ledger_key = $1
+                 AND (e.seq IS NULL OR (es.seq <= $2 AND NOT (es.subject = ANY (e.subjects))))
+               LIMIT $3`,
+        values: [key, through, limit],
+        rowMode: "array",
+      }),
+    );
+    return (r.rows as [string, string][]).map(([subject, seq]) => ({ subject, seq: Number(seq) }));
   }
 
   async close(): Promise<void> {

@@ -20,7 +20,7 @@ const SCHEMA = `daicho_tree_test_${process.pid}`;
 
 beforeAll(async () => {
   cluster = await startPgCluster();
-  db = await openPostgres({ connectionString: cluster.url, schema: SCHEMA });
+  db = await openPostgres({ connectionString: cluster.url, schema: SCHEMA, migrate: true });
 });
 afterAll(async () => {
   await db?.pool.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`).catch(() => undefined);

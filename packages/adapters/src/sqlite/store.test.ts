@@ -13,3 +13,15 @@ storeConformance("sqlite", async () => {
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });
+
+// The same contract with tiny pages, so every paged read (events, subject pages, index
+// counts) crosses many page boundaries.
+storeConformance("sqlite, pages of 7 rows", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "daicho-sqlite-"));
+  const path = join(dir, "ledger.db");
+  return {
+    store: sqliteStore(path, { pageSize: 7 }),
+    reopen: async () => sqliteStore(path, { pageSize: 7 }),
+    dispose: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});

@@ -7,8 +7,9 @@ import {
   type ReadRange,
   type Store,
   type StoredEvent,
+  type StrayIndexRow,
   type SubjectHead,
-  type SubjectIndexRow,
+  type SubjectIndexCount,
   sameHead,
 } from "@daicho/core";
 import Database from "better-sqlite3";
@@ -184,32 +185,25 @@ class SqliteStore implements Store {
     }
   }
 
-  async *readSubjectIndex(): AsyncIterable<SubjectIndexRow> {
-    // Pages in primary-key order (subject, seq), each resuming after the last row: a
-    // row-value comparison, so SQLite seeks in the primary key instead of scanning.
-    let after: { subject: string; seq: number } | undefined;
+  async *subjectIndexCounts(through: number): AsyncIterable<SubjectIndexCount> {
+    // One row per subject, in primary-key order; each page seeks past the last subject.
+    let after: string | undefined;
     for (;;) {
       const rows = this.guard(
         () =>
           (after === undefined
-            ? this.stmts.indexFirst.all(this.pageSize)
-            : this.stmts.indexAfter.all(after.subject, after.seq, this.pageSize)) as {
-            subject: string;
-            seq: number;
-            subjects: string | null;
-          }[],
+            ? this.stmts.countsFirst.all(through, this.pageSize)
+            : this.stmts.countsAfter.all(after, through, this.pageSize)) as SubjectIndexCount[],
       );
-      for (const row of rows) {
-        yield {
-          subject: row.subject,
-          seq: row.seq,
-          eventSubjects: row.subjects === null ? null : splitSubjects(row.subjects),
-        };
-      }
+      yield* rows;
       const last = rows[rows.length - 1];
       if (last === undefined || rows.length < this.pageSize) return;
-      after = last;
+      after = last.subject;
     }
+  }
+
+  async strayIndexRows(through: number, limit: number): Promise<readonly StrayIndexRow[]> {
+    return this.guard(() => this.stmts.stray.all(through, limit) as StrayIndexRow[]);
   }
 
   async close(): Promise<void> {
@@ -263,11 +257,15 @@ function prepare(db: Database.Database) {
       `SELECT ${columns} FROM daicho_events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?`,
     ),
     one: db.prepare(`SELECT ${columns} FROM daicho_events WHERE seq = ?`),
-    indexFirst: db.prepare(
-      "SELECT s.subject AS subject, s.seq AS seq, e.subjects AS subjects FROM daicho_event_subjects s LEFT JOIN daicho_events e ON e.seq = s.seq ORDER BY s.subject, s.seq LIMIT ?",
+    countsFirst: db.prepare(
+      "SELECT subject, count(*) AS rows FROM daicho_event_subjects WHERE seq <= ? GROUP BY subject ORDER BY subject LIMIT ?",
     ),
-    indexAfter: db.prepare(
-      "SELECT s.subject AS subject, s.seq AS seq, e.subjects AS subjects FROM daicho_event_subjects s LEFT JOIN daicho_events e ON e.seq = s.seq WHERE (s.subject, s.seq) > (?, ?) ORDER BY s.subject, s.seq LIMIT ?",
+    countsAfter: db.prepare(
+      "SELECT subject, count(*) AS rows FROM daicho_event_subjects WHERE subject > ? AND seq <= ? GROUP BY subject ORDER BY subject LIMIT ?",
+    ),
+    // The subjects column is ids joined by single spaces, and ids contain no space.
+    stray: db.prepare(
+      "SELECT s.subject AS subject, s.seq AS seq FROM daicho_event_subjects s LEFT JOIN daicho_events e ON e.seq = s.seq WHERE e.seq IS NULL OR (s.seq <= ? AND instr(' ' || e.subjects || ' ', ' ' || s.subject || ' ') = 0) LIMIT ?",
     ),
     subjectHead: db.prepare(
       "SELECT e.seq AS seq, e.hash AS hash FROM daicho_event_subjects s JOIN daicho_events e ON e.seq = s.seq WHERE s.subject = ? ORDER BY s.seq DESC LIMIT 1",

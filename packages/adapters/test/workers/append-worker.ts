@@ -20,6 +20,8 @@ function openStore(): Store {
     : postgresStore({
         connectionString: args.location,
         tenant: args.tenant ?? "default",
+        // Every worker process migrates on open: concurrent migrators must stay safe.
+        migrate: true,
         maxConnections: 4,
       });
 }

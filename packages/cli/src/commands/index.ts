@@ -1,9 +1,12 @@
+import { backupCommand } from "./backup";
 import { checkpointCommand } from "./checkpoint";
 import type { Command } from "./command";
 import { consistencyCommand } from "./consistency";
 import { exportBundleCommand } from "./export-bundle";
 import { keygenCommand } from "./keygen";
+import { migrateCommand } from "./migrate";
 import { proveCommand } from "./prove";
+import { restoreCommand } from "./restore";
 import { verifyCommand } from "./verify";
 import { verifyBundleCommand } from "./verify-bundle";
 import { verifyProofCommand } from "./verify-proof";
@@ -18,4 +21,7 @@ export const COMMANDS: readonly Command[] = [
   exportBundleCommand,
   verifyBundleCommand,
   verifyProofCommand,
+  migrateCommand,
+  backupCommand,
+  restoreCommand,
 ];

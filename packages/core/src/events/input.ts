@@ -5,6 +5,7 @@ import { decodeWith } from "../decode";
 import { DaichoError } from "../errors";
 import { EVENT_PAYLOADS, type EventType, isEventType, type PayloadInput } from "./catalogue";
 import { Actor } from "./envelope";
+import { screenPhoneLikeIds } from "./id-screen";
 import { boundedList, FieldName, Id, KeepValue, strictStruct, Timestamp } from "./primitives";
 
 /**
@@ -54,10 +55,26 @@ const InputShape = strictStruct(
   },
 );
 
+/** How the append path decodes input beyond the codecs themselves. */
+export interface DecodeInputOptions {
+  /**
+   * Accept ids that look like phone numbers (docs/spec.md §2.3). Default false: every Id
+   * in the input (event id, actor, subjects, payload references) is screened.
+   */
+  readonly allowPhoneLikeIds?: boolean;
+}
+
+const SCREENED_INPUT = screenPhoneLikeIds(InputShape);
+
 /** Decode untrusted input into an {@link EventInput}; the error names the path and reason. */
-export function decodeEventInput(input: unknown, root = "$"): E.Either<DaichoError, EventInput> {
+export function decodeEventInput(
+  input: unknown,
+  root = "$",
+  options: DecodeInputOptions = {},
+): E.Either<DaichoError, EventInput> {
+  const screen = options.allowPhoneLikeIds !== true;
   return pipe(
-    decodeWith(InputShape, input, root),
+    decodeWith(screen ? SCREENED_INPUT : InputShape, input, root),
     E.chain((shape) => {
       if (!isEventType(shape.type)) {
         return E.left(
@@ -67,7 +84,8 @@ export function decodeEventInput(input: unknown, root = "$"): E.Either<DaichoErr
           }),
         );
       }
-      const codec = EVENT_PAYLOADS[shape.type] as t.Type<unknown, unknown, unknown>;
+      const payload = EVENT_PAYLOADS[shape.type] as t.Type<unknown, unknown, unknown>;
+      const codec = screen ? screenPhoneLikeIds(payload) : payload;
       return pipe(
         decodeWith(codec, shape.payload, `${root}.payload`),
         E.map((payload) => ({ ...shape, type: shape.type, payload }) as EventInput),

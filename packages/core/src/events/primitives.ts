@@ -1,22 +1,33 @@
 import * as t from "io-ts";
 import { contactDataIn } from "./contact-screen";
+import { phoneLikeId, screensPhoneLikeIds } from "./id-screen";
 
 /**
  * Shared codecs for the values every event carries. Identifiers are opaque tokens
  * chosen by the host (`contact-81f3`, `user:42`), never personal values: the pattern
  * excludes `@` and white space so an e-mail address or a name cannot be used as an id
- * by accident (docs/spec.md §2.3).
+ * by accident (docs/spec.md §2.3). Inside a codec wrapped by `screenPhoneLikeIds` (the
+ * append path, unless the ledger opts out) a phone-like id is refused too.
  */
 export interface IdBrand {
   readonly Id: unique symbol;
 }
+export type Id = t.Branded<string, IdBrand>;
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$/;
-export const Id = t.brand(
-  t.string,
-  (s): s is t.Branded<string, IdBrand> => ID_PATTERN.test(s),
+const PHONE_LIKE_ID =
+  "this Id looks like a phone number, and ids are kept in clear after erasure: derive the " +
+  "subject id from the natural key with pseudonymId (@daicho/core/pseudonym), or open the " +
+  "ledger with allowPhoneLikeIds: true if such ids are not personal data";
+const isId = (u: unknown): u is Id => typeof u === "string" && ID_PATTERN.test(u);
+export const Id: t.Type<Id, string, unknown> = new t.Type<Id, string, unknown>(
   "Id",
+  isId,
+  (u, c) => {
+    if (!isId(u)) return t.failure(u, c);
+    return screensPhoneLikeIds(c) && phoneLikeId(u) ? t.failure(u, c, PHONE_LIKE_ID) : t.success(u);
+  },
+  t.identity,
 );
-export type Id = t.TypeOf<typeof Id>;
 
 /** A field name (`email`, `phone.mobile`), never a field value. */
 export interface FieldNameBrand {

@@ -2,7 +2,14 @@ import type { SubjectHead } from "../chain";
 import { DaichoError } from "../errors";
 import type { StoredEvent } from "../events/envelope";
 import { assertContiguousBatch, concurrencyConflict, sameHead } from "./checks";
-import type { ChainHead, LedgerMeta, ReadRange, Store, SubjectIndexRow } from "./store";
+import type {
+  ChainHead,
+  LedgerMeta,
+  ReadRange,
+  Store,
+  StrayIndexRow,
+  SubjectIndexCount,
+} from "./store";
 
 /**
  * An in-memory `Store`: for tests, demos and short-lived ledgers. Same guarantees as the
@@ -98,13 +105,27 @@ class MemoryStore implements Store {
     }
   }
 
-  async *readSubjectIndex(): AsyncIterable<SubjectIndexRow> {
+  async *subjectIndexCounts(through: number): AsyncIterable<SubjectIndexCount> {
     this.open();
     for (const [subject, seqs] of this.bySubject) {
+      const rows = seqs.filter((seq) => seq <= through).length;
+      if (rows > 0) yield { subject, rows };
+    }
+  }
+
+  async strayIndexRows(through: number, limit: number): Promise<readonly StrayIndexRow[]> {
+    this.open();
+    const out: StrayIndexRow[] = [];
+    for (const [subject, seqs] of this.bySubject) {
       for (const seq of seqs) {
-        yield { subject, seq, eventSubjects: this.events[seq]?.subjects ?? null };
+        const e = this.events[seq];
+        if (e === undefined || (seq <= through && !e.subjects.includes(subject))) {
+          out.push({ subject, seq });
+          if (out.length >= limit) return out;
+        }
       }
     }
+    return out;
   }
 
   async close(): Promise<void> {

@@ -22,17 +22,28 @@ export interface ReadRange {
   readonly to?: number;
 }
 
-/**
- * One row of a store's subject index — "event `seq` is about `subject`" — as stored, with
- * the stored `subjects` column of the event it points at (null when no event has that
- * sequence number). The index is a copy of the bodies' `subjects[].id` kept for lookups
- * (`readSubject`, `subjectHeads`); `verify` checks every row against the hashed bytes
- * (docs/spec.md §11).
- */
-export interface SubjectIndexRow {
+/** How many subject-index rows one subject has (see `Store.subjectIndexCounts`). */
+export interface SubjectIndexCount {
+  readonly subject: string;
+  readonly rows: number;
+}
+
+/** A subject-index row that points at no stored event, or at one not about its subject. */
+export interface StrayIndexRow {
   readonly subject: string;
   readonly seq: number;
-  readonly eventSubjects: readonly string[] | null;
+}
+
+/**
+ * How much one `append` can carry, for stores whose server caps a request (KurrentDB's
+ * `MaxAppendSize`). The ledger's group commit keeps the sum of `eventBytes` of one append
+ * at or below `maxBytes`, splitting only between callers' batches; a single batch above it
+ * is refused with `PAYLOAD_TOO_LARGE`.
+ */
+export interface AppendLimit {
+  readonly maxBytes: number;
+  /** The most bytes `event` (and whatever the store writes beside it) adds to an append. */
+  eventBytes(event: StoredEvent): number;
 }
 
 /**
@@ -44,6 +55,8 @@ export interface SubjectIndexRow {
 export interface Store {
   /** A short name for messages and reports (`memory`, `sqlite`, `postgres`). */
   readonly kind: string;
+  /** Set by stores that cap one append's size (see `AppendLimit`); absent means no cap. */
+  readonly appendLimit?: AppendLimit;
   /**
    * Write the ledger's metadata if the store is new, and return what is stored. Fails
    * with `LEDGER_MISMATCH` when the store already holds another ledger.
@@ -70,10 +83,18 @@ export interface Store {
   /** Every event about `subject`, in sequence order. */
   readSubject(subject: string): AsyncIterable<StoredEvent>;
   /**
-   * Every row of the subject index exactly as stored, for verification: grouped by subject
-   * (each subject's rows together, in any order of subjects) and in ascending `seq` within
-   * a subject, including rows that point at no stored event. Read lazily in pages.
+   * For verification (docs/spec.md §11): how many subject-index rows each subject has
+   * among the rows with `seq ≤ through`, one entry per subject that has any, read lazily.
+   * Rows are distinct (subject, seq) pairs. Together with `strayIndexRows` this pins the
+   * index to the bodies: if no row is stray and every subject has exactly as many rows as
+   * events name it, the index is exactly the bodies' `subjects`.
    */
-  readSubjectIndex(): AsyncIterable<SubjectIndexRow>;
+  subjectIndexCounts(through: number): AsyncIterable<SubjectIndexCount>;
+  /**
+   * For verification: up to `limit` subject-index rows that point at no stored event (at
+   * any seq), or, with `seq ≤ through`, at an event whose stored `subjects` column does not
+   * name the row's subject. Normally none.
+   */
+  strayIndexRows(through: number, limit: number): Promise<readonly StrayIndexRow[]>;
   close(): Promise<void>;
 }

@@ -21,6 +21,11 @@ export {
   type MapStoreHandle,
   mapStoreConformance,
 } from "./map-store-conformance";
+export {
+  type KurrentServerControl,
+  type KurrentStoreHandle,
+  kurrentStoreConformance,
+} from "./kurrentdb-conformance";
 export { overrideStore } from "./override-store";
 export { type StoreFactory, storeConformance } from "./store-conformance";
 export {

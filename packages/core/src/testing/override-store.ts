@@ -16,7 +16,8 @@ export function overrideStore(inner: Store, overrides: Partial<Store>): Store {
     get: overrides.get ?? ((s) => inner.get(s)),
     subjectHeads: overrides.subjectHeads ?? ((s) => inner.subjectHeads(s)),
     readSubject: overrides.readSubject ?? ((s) => inner.readSubject(s)),
-    readSubjectIndex: overrides.readSubjectIndex ?? (() => inner.readSubjectIndex()),
+    subjectIndexCounts: overrides.subjectIndexCounts ?? ((t) => inner.subjectIndexCounts(t)),
+    strayIndexRows: overrides.strayIndexRows ?? ((t, l) => inner.strayIndexRows(t, l)),
     close: overrides.close ?? (() => inner.close()),
   };
 }

@@ -4,7 +4,7 @@
  * `Response`, so in Hono it is one line.
  */
 import { randomBytes } from "node:crypto";
-import { dsrHandler, type Principal } from "@daicho/adapters/http";
+import { type DsrHandler, dsrHandler, type Principal } from "@daicho/adapters/http";
 import { type ErasureService, ed25519Signer, erasureService } from "@daicho/core/erasure";
 import { Hono } from "hono";
 import { appFor, type Crm } from "../crm-service/server";
@@ -27,15 +27,20 @@ function authorize(p: Principal): boolean {
   return p.role === "dpo";
 }
 
-export interface DsrServer {
-  readonly app: Hono;
+/** The DSR handler for a CRM, with the service behind it. */
+export interface DsrService {
+  readonly handler: DsrHandler;
   readonly erasure: ErasureService;
   /** The public half of the key that signs erasure certificates. */
   readonly certificateKey: Uint8Array;
 }
 
-/** Mount the CRM and the DSR routes on one app. */
-export function dsrApp(crm: Crm): DsrServer {
+/**
+ * The DSR handler for `crm`, its routes under `basePath` (the full path clients use,
+ * including any prefix the host mounts it under). The same handler mounts in any
+ * framework: see `dsr-hono`, `dsr-express` and `dsr-fastify`.
+ */
+export function dsrService(crm: Crm, basePath = "/dsr"): DsrService {
   // In production the signing key lives in your KMS/HSM, like the checkpoint key.
   const signer = ed25519Signer("crm.example.com/erasure", new Uint8Array(randomBytes(32)));
   const erasure = erasureService({
@@ -46,15 +51,25 @@ export function dsrApp(crm: Crm): DsrServer {
   const handler = dsrHandler({
     ledger: crm.ledger,
     erasure,
-    basePath: "/dsr",
+    basePath,
     authenticate: (request) => {
       const token = request.headers.get("authorization")?.replace(/^Bearer /, "");
       return (token && PRINCIPALS.get(token)) || null;
     },
     authorize,
   });
+  return { handler, erasure, certificateKey: signer.publicKey };
+}
+
+export interface DsrServer extends DsrService {
+  readonly app: Hono;
+}
+
+/** Mount the CRM and the DSR routes on one app. */
+export function dsrApp(crm: Crm): DsrServer {
+  const service = dsrService(crm);
   const app = new Hono();
-  app.all("/dsr/*", (c) => handler(c.req.raw));
+  app.all("/dsr/*", (c) => service.handler(c.req.raw));
   app.route("/", appFor(crm));
-  return { app, erasure, certificateKey: signer.publicKey };
+  return { ...service, app };
 }
