@@ -16,8 +16,9 @@ import { type PgCluster, startPgCluster } from "./harness/index";
 import { migratePostgres, openPostgres } from "./index";
 import { applicationGrants, migrationScript, SCHEMA_VERSION } from "./migration-sql";
 
-const ALL_VERSIONS = Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1);
 import { TABLES } from "./schema";
+
+const ALL_VERSIONS = Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1);
 
 let cluster: PgCluster;
 let admin: pg.Client;

@@ -17,15 +17,15 @@ export {
   keyStoreConformance,
 } from "./key-store-conformance";
 export {
-  type MapStoreFactory,
-  type MapStoreHandle,
-  mapStoreConformance,
-} from "./map-store-conformance";
-export {
   type KurrentServerControl,
   type KurrentStoreHandle,
   kurrentStoreConformance,
 } from "./kurrentdb-conformance";
+export {
+  type MapStoreFactory,
+  type MapStoreHandle,
+  mapStoreConformance,
+} from "./map-store-conformance";
 export { overrideStore } from "./override-store";
 export { type StoreFactory, storeConformance } from "./store-conformance";
 export {
