@@ -19,6 +19,7 @@ export default defineConfig({
     "breach/index": "src/breach/index.ts",
     "map/index": "src/map/index.ts",
     "pseudonym/index": "src/pseudonym/index.ts",
+    "extract/index": "src/extract/index.ts",
   },
   format: ["esm"],
   dts: true,
