@@ -10,6 +10,7 @@ import type { MapStore } from "../map/store";
 import { catchUp } from "../merkle/ledger-tree";
 import { memoryTreeStore } from "../merkle/memory-tree-store";
 import { memoryStore } from "../store/memory";
+import { accessInput as access } from "../testing/fixtures";
 import { overrideStore } from "../testing/override-store";
 import { buildExtract, exportExtract } from "./build";
 import { parseExtract, type SubjectExtract } from "./format";
@@ -25,20 +26,6 @@ function seqsOf(id: string, to = 120): number[] {
   const all = inputs(0, to);
   return all.flatMap((e, seq) => ((e.subjects as string[]).includes(id) ? [seq] : []));
 }
-
-/** An access event about `subjects` (the first is the resource). */
-const access = (n: number, ...subjects: string[]): EventInput =>
-  ({
-    type: "data.accessed",
-    actor: { id: `user-${n % 3}` },
-    subjects,
-    payload: {
-      resource: { type: "contact", id: subjects[0] },
-      fields: ["name"],
-      purpose: "sales-follow-up",
-      outcome: "allowed",
-    },
-  }) as EventInput;
 
 /** 120 events: alice every 5th, bob every 7th (with carol on every 14th), dave the rest. */
 function inputs(from = 0, to = 120): EventInput[] {

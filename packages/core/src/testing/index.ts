@@ -5,7 +5,7 @@
  * @module @daicho/core/testing
  */
 
-export { personalInput, sampleInput, sampleInputs } from "./fixtures";
+export { accessInput, personalInput, sampleInput, sampleInputs } from "./fixtures";
 export {
   type ScannedBytes,
   unwrappingRanges,
