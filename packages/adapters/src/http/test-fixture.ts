@@ -33,7 +33,10 @@ export interface CallOptions {
 export async function setup(
   overrides: Partial<
     Pick<DsrHandlerOptions, "authorize" | "basePath" | "channels" | "maxBodyBytes">
-  > = {
+  > & {
+    /** Build the handler's `extract` option from the ledger (extract tests). */
+    readonly extractWith?: (ledger: Ledger) => Promise<DsrHandlerOptions["extract"]>;
+  } = {
     authorize: dpoOnly,
   },
 ) {
@@ -55,13 +58,16 @@ export async function setup(
     });
   }
   const erasure = erasureService({ ledger, signer, actor: { id: "dsr-api" } });
+  const { extractWith, ...rest } = overrides;
+  const extract = extractWith === undefined ? undefined : await extractWith(ledger);
   const handler = dsrHandler({
     ledger,
     erasure,
     basePath: "/dsr",
     authenticate: (req) =>
       PRINCIPALS[req.headers.get("authorization")?.replace(/^Bearer /, "") ?? ""] ?? null,
-    ...overrides,
+    ...(extract === undefined ? {} : { extract }),
+    ...rest,
   });
   const call = async (method: string, path: string, token?: string, opts: CallOptions = {}) => {
     const headers: Record<string, string> = {};
