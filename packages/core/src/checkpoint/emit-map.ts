@@ -18,8 +18,8 @@ export { SubjectDeltas } from "../map/stored";
 /** Where checkpoint emission keeps the subject map (spec §12.9). */
 export interface MapOptions {
   /**
-   * The ledger's map store (`sqliteMapStore`, a PostgreSQL database's `mapStore(tenant)`).
-   * Left out, an in-memory one is kept per tree for the life of the process: the first
+   * The ledger's map store (any `MapStore`; this version ships `memoryMapStore` only —
+   * SQLite and PostgreSQL map stores are not written yet). Left out, an in-memory one is kept per tree for the life of the process: the first
    * checkpoint a process emits then rebuilds the map from every event, later ones extend it.
    */
   readonly map?: MapStore;
