@@ -12,3 +12,12 @@ export {
   SUBJECT_ACCESS_FORMAT,
   type SubjectAccessReport,
 } from "./report";
+export {
+  ACCESS_LABELS,
+  type AccessReportCheck,
+  VERIFIABLE_ACCESS_FORMAT,
+  type VerifiableAccessOptions,
+  type VerifiableAccessReport,
+  verifiableSubjectAccess,
+  verifyAccessReport,
+} from "./verifiable";
