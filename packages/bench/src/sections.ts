@@ -1,3 +1,4 @@
+import { extractSection } from "./extract";
 import { merkleSection } from "./merkle";
 import { postgresSection } from "./postgres";
 import type { Report } from "./report";
@@ -17,4 +18,5 @@ export const SECTIONS: Section[] = [
   merkleSection,
   shreddingSection,
   viewsSection,
+  extractSection,
 ];
