@@ -1,8 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sqliteStore } from "@daicho/adapters/sqlite";
+import { sqliteStore, sqliteTreeStore } from "@daicho/adapters/sqlite";
 import { openLedger } from "@daicho/core";
+import { ed25519Signer, formatCheckpoint, formatNote, signNote } from "@daicho/core/checkpoint";
+import { mapLine } from "@daicho/core/map";
+import { catchUp, memoryTreeStore } from "@daicho/core/merkle";
 import { accessInput as access } from "@daicho/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./run";
@@ -119,5 +122,34 @@ describe("daicho extract / verify-extract", () => {
       file("expect.txt"),
     );
     expect(v.code, v.err).toBe(0);
+  });
+});
+
+describe("daicho verify and the subject map", () => {
+  it("reports a checkpoint whose signed map root is not the map of the events (exit 1)", async () => {
+    const path = file("forged.db");
+    const ledger = await openLedger({ store: sqliteStore(path), ledgerId: LEDGER_ID });
+    await ledger.appendBatch(Array.from({ length: 10 }, (_, n) => access(n, `p-${n % 3}`)));
+    const root = await (await catchUp(memoryTreeStore(), ledger.store)).root(10);
+    await ledger.close();
+    expect((await run("verify", path)).code).toBe(0);
+    // A checkpoint with the right tree root whose map line says the ledger names nobody.
+    const text = formatCheckpoint({
+      origin: LEDGER_ID,
+      size: 10,
+      root,
+      extensions: [mapLine(new Uint8Array(32))],
+    });
+    const signer = ed25519Signer(LEDGER_ID, new Uint8Array(32).fill(6));
+    const trees = sqliteTreeStore(path);
+    await trees.putCheckpoint({
+      size: 10,
+      note: formatNote(await signNote(text, [signer])),
+      createdAt: "2026-01-01T00:00:00.000Z",
+    });
+    await trees.close();
+    const r = await run("verify", path, "--json");
+    expect(r.code, r.out).toBe(1);
+    expect(JSON.parse(r.out).failure).toMatchObject({ seq: 10, kind: "checkpoint-mismatch" });
   });
 });
