@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { checkpointOf, consistencyEntries } from "../bundle/export";
 import { eventHash, type SubjectHead } from "../chain";
 import { toBase64 } from "../checkpoint/base64";
+import { mapStoreFor } from "../checkpoint/emit-map";
 import type { TrustPolicy } from "../checkpoint/policy";
 import { decodeWith } from "../decode";
 import { DaichoError } from "../errors";
@@ -39,9 +40,11 @@ export interface ExtractOptions {
   /** The keys the checkpoint(s) must verify under: nothing is handed out before it does. */
   readonly policy: TrustPolicy;
   /**
-   * The ledger's map store. When it holds the checkpoint's map version, map proofs are read
+   * The ledger's map store (default: the in-memory one checkpoint emission keeps for this
+   * tree in this process). When it holds the checkpoint's map version, map proofs are read
    * from it (authenticated against the signed root); otherwise the map is rebuilt in memory
-   * from the hash-verified events before the checkpoint.
+   * from the hash-verified events before the checkpoint (O(events): pass the store the
+   * checkpoints were emitted with where extracts are served).
    */
   readonly map?: MapStore;
   /**
@@ -116,7 +119,9 @@ export async function buildExtract(
       "the checkpoint signs no subject map (it predates spec §12): emit a new checkpoint and extract against it",
       { path: "checkpoint" },
     );
-  const proofs = await mapProofs(tree.events, options.map, cp.size, line.right, ids);
+  // Without a store, the one checkpoint emission keeps for this tree in this process.
+  const store = mapStoreFor(tree, options.map === undefined ? {} : { map: options.map });
+  const proofs = await mapProofs(tree.events, store, cp.size, line.right, ids);
   const events = new Map<number, ExtractEvent>();
   const subjects: ExtractSubject[] = [];
   const wanted = new Set<string>(ids);

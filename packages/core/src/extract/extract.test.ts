@@ -80,6 +80,27 @@ describe("extracts (spec §12.6)", () => {
     expect(rebuilt).toEqual(fromStore);
   });
 
+  it("uses the map that checkpoint emission kept for the tree, without rereading every event", async () => {
+    const store = memoryStore();
+    const ledger = await openLedger({ store, ledgerId });
+    await ledger.appendBatch(inputs(0, 60));
+    let reads = 0;
+    const counted = overrideStore(store, {
+      async *read(r) {
+        for await (const e of store.read(r)) {
+          reads++;
+          yield e;
+        }
+      },
+    });
+    const tree = await catchUp(memoryTreeStore(), counted);
+    await emitCheckpoint(tree, log, ledgerId); // no map option: the per-tree in-memory store
+    const before = reads;
+    const x = await exportExtract(tree, ledgerId, { subjects: ["alice"], policy });
+    expect(code(verifyExtract(text(x), { policy }))).toBe("OK");
+    expect(reads).toBe(before);
+  });
+
   it("proves non-membership of an id the ledger never saw, in O(log n) hashes", async () => {
     const { tree, map } = await setup();
     const x = await exportExtract(tree, ledgerId, { subjects: ["nobody-at-all"], policy, map });
