@@ -17,11 +17,13 @@ export default defineConfig({
     "monitor/index": "src/monitor/index.ts",
     "reports/index": "src/reports/index.ts",
     "breach/index": "src/breach/index.ts",
+    "map/index": "src/map/index.ts",
     "pseudonym/index": "src/pseudonym/index.ts",
     // Loaded by the parallel verifier as a worker thread (verify-parallel.ts), not imported.
     "verify-worker": "src/verify-worker.ts",
     "requests/index": "src/requests/index.ts",
     "incidents/index": "src/incidents/index.ts",
+    "extract/index": "src/extract/index.ts",
   },
   format: ["esm"],
   dts: true,

@@ -1,3 +1,4 @@
+import { extractSection } from "./extract";
 import { merkleSection } from "./merkle";
 import { postgresSection } from "./postgres";
 import type { Report } from "./report";
@@ -19,4 +20,5 @@ export const SECTIONS: Section[] = [
   shreddingSection,
   viewsSection,
   verifySection,
+  extractSection,
 ];

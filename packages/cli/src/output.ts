@@ -34,6 +34,8 @@ export const FORMATS = {
   migrationSql: "daicho-migration-sql/v1",
   backup: "daicho-backup-result/v1",
   restore: "daicho-restore-result/v1",
+  extract: "daicho-extract-result/v1",
+  extractReport: "daicho-extract-report/v1",
 } as const;
 
 /** Print a value as one JSON document, `format` first. */

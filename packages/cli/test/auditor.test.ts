@@ -41,7 +41,7 @@ describe("daicho checkpoint", () => {
   it("emits a signed C2SP checkpoint of the ledger and verifies it with the verifier key", async () => {
     const note = await checkpointTo("cp.txt");
     expect(note).toMatch(
-      /^cli\.test\/ledger\n30\n[A-Za-z0-9+/]{43}=\n\n\u2014 cli\.test\/ledger [A-Za-z0-9+/=]+\n$/,
+      /^cli\.test\/ledger\n30\n[A-Za-z0-9+/]{43}=\ndaicho-subject-map\/v1 [A-Za-z0-9+/]{43}=\n\n\u2014 cli\.test\/ledger [A-Za-z0-9+/=]+\n$/,
     );
     expect(
       (await run("checkpoint", "--verify", file("cp.txt"), "--vkey", file("log.key.vkey"))).code,

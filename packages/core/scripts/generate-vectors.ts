@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildProofVectors } from "../src/bundle/proof-vectors";
+import { buildExtractVectors } from "../src/extract/vectors";
 import { buildPseudonymVectors } from "../src/pseudonym/vectors";
 import { buildVectors } from "../src/vectors/build";
 
@@ -18,3 +19,7 @@ writeFileSync(`${dir}proof-v1.json`, `${JSON.stringify(await buildProofVectors()
 console.log("wrote docs/vectors/proof-v1.json");
 writeFileSync(`${dir}pseudonym-v1.json`, `${JSON.stringify(buildPseudonymVectors(), null, 2)}\n`);
 console.log("wrote docs/vectors/pseudonym-v1.json");
+for (const [name, content] of Object.entries(await buildExtractVectors())) {
+  writeFileSync(`${dir}${name}`, `${JSON.stringify(content, null, 2)}\n`);
+  console.log(`wrote docs/vectors/${name}`);
+}

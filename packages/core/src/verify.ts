@@ -33,6 +33,11 @@ export type VerifyFailureKind =
    * fails the trust policy's signature check (§8, §11).
    */
   | "checkpoint-mismatch"
+  /**
+   * A stored subject-map version does not have the map root its checkpoint signs, or its
+   * records are missing (spec §12.9).
+   */
+  | "map-mismatch"
   /** The ledger ends before a head the verifier was told to expect. */
   | "truncated"
   /**
@@ -55,7 +60,11 @@ export type VerifiedCopy =
   | "head"
   | "tree"
   | "checkpoints"
-  | "checkpoint-signatures";
+  | "checkpoint-signatures"
+  /** Every stored checkpoint's subject-map line against the map recomputed from the events. */
+  | "subject-map"
+  /** The root of every stored map version a checkpoint names. */
+  | "map-store";
 
 export type VerifyReport =
   | {

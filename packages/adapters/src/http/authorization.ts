@@ -35,7 +35,7 @@ export type Target =
  * The handler's access rule, with secure defaults:
  *
  * 1. A data subject (a principal with `subject`) may take the self-service actions
- *    (`access`, `erasure.request`, `erasure.status`, `erasure.certificate`) about exactly
+ *    (`access`, `extract`, `erasure.request`, `erasure.status`, `erasure.certificate`) about exactly
  *    that subject, and nothing else. `authorize` is not asked and cannot widen this.
  * 2. Anyone else is staff, and every staff call is refused unless `authorize` returns
  *    `true` for it; with no `authorize`, no staff call is allowed. `authorize` receives
@@ -64,6 +64,7 @@ export function actorOf(principal: Principal): { id: string; role?: string } {
 
 const DENIED_ACTION = {
   access: "read",
+  extract: "read",
   "erasure.request": "create",
   "erasure.status": "read",
   "erasure.certificate": "read",
@@ -102,7 +103,7 @@ export async function recordDenial(
       resource: { type: "data-subject-request", id },
       fields: [],
       purpose:
-        action === "access"
+        action === "access" || action === "extract"
           ? "subject-access"
           : action.startsWith("request.")
             ? "data-subject-request"

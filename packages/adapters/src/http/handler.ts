@@ -7,7 +7,11 @@ import {
   type RequestRight,
   strictStruct,
 } from "@daicho/core";
+import type { TrustPolicy } from "@daicho/core/checkpoint";
 import { type ErasureService, ErasureStatement } from "@daicho/core/erasure";
+import { exportExtract } from "@daicho/core/extract";
+import type { MapStore } from "@daicho/core/map";
+import type { LedgerTree } from "@daicho/core/merkle";
 import type { RequestsService } from "@daicho/core/requests";
 import { subjectAccess } from "@daicho/core/subject-access";
 import * as E from "fp-ts/lib/Either.js";
@@ -63,6 +67,18 @@ export interface DsrHandlerOptions {
    * and so its deadline, which is the host's choice. Left out, none.
    */
   readonly requestRights?: readonly RequestRight[];
+  /**
+   * Serve verifiable extracts (docs/spec.md §12.6) on `GET /subjects/:subject/extract`:
+   * the ledger's Merkle tree, the policy an extract must verify under before it is sent
+   * (the log's verifier key at least) and, optionally, the map store. Left out, the route
+   * answers 404. An extract whose events also name another subject is never sent over
+   * HTTP (400, `details.sharedEvents`): it would reveal that person's id (spec §12.7).
+   */
+  readonly extract?: {
+    readonly tree: LedgerTree;
+    readonly policy: TrustPolicy;
+    readonly map?: MapStore;
+  };
 }
 
 /**
@@ -83,6 +99,8 @@ export interface DsrHandler {
  * Routes (under `basePath`):
  *
  * - `GET  /subjects/:subject/access` — subject access report (GDPR Art. 15/20), recorded as an export
+ * - `GET  /subjects/:subject/extract` — verifiable extract anchored to the latest checkpoint
+ *   (only with `extract`), recorded as an export when the ledger knows the subject
  * - `POST /subjects/:subject/erasure` — record an erasure request `{ channel?, reason? }`; the
  *   requester is the authenticated principal, the deadline the regime's, and `reason` (the
  *   requester's own words) is sealed under the subject's key as `erasure.statement`
@@ -112,7 +130,11 @@ export function dsrHandler(options: DsrHandlerOptions): DsrHandler {
   const handle = async (request: Request): Promise<Response> => {
     try {
       const route = matchRoute(request.url, base);
-      if (route === undefined || (isRequestRoute(route) && options.requests === undefined))
+      if (
+        route === undefined ||
+        (isRequestRoute(route) && options.requests === undefined) ||
+        (route.action === "extract" && options.extract === undefined)
+      )
         throw new HttpRefusal(404, "NOT_FOUND", "no such route");
       if (route.method !== request.method) {
         throw new HttpRefusal(405, "METHOD_NOT_ALLOWED", `this route answers ${route.method}`, {
@@ -269,6 +291,8 @@ async function dispatch(
           recordAs: actorOf(principal),
         }),
       );
+    case "extract":
+      return json(200, await extractFor(options, route.subject as string, principal));
     case "erasure.request":
       return json(
         201,
@@ -289,4 +313,34 @@ async function dispatch(
     default:
       throw new HttpRefusal(404, "NOT_FOUND", "no such route");
   }
+}
+
+/**
+ * The subject's extract as of the latest checkpoint, never revealing a co-subject; its
+ * sending is recorded as an export when the ledger knows the subject (an id that names
+ * nothing is the caller's text and is not written into the log).
+ */
+async function extractFor(options: DsrHandlerOptions, subject: string, principal: Principal) {
+  const { tree, policy, map } = options.extract as NonNullable<DsrHandlerOptions["extract"]>;
+  const extract = await exportExtract(tree, options.ledger.ledgerId, {
+    subjects: [subject],
+    policy,
+    shared: "refuse",
+    ...(map === undefined ? {} : { map }),
+  });
+  if (extract.events.length > 0) {
+    await options.ledger.append({
+      type: "data.exported",
+      actor: actorOf(principal),
+      subjects: [subject],
+      payload: {
+        format: "json",
+        destination: { kind: "data-subject", id: subject },
+        recordCount: extract.events.length,
+        fields: [],
+        purpose: "subject-access",
+      },
+    });
+  }
+  return extract;
 }

@@ -1,6 +1,7 @@
 /** What a caller asks to do. */
 export type DsrAction =
   | "access"
+  | "extract"
   | "erasure.request"
   | "erasure.status"
   | "erasure.certificate"
@@ -18,11 +19,12 @@ export type DsrAction =
 
 /**
  * Actions a data subject may take about itself without the host's `authorize`: read its
- * own report, file its own request, follow that request and fetch its certificate.
+ * own report and its verifiable extract, file its own request, follow that request and fetch its certificate.
  * Everything else (listing requests, executing an erasure) is staff work.
  */
 export const SELF_SERVICE: ReadonlySet<DsrAction> = new Set([
   "access",
+  "extract",
   "erasure.request",
   "erasure.status",
   "erasure.certificate",
@@ -53,6 +55,7 @@ export function matchRoute(url: string, base: string): Route | undefined {
   const [a, b, c, d] = parts as string[];
   if (a === "subjects" && b !== undefined && b !== "" && d === undefined) {
     if (c === "access") return { action: "access", method: "GET", subject: b };
+    if (c === "extract") return { action: "extract", method: "GET", subject: b };
     if (c === "erasure") return { action: "erasure.request", method: "POST", subject: b };
     if (c === "requests") return { action: "request.receive", method: "POST", subject: b };
   }

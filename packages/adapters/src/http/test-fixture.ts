@@ -37,7 +37,10 @@ export async function setup(
       DsrHandlerOptions,
       "authorize" | "basePath" | "channels" | "maxBodyBytes" | "requestRights"
     >
-  > = {
+  > & {
+    /** Build the handler's `extract` option from the ledger (extract tests). */
+    readonly extractWith?: (ledger: Ledger) => Promise<DsrHandlerOptions["extract"]>;
+  } = {
     authorize: dpoOnly,
   },
 ) {
@@ -60,6 +63,8 @@ export async function setup(
   }
   const erasure = erasureService({ ledger, signer, actor: { id: "dsr-api" } });
   const requests = requestsService({ ledger, actor: { id: "dsr-api" } });
+  const { extractWith, ...rest } = overrides;
+  const extract = extractWith === undefined ? undefined : await extractWith(ledger);
   const handler = dsrHandler({
     ledger,
     erasure,
@@ -67,7 +72,8 @@ export async function setup(
     basePath: "/dsr",
     authenticate: (req) =>
       PRINCIPALS[req.headers.get("authorization")?.replace(/^Bearer /, "") ?? ""] ?? null,
-    ...overrides,
+    ...(extract === undefined ? {} : { extract }),
+    ...rest,
   });
   const call = async (method: string, path: string, token?: string, opts: CallOptions = {}) => {
     const headers: Record<string, string> = {};

@@ -1,5 +1,5 @@
 import { DaichoError, type Ledger, type VerifyOptions, type VerifyReport } from "@daicho/core";
-import { type TrustPolicy, treeCheck } from "@daicho/core/checkpoint";
+import { mapCheck, type TrustPolicy, treeCheck } from "@daicho/core/checkpoint";
 import type { TreeStore } from "@daicho/core/merkle";
 import type { Args } from "../args";
 import { decimal, TRUST_OPTIONS, trustPolicy } from "../auditor";
@@ -41,7 +41,7 @@ export function heldHead(args: Args): { seq: number; hash: string } | undefined 
  * The checks `daicho verify` runs, in one call: the hash chain and the held head, every
  * stored copy the store answers from (columns, head, subject index), the stored Merkle
  * tree node by node and every stored checkpoint (with its signatures when `policy` is
- * given) — docs/spec.md §11.
+ * given), and each checkpoint's subject-map root — docs/spec.md §11, §12.3.
  */
 export async function verifyLedger(
   ledger: Ledger,
@@ -53,7 +53,9 @@ export async function verifyLedger(
     origin: ledger.ledgerId,
     ...(policy === undefined ? {} : { policy }),
   });
-  return ledger.verify({ ...rest, also: [tree] });
+  // The subject map every checkpoint signs (spec §12.3) is recomputed from the events too.
+  const map = await mapCheck(treeStore);
+  return ledger.verify({ ...rest, also: [tree, map] });
 }
 
 export const verifyCommand: Command = {

@@ -1,6 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { toBase64 } from "../checkpoint/base64";
-import { parseCheckpoint } from "../checkpoint/checkpoint";
+import { type Checkpoint, parseCheckpoint } from "../checkpoint/checkpoint";
 import { parseNote } from "../checkpoint/note";
 import type { TrustPolicy } from "../checkpoint/policy";
 import { DaichoError } from "../errors";
@@ -24,10 +24,35 @@ export interface ExportOptions {
   readonly policy: TrustPolicy;
 }
 
-function checkpointOf(note: string): { size: number; origin: string } {
+/** The checkpoint a signed note holds (signatures not checked); throws its decode error. */
+export function checkpointOf(note: string): Checkpoint {
   const parsed = E.chain((n: { text: string }) => parseCheckpoint(n.text))(parseNote(note));
   if (E.isLeft(parsed)) throw parsed.left;
   return parsed.right;
+}
+
+/**
+ * The consistency entries (spec §9.1) from each of the `older` signed checkpoints to the
+ * tree of `size`, read from `tree`. Rejects with INVALID_ARGUMENT when one is larger.
+ */
+export async function consistencyEntries(
+  tree: LedgerTree,
+  older: readonly string[],
+  size: number,
+  what: string,
+): Promise<{ checkpoint: string; proof: string[] }[]> {
+  const out = [];
+  for (const old of older) {
+    const o = checkpointOf(old);
+    if (o.size > size)
+      throw new DaichoError(
+        "INVALID_ARGUMENT",
+        `an older checkpoint is larger than the ${what}'s checkpoint`,
+      );
+    const p = o.size === size ? [] : await tree.consistencyProof(o.size, size);
+    out.push({ checkpoint: old, proof: p.map(toBase64) });
+  }
+  return out;
 }
 
 /**
@@ -105,17 +130,7 @@ export async function buildBundle(
   if (from > 0 && anchor === undefined)
     throw new DaichoError("STORE_CORRUPT", `event ${from - 1} is missing`);
   const proof = await tree.rangeProof(anchor === undefined ? from : from - 1, to, cp.size);
-  const consistency = [];
-  for (const old of options.older ?? []) {
-    const o = checkpointOf(old);
-    if (o.size > cp.size)
-      throw new DaichoError(
-        "INVALID_ARGUMENT",
-        "an older checkpoint is larger than the bundle's checkpoint",
-      );
-    const p = o.size === cp.size ? [] : await tree.consistencyProof(o.size, cp.size);
-    consistency.push({ checkpoint: old, proof: p.map(toBase64) });
-  }
+  const consistency = await consistencyEntries(tree, options.older ?? [], cp.size, "bundle");
   return {
     format: BUNDLE_FORMAT,
     ledgerId,

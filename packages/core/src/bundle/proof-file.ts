@@ -158,7 +158,7 @@ export function parseProofFile(input: string | Uint8Array): E.Either<DaichoError
  * True when some object in the JSON `text` (already known to parse) names a member twice.
  * `JSON.parse` keeps the last one silently, and two readers could then see two files.
  */
-function repeatsMemberName(text: string): boolean {
+export function repeatsMemberName(text: string): boolean {
   const objects: (Set<string> | undefined)[] = [];
   let expectName = false;
   for (let i = 0; i < text.length; i++) {

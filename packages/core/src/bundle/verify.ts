@@ -1,15 +1,14 @@
 import * as E from "fp-ts/lib/Either.js";
 import { eventHash } from "../chain";
 import { fromBase64, toBase64 } from "../checkpoint/base64";
-import type { Checkpoint } from "../checkpoint/checkpoint";
 import { type TrustPolicy, verifyCheckpoint } from "../checkpoint/policy";
 import { decodeWith } from "../decode";
 import { DaichoError } from "../errors";
 import { genesisHash } from "../hash";
-import { bytesEqual, eventLeafHash } from "../merkle/hash";
+import { eventLeafHash } from "../merkle/hash";
 import { verifyRangeProof } from "../merkle/range-proof";
-import { verifyConsistency } from "../merkle/verify";
 import { throwing } from "../plain";
+import { checkExtends } from "./extends";
 import { Bundle } from "./format";
 
 /** What a verified bundle established. */
@@ -95,54 +94,9 @@ export function verifyBundle(
   );
   if (E.isLeft(inTree)) return inTree;
 
-  const extended: { size: number; checkpoint: Checkpoint; verifiedBy: readonly string[] }[] = [];
-  for (let i = 0; i < b.consistency.length; i++) {
-    const entry = b.consistency[i] as (typeof b.consistency)[number];
-    const old = verifyCheckpoint(entry.checkpoint, policy);
-    if (E.isLeft(old))
-      return E.left(new DaichoError(old.left.code, old.left.reason, { path: `consistency[${i}]` }));
-    const o = old.right.checkpoint;
-    const ok = verifyConsistency(o.size, cp.size, b64s(entry.proof), o.root, cp.root);
-    if (E.isLeft(ok))
-      return E.left(
-        new DaichoError("PROOF_INVALID", ok.left.reason, { path: `consistency[${i}]` }),
-      );
-    extended.push({ size: o.size, checkpoint: o, verifiedBy: old.right.verifiedBy });
-  }
-
-  let held: { size: number } | undefined;
-  if (options.held !== undefined) {
-    const h = verifyCheckpoint(options.held, policy);
-    if (E.isLeft(h))
-      return E.left(
-        new DaichoError(h.left.code, `held checkpoint: ${h.left.reason}`, { path: "held" }),
-      );
-    const hc = h.right.checkpoint;
-    if (hc.size > cp.size) {
-      return E.left(
-        new DaichoError(
-          "PROOF_INVALID",
-          `the bundle's checkpoint (size ${cp.size}) is older than the one you hold (size ${hc.size}): rollback or stale bundle`,
-          { path: "held" },
-        ),
-      );
-    }
-    const sameSize =
-      hc.size === cp.size ? [{ checkpoint: cp }] : extended.filter((x) => x.size === hc.size);
-    const match = sameSize.find((x) => bytesEqual(x.checkpoint.root, hc.root));
-    if (match === undefined) {
-      return E.left(
-        new DaichoError(
-          "PROOF_INVALID",
-          `the bundle does not prove that its log extends your checkpoint of size ${hc.size}`,
-          {
-            path: "held",
-          },
-        ),
-      );
-    }
-    held = { size: hc.size };
-  }
+  const ext = checkExtends(b.consistency, policy, cp, options.held, "bundle");
+  if (E.isLeft(ext)) return ext;
+  const { extended, held } = ext.right;
 
   return E.right({
     ledgerId: b.ledgerId,

@@ -1,12 +1,14 @@
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError, isDaichoError } from "../errors";
 import { genesisHash } from "../hash";
+import { mapLine } from "../map/checkpoint-line";
 import { bytesEqual, eventLeafHash } from "../merkle/hash";
 import { type LedgerTree, VerifiedTail } from "../merkle/ledger-tree";
 import { CompactRange, decompose } from "../merkle/range";
 import type { StoredCheckpoint } from "../merkle/tree-store";
 import { verifyInclusion } from "../merkle/verify";
 import { type Checkpoint, formatCheckpoint, parseCheckpoint } from "./checkpoint";
+import { emitMap, type MapBase, type MapOptions, mapBaseOf, SubjectDeltas } from "./emit-map";
 import { formatNote, parseNote, type SignedNote, signNote } from "./note";
 import { mergeCheckpoints, verifyCheckpoint } from "./policy";
 import type { LocalSigner, Signer } from "./signer";
@@ -29,10 +31,12 @@ export async function emitCheckpoint(
   tree: LedgerTree,
   signer: Signer,
   origin: string,
+  options: MapOptions = {},
 ): Promise<StoredCheckpoint> {
   const size = await tree.catchUp();
   const latest = await tree.store.latestCheckpoint();
   let base: Base | undefined;
+  let mapBase: MapBase | undefined;
   if (latest !== undefined) {
     const note = parseNote(latest.note);
     if (E.isLeft(note)) throw note.left;
@@ -53,15 +57,26 @@ export async function emitCheckpoint(
       // Nothing new: add this signer's signature to the stored checkpoint instead.
       return storeCosignatures(tree, formatNote(await signNote(note.right.text, [signer])));
     }
+    mapBase = await mapBaseOf(tree, options, prev);
   }
-  const root = (await extendVerified(tree, base ?? (await genesisBase(tree)), size)).range.root();
+  // The subject map continues from the previous checkpoint's signed map when the store
+  // holds that version; otherwise (an older checkpoint, a new process on an in-memory map
+  // store) it is rebuilt from every verified event.
+  const deltas = new SubjectDeltas();
+  const from = base ?? (await genesisBase(tree));
+  const fromGenesis = base === undefined;
+  const collect = mapBase !== undefined || fromGenesis;
+  const extended = await extendVerified(tree, from, size, collect ? deltas : undefined);
+  const root = extended.range.root();
   if (!bytesEqual(root, await tree.root(size))) {
     throw new DaichoError(
       "CHECKPOINT_INVALID",
       "the stored tree nodes differ from the events: refusing to sign; run `daicho verify` with the tree and rebuild it",
     );
   }
-  const text = formatCheckpoint({ origin, size, root });
+  if (!collect) await extendVerified(tree, await genesisBase(tree), size, deltas);
+  const mapRoot = await emitMap(tree, options, mapBase, deltas, size);
+  const text = formatCheckpoint({ origin, size, root, extensions: [mapLine(mapRoot)] });
   const note = await signNote(text, [signer]);
   const stored = { size, note: formatNote(note), createdAt: new Date().toISOString() };
   await tree.store.putCheckpoint(stored);
@@ -128,12 +143,21 @@ async function genesisBase(tree: LedgerTree): Promise<Base> {
   return { range: new CompactRange(), last: genesisHash(meta.ledgerId) };
 }
 
-/** Extend `base` to `size` leaves over events that verify and chain onto it (STORE_CORRUPT otherwise). */
-async function extendVerified(tree: LedgerTree, base: Base, size: number): Promise<Base> {
+/**
+ * Extend `base` to `size` leaves over events that verify and chain onto it (STORE_CORRUPT
+ * otherwise); `deltas`, when given, collects what those events did to each subject.
+ */
+async function extendVerified(
+  tree: LedgerTree,
+  base: Base,
+  size: number,
+  deltas?: SubjectDeltas,
+): Promise<Base> {
   const { range } = base;
   const tail = new VerifiedTail({ seq: range.size - 1, hash: base.last });
   for await (const e of tree.events.read({ from: range.size, to: size })) {
-    tail.check(e);
+    const body = tail.check(e);
+    deltas?.addBody(body.subjects, e.seq, e.hash);
     range.appendLeaf(eventLeafHash(e.hash));
   }
   if (range.size !== size) {
@@ -169,8 +193,8 @@ export async function storeCosignatures(
   return merged;
 }
 
-/** When to emit checkpoints automatically. */
-export interface CheckpointSchedule {
+/** When to emit checkpoints automatically (and where their subject map is kept). */
+export interface CheckpointSchedule extends MapOptions {
   /** Emit once the tree has grown by this many events since the last checkpoint. */
   readonly everyEvents?: number;
   /** Emit every this many milliseconds when the tree has grown. */
@@ -200,7 +224,7 @@ export function scheduleCheckpoints(
   const emit = () => {
     if (busy || tree.size === lastSize) return;
     busy = true;
-    running = emitCheckpoint(tree, signer, origin)
+    running = emitCheckpoint(tree, signer, origin, schedule)
       .then((c) => {
         lastSize = c.size;
         schedule.onCheckpoint?.(c);

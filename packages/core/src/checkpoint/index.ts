@@ -30,6 +30,7 @@ export {
   scheduleCheckpoints,
   storeCosignatures,
 } from "./emit";
+export type { MapOptions } from "./emit-map";
 export { loadSigner, SIGNING_KEY_ENV } from "./key-source";
 export {
   cosignatureV1KeyId,
@@ -87,4 +88,5 @@ export {
   signerFromKeyText,
   signerFromKeyTextOrThrow,
 } from "./signer";
+export { type MapCheckOptions, mapCheck } from "./verify-map";
 export { type TreeCheckOptions, treeCheck } from "./verify-tree";

@@ -126,7 +126,8 @@ export async function treeCheck(tree: TreeStore, options: TreeCheckOptions): Pro
   };
 }
 
-async function allCheckpoints(tree: TreeStore): Promise<StoredCheckpoint[]> {
+/** Every stored checkpoint, ascending by size, read in pages. */
+export async function allCheckpoints(tree: TreeStore): Promise<StoredCheckpoint[]> {
   const out: StoredCheckpoint[] = [];
   let from = 0;
   for (;;) {

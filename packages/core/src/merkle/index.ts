@@ -17,6 +17,12 @@ export {
 export { type AttachedTree, catchUp, type GrowListener, LedgerTree, withTree } from "./ledger-tree";
 export { memoryTreeStore } from "./memory-tree-store";
 export {
+  multiProof,
+  multiProofPlan,
+  verifyMultiProof,
+  verifyMultiProofOrThrow,
+} from "./multiproof";
+export {
   consistencyPlan,
   consistencyProof,
   hashRanges,

@@ -219,10 +219,11 @@ export class VerifiedTail {
     this.prev = anchor.hash;
   }
 
-  check(e: StoredEvent): void {
-    let body: { seq?: unknown; prevHash?: unknown } | undefined;
+  /** Check `e` and return its parsed body (for callers that read more of it, e.g. its subjects). */
+  check(e: StoredEvent): { readonly seq: number; readonly subjects?: unknown } {
+    let body: { seq?: unknown; prevHash?: unknown; subjects?: unknown } | undefined;
     try {
-      body = JSON.parse(e.body) as { seq?: unknown; prevHash?: unknown };
+      body = JSON.parse(e.body) as { seq?: unknown; prevHash?: unknown; subjects?: unknown };
     } catch {
       body = undefined;
     }
@@ -234,6 +235,7 @@ export class VerifiedTail {
       );
     }
     this.prev = e.hash;
+    return body as { seq: number; subjects?: unknown };
   }
 
   /** The hash of the last event checked (or of the anchor). */

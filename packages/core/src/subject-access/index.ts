@@ -12,3 +12,13 @@ export {
   SUBJECT_ACCESS_FORMAT,
   type SubjectAccessReport,
 } from "./report";
+export {
+  ACCESS_LABELS,
+  type AccessReportCheck,
+  VERIFIABLE_ACCESS_FORMAT,
+  type VerifiableAccessOptions,
+  type VerifiableAccessReport,
+  verifiableSubjectAccess,
+  verifyAccessReport,
+  verifyAccessReportOrThrow,
+} from "./verifiable";

@@ -69,3 +69,21 @@ export function personalInput(subject: string, value: string): EventInput {
     personal: [{ subject, field: "email", value }],
   } as EventInput;
 }
+
+/**
+ * A `data.accessed` input by one of three agents about `subjects` (the first is the
+ * resource read): events about one person or shared by several, for extract tests.
+ */
+export function accessInput(n: number, ...subjects: string[]): EventInput {
+  return {
+    type: "data.accessed",
+    actor: { id: `agent-${n % 3}` },
+    subjects,
+    payload: {
+      resource: { type: "contact", id: subjects[0] },
+      fields: ["name"],
+      purpose: "sales-follow-up",
+      outcome: "allowed",
+    },
+  } as EventInput;
+}

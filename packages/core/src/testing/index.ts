@@ -5,7 +5,7 @@
  * @module @daicho/core/testing
  */
 
-export { personalInput, sampleInput, sampleInputs } from "./fixtures";
+export { accessInput, personalInput, sampleInput, sampleInputs } from "./fixtures";
 export {
   type ScannedBytes,
   unwrappingRanges,
@@ -21,6 +21,11 @@ export {
   type KurrentStoreHandle,
   kurrentStoreConformance,
 } from "./kurrentdb-conformance";
+export {
+  type MapStoreFactory,
+  type MapStoreHandle,
+  mapStoreConformance,
+} from "./map-store-conformance";
 export { overrideStore } from "./override-store";
 export { type StoreFactory, storeConformance } from "./store-conformance";
 export {

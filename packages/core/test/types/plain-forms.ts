@@ -65,6 +65,8 @@ interface EntryPoints {
   "@daicho/core/breach": typeof import("@daicho/core/breach");
   "@daicho/core/requests": typeof import("@daicho/core/requests");
   "@daicho/core/incidents": typeof import("@daicho/core/incidents");
+  "@daicho/core/map": typeof import("@daicho/core/map");
+  "@daicho/core/extract": typeof import("@daicho/core/extract");
   "@daicho/adapters/sqlite": typeof import("@daicho/adapters/sqlite");
   "@daicho/adapters/sqlite-keys": typeof import("@daicho/adapters/sqlite-keys");
   "@daicho/adapters/http": typeof import("@daicho/adapters/http");

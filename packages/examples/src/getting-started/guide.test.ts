@@ -12,7 +12,7 @@ it("the getting-started guide's program records, decides, signs a checkpoint and
     await runGuide(dir);
     const data = join(dir, "daicho-data");
     expect(readFileSync(join(data, "checkpoint.txt"), "utf8")).toMatch(
-      /^crm\.example\.com\/ledger\n4\n[A-Za-z0-9+/]{43}=\n\n— crm\.example\.com\/ledger /,
+      /^crm\.example\.com\/ledger\n4\n[A-Za-z0-9+/]{43}=\ndaicho-subject-map\/v1 [A-Za-z0-9+/]{43}=\n\n— crm\.example\.com\/ledger /,
     );
     const ledger = await openLedger({ store: sqliteStore(join(data, "ledger.db")) });
     expect(await ledger.verify()).toMatchObject({ ok: true, count: 4 });

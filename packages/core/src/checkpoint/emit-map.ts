@@ -1,0 +1,98 @@
+import * as E from "fp-ts/lib/Either.js";
+import { DaichoError, isDaichoError } from "../errors";
+import { mapRootOf } from "../map/checkpoint-line";
+import { memoryMapStore } from "../map/memory-store";
+import type { MapStore } from "../map/store";
+import {
+  type MapVersion,
+  planMapExtension,
+  type SubjectDeltas,
+  storedMapRoot,
+} from "../map/stored";
+import { bytesEqual } from "../merkle/hash";
+import type { LedgerTree } from "../merkle/ledger-tree";
+import type { Checkpoint } from "./checkpoint";
+
+export { SubjectDeltas } from "../map/stored";
+
+/** Where checkpoint emission keeps the subject map (spec §12.9). */
+export interface MapOptions {
+  /**
+   * The ledger's map store (any `MapStore`; this version ships `memoryMapStore` only —
+   * SQLite and PostgreSQL map stores are not written yet). Left out, an in-memory one is kept per tree for the life of the process: the first
+   * checkpoint a process emits then rebuilds the map from every event, later ones extend it.
+   */
+  readonly map?: MapStore;
+}
+
+/** The map version emission continues from: the previous checkpoint's signed map. */
+export type MapBase = MapVersion;
+
+const fallbacks = new WeakMap<LedgerTree, MapStore>();
+
+/** The map store emission uses for `tree`. */
+export function mapStoreFor(tree: LedgerTree, options: MapOptions): MapStore {
+  if (options.map !== undefined) return options.map;
+  let store = fallbacks.get(tree);
+  if (store === undefined) {
+    store = memoryMapStore();
+    fallbacks.set(tree, store);
+  }
+  return store;
+}
+
+/**
+ * The map to extend from: the version of the previous (authenticated) checkpoint with the
+ * root its map line signs, when the store holds that version; undefined (rebuild from
+ * every event) when the checkpoint predates the map or the store lacks the version.
+ */
+export async function mapBaseOf(
+  tree: LedgerTree,
+  options: MapOptions,
+  prev: Checkpoint,
+): Promise<MapBase | undefined> {
+  const line = mapRootOf(prev);
+  if (E.isLeft(line)) {
+    throw new DaichoError(
+      "CHECKPOINT_INVALID",
+      `the latest stored checkpoint (size ${prev.size}) has a malformed subject-map line: ${line.left.reason}`,
+    );
+  }
+  if (line.right === undefined) return undefined;
+  const store = mapStoreFor(tree, options);
+  if (!(await store.hasVersion(prev.size))) return undefined;
+  return { version: prev.size, root: line.right };
+}
+
+/**
+ * Compute the map at `size` from `base` and the subjects' `deltas`, store it as version
+ * `size`, and resolve with its root. A version `size` already stored (a crash after the
+ * map was written and before the checkpoint, or another process emitting the same size)
+ * is accepted only when its root is the one computed here; a version beyond `size` is a
+ * retryable CONCURRENCY_CONFLICT.
+ */
+export async function emitMap(
+  tree: LedgerTree,
+  options: MapOptions,
+  base: MapBase | undefined,
+  deltas: SubjectDeltas,
+  size: number,
+): Promise<Uint8Array> {
+  const store = mapStoreFor(tree, options);
+  const { root, writes } = await planMapExtension(store, base, deltas.bySubject);
+  try {
+    await store.putVersion(size, writes);
+  } catch (e) {
+    if (!isDaichoError(e, "CONCURRENCY_CONFLICT")) throw e;
+    const latest = await store.latestVersion();
+    if (latest !== size) throw e;
+    const stored = (await storedMapRoot(store, size)) ?? new Uint8Array(32);
+    if (!bytesEqual(stored, root)) {
+      throw new DaichoError(
+        "STORE_CORRUPT",
+        `the stored subject map already has a version ${size} with another root: it was edited; run \`daicho verify\``,
+      );
+    }
+  }
+  return root;
+}

@@ -1,0 +1,35 @@
+/**
+ * @daicho/core/map — the subject map (docs/spec.md §12): a compressed sparse Merkle tree
+ * from each subject id to its latest state, whose root every checkpoint signs; map proofs
+ * (membership and non-membership); the versioned `MapStore` seam adapters implement.
+ *
+ * @module @daicho/core/map
+ */
+export { MAP_LINE_PREFIX, mapLine, mapRootOf, mapRootOfOrThrow } from "./checkpoint-line";
+export {
+  EMPTY,
+  KEY_BITS,
+  keyBit,
+  MAP_TAGS,
+  type MapState,
+  mapKey,
+  mapLeaf,
+  mapNode,
+  mapValueHash,
+} from "./hash";
+export { memoryMapStore } from "./memory-store";
+export { type MapProof, type MapProofEnd, verifyMapProof, verifyMapProofOrThrow } from "./proof";
+export { type MapRecord, type MapWrite, mapPath, recordHash } from "./record";
+export type { MapStore } from "./store";
+export { checkVersionWrite } from "./store-checks";
+export {
+  extendStoredMap,
+  loadPaths,
+  type MapVersion,
+  planMapExtension,
+  type SubjectDelta,
+  SubjectDeltas,
+  storedMapProofs,
+  storedMapRoot,
+} from "./stored";
+export { SubjectMap } from "./subject-map";

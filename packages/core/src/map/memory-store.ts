@@ -1,0 +1,75 @@
+import { DaichoError } from "../errors";
+import { bytesToHex } from "../hash";
+import type { MapRecord, MapWrite } from "./record";
+import type { MapStore } from "./store";
+import { checkVersionWrite } from "./store-checks";
+
+/**
+ * An in-memory `MapStore`: the same contract as the durable stores within one process.
+ * Used by tests, by short-lived ledgers, and as the fallback of stores without a durable
+ * map (KurrentDB today): there, the first checkpoint a process emits rebuilds the map
+ * from every event, and later ones extend it.
+ */
+export function memoryMapStore(): MapStore {
+  return new MemoryMapStore();
+}
+
+class MemoryMapStore implements MapStore {
+  readonly kind = "memory";
+  /** Per position (hex), its records in ascending version order. */
+  private readonly records = new Map<string, { version: number; record: MapRecord }[]>();
+  private readonly versions: number[] = [];
+  private closed = false;
+
+  async latestVersion(): Promise<number | null> {
+    this.open();
+    return this.versions[this.versions.length - 1] ?? null;
+  }
+
+  async hasVersion(version: number): Promise<boolean> {
+    this.open();
+    return this.versions.includes(version);
+  }
+
+  async putVersion(version: number, writes: readonly MapWrite[]): Promise<void> {
+    this.open();
+    checkVersionWrite(version, writes, this.versions[this.versions.length - 1] ?? null);
+    for (const w of writes) {
+      const key = bytesToHex(w.path);
+      const list = this.records.get(key) ?? [];
+      list.push({ version, record: copy(w.record) });
+      this.records.set(key, list);
+    }
+    this.versions.push(version);
+  }
+
+  async readAsOf(
+    version: number,
+    paths: readonly Uint8Array[],
+  ): Promise<readonly (MapRecord | undefined)[]> {
+    this.open();
+    return paths.map((p) => {
+      const list = this.records.get(bytesToHex(p));
+      if (list === undefined) return undefined;
+      for (let i = list.length - 1; i >= 0; i--) {
+        const r = list[i] as { version: number; record: MapRecord };
+        if (r.version <= version) return copy(r.record);
+      }
+      return undefined;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private open(): void {
+    if (this.closed) throw new DaichoError("STORE_CLOSED", "map store is closed");
+  }
+}
+
+function copy(r: MapRecord): MapRecord {
+  return r.kind === "node"
+    ? { kind: "node", left: Uint8Array.from(r.left), right: Uint8Array.from(r.right) }
+    : { kind: "leaf", key: Uint8Array.from(r.key), state: { ...r.state } };
+}

@@ -1,0 +1,35 @@
+import type { MapRecord, MapWrite } from "./record";
+
+/**
+ * Where a ledger's subject map lives (spec §12.9): records at positions, **versioned** by
+ * the checkpoint size they were written for. A version is written once, atomically, and
+ * never changed; a read "as of" a version sees, per position, the record written at the
+ * largest version not above it. The map is derived data (rebuilt from the events when
+ * missing) and every record read is authenticated by its parent's hash up to a signed map
+ * root, so stores do not hash. Every implementation passes `mapStoreConformance` from
+ * `@daicho/core/testing`.
+ */
+export interface MapStore {
+  /** A short name for messages (`memory`, `sqlite`, `postgres`). */
+  readonly kind: string;
+  /** The largest version stored, or null when none is. */
+  latestVersion(): Promise<number | null>;
+  /** True when `version` itself was written (not only an older one). */
+  hasVersion(version: number): Promise<boolean>;
+  /**
+   * Store `writes` as version `version`, all or nothing. Rejects with
+   * `CONCURRENCY_CONFLICT` (retryable) and writes nothing when a version ≥ `version` is
+   * already stored, and with `INVALID_ARGUMENT` when `version` is not a safe non-negative
+   * integer or a position appears twice. Resolves once the version is durable.
+   */
+  putVersion(version: number, writes: readonly MapWrite[]): Promise<void>;
+  /**
+   * For each of `paths`, in order, the record at that position as of `version`, or
+   * undefined when none was written at or before it.
+   */
+  readAsOf(
+    version: number,
+    paths: readonly Uint8Array[],
+  ): Promise<readonly (MapRecord | undefined)[]>;
+  close(): Promise<void>;
+}
