@@ -15,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PgCluster, startPgCluster } from "./harness/index";
 import { migratePostgres, openPostgres } from "./index";
 import { applicationGrants, migrationScript, SCHEMA_VERSION } from "./migration-sql";
+import { TABLES } from "./schema";
 
 const ALL_VERSIONS = Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1);
-import { TABLES } from "./schema";
 
 let cluster: PgCluster;
 let admin: pg.Client;
