@@ -76,7 +76,6 @@ function renderAll() {
   const sw = document.getElementById("lang-switch");
   sw.textContent = i18n.t("switchTo");
   sw.lang = i18n.lang === "ja" ? "en" : "ja";
-  sw.setAttribute("aria-label", i18n.t("switchLabel"));
   for (const el of document.querySelectorAll("[data-needs]")) el.hidden = !can(el.dataset.needs);
   fill("who", i18n.t("signedIn", { actor: state.me.actor, roles: state.me.roles.join(", ") }));
   const purpose = document.getElementById("search-purpose");

@@ -13,7 +13,7 @@ export function renderStatus(st) {
   const v = st.verify;
   fill(
     "verify-card",
-    h("h3", {}, t("overview")),
+    h("h3", {}, t("integrity")),
     v.ok
       ? h("p", { id: "verify-status", class: "big ok" }, t("verified"))
       : h("p", { id: "verify-status", class: "big bad" }, t("broken", { seq: v.failure.seq })),
