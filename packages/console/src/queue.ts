@@ -73,8 +73,10 @@ const RefuseBody = strictStruct("RefuseBody", { ground: ErasureRefusalGround, re
 /** Erasure requests (GDPR Art. 17, APPI Art. 35): execute, or refuse with the legal ground. */
 export const erasureQueue: QueueSource = {
   kind: "erasure",
-  async list(ctx, actor, now) {
-    const open = await ctx.erasure(actor).openRequests(now);
+  async list(ctx, _actor, now) {
+    // From the watch's view, folded from verified events: no per-user scan of the ledger.
+    await ctx.watch.catchUp();
+    const open = [...ctx.watch.erasure.requests.values()].filter((r) => r.status !== "completed");
     return open.map((r) => ({
       kind: "erasure",
       id: r.requestId,
@@ -82,19 +84,16 @@ export const erasureQueue: QueueSource = {
       status: r.status,
       receivedAt: r.requestedAt,
       dueBy: r.dueBy,
-      overdue: r.overdue,
-      msLeft: r.msLeft,
+      overdue: Date.parse(r.dueBy) < now.getTime(),
+      msLeft: Date.parse(r.dueBy) - now.getTime(),
       channel: r.channel,
       history: r.refusals.map((f) => ({ at: f.at, what: "refused", ground: f.ground })),
       actions: ["execute", "refuse"],
     }));
   },
-  async subjectOf(ctx, actor, id) {
-    try {
-      return (await ctx.erasure(actor).status(id)).subject;
-    } catch {
-      return undefined;
-    }
+  async subjectOf(ctx, _actor, id) {
+    await ctx.watch.catchUp();
+    return ctx.watch.erasure.requests.get(id)?.subject;
   },
   actions: {
     execute: queueActionSpec({
@@ -109,7 +108,9 @@ export const erasureQueue: QueueSource = {
       rule: "erasure.refuse",
       body: RefuseBody,
       run: async (ctx, actor, id, body: t.TypeOf<typeof RefuseBody>) => {
-        const request = await ctx.erasure(actor).status(id);
+        const request = ctx.watch.erasure.requests.get(id);
+        if (request === undefined)
+          throw new DaichoError("NOT_FOUND", "no such erasure request", { path: "requestId" });
         if (request.status === "completed")
           throw new DaichoError("ALREADY_ERASED", "the request is already completed", {
             path: "requestId",

@@ -14,6 +14,7 @@
  * `daicho verify` for auditors). Once a failure is found it sticks: the watch stops
  * advancing and the console refuses every state change (`STORE_CORRUPT`).
  */
+
 import {
   type ChainHead,
   DaichoError,
@@ -22,6 +23,7 @@ import {
   type Store,
   type StoredEvent,
 } from "@daicho/core";
+import { ErasureView } from "@daicho/core/erasure";
 
 /** What the incremental verification found so far. */
 export type WatchReport =
@@ -65,6 +67,8 @@ export class LedgerWatch {
   readonly typeCounts = new Map<string, number>();
   /** The newest verified events, newest last. */
   readonly recent: LedgerEvent[] = [];
+  /** Erasure requests, holds and retention facts, folded from the verified events. */
+  readonly erasure = new ErasureView();
 
   constructor(
     private readonly store: Store,
@@ -136,6 +140,7 @@ export class LedgerWatch {
   }
 
   private fold(e: LedgerEvent): void {
+    this.erasure.apply(e);
     this.typeCounts.set(e.type, (this.typeCounts.get(e.type) ?? 0) + 1);
     this.recent.push(e);
     if (this.recent.length > MAX_RECENT) this.recent.shift();

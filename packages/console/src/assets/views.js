@@ -150,7 +150,7 @@ export function renderSubject(view, can, handlers) {
           t("erasureRequests"),
           ["id", t("received"), t("dueBy"), t("status")],
           view.erasureRequests.map((r) => [
-            h("code", {}, r.requestId),
+            h("code", { class: "id" }, r.requestId),
             when(r.requestedAt),
             when(r.dueBy),
             status(r.status),
@@ -340,7 +340,7 @@ export function renderQueue(queue, can, handlers) {
       ],
       queue.items.map((q) => [
         q.kind,
-        h("code", {}, q.subject ?? ""),
+        h("code", { class: "id" }, q.subject ?? ""),
         when(q.receivedAt),
         when(q.dueBy),
         deadline(q),
