@@ -185,7 +185,8 @@ check("install @daicho/console and serve its page from the tarball's assets", ()
     import { erasureService, ed25519Signer } from "@daicho/core/erasure";
     const ledger = await openLedger({ store: memoryStore(), ledgerId: "consumer.test/ledger",
       keys: { store: memoryKeyStore(), kek: { id: "kek-1", key: new Uint8Array(32).fill(1) } } });
-    const erasureFor = (actor) => erasureService({ ledger, actor, signer: ed25519Signer("consumer.test/erasure", new Uint8Array(32).fill(2)) });
+    const erasure = erasureService({ ledger, actor: { id: "daicho-erasure" }, signer: ed25519Signer("consumer.test/erasure", new Uint8Array(32).fill(2)) });
+    const erasureFor = (actor) => erasure.as(actor);
     let refused = false;
     try { consoleHandler({ ledger, erasureFor }); } catch (e) { refused = e.code === "INVALID_ARGUMENT"; }
     if (!refused) throw new Error("consoleHandler built without authenticate");

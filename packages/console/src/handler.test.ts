@@ -363,8 +363,13 @@ describe("decisions rest on verified bytes", () => {
       })();
     };
     const h = fx.handler();
-    await fx.call(h, "dpo", "/api/status");
+    const [report] = await h.catchUp(); // at start-up: the one full pass
+    expect(report?.ok).toBe(true);
     const first = read;
+    read = 0;
+    await fx.call(h, "dpo", "/api/status");
+    expect(read).toBe(1); // only the verified head, re-checked
+    read = 0;
     expect(first).toBe(((await headSeq()) as number) + 1);
     read = 0;
     await fx.ledger.append({

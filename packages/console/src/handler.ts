@@ -31,11 +31,18 @@ import { recordDenial } from "./record";
 import { allowedActions, type ConsoleAction, mayDo } from "./roles";
 import { statusOf } from "./status";
 import { purposeCodec, searchSubjects, viewSubject } from "./subjects";
+import type { WatchReport } from "./watch";
 
 /** The handler, with the base path it answers under (for the framework adapters). */
 export interface ConsoleHandler {
   (request: Request): Promise<Response>;
   readonly basePath: string;
+  /**
+   * Verify and fold every ledger up to its current head now (the one full pass a first
+   * page would otherwise wait for). Call it at start-up, before routing users to the
+   * console; resolves with each ledger's report.
+   */
+  catchUp(): Promise<readonly WatchReport[]>;
 }
 
 /** What a route handler is given once the user is authenticated and the ledger chosen. */
@@ -196,7 +203,8 @@ export function consoleHandler(options: ConsoleOptions): ConsoleHandler {
     throw new HttpRefusal(404, "NOT_FOUND", "no such route");
   }
 
-  return Object.assign(handle, { basePath: base });
+  const catchUp = () => Promise.all(contexts.map((c) => c.watch.catchUp()));
+  return Object.assign(handle, { basePath: base, catchUp });
 }
 
 const EXPORTS: Readonly<

@@ -124,8 +124,12 @@ export async function openFixture(): Promise<Fixture> {
       threshold: 50,
     },
   });
-  const erasureFor = (actor: { id: string; role: string }) =>
-    erasureService({ ledger, signer: certificates, actor });
+  const erasure = erasureService({
+    ledger,
+    signer: certificates,
+    actor: { id: "daicho-erasure", role: "dpo" },
+  });
+  const erasureFor = (actor: { id: string; role: string }) => erasure.as(actor);
   const request = await erasureFor({ id: "dpo-kato", role: "dpo" }).request("contact-0002", {
     requestedBy: "contact-0002",
     channel: "web-form",

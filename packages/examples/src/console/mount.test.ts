@@ -69,9 +69,10 @@ for (const framework of ["hono", "express", "fastify"]) {
       payload: { resource: { type: "contact", id: "contact-1" }, fields: ["email"] },
     });
     const signer = ed25519Signer("mount.test/erasure", new Uint8Array(32).fill(2));
+    const base = erasureService({ ledger, signer, actor: { id: "daicho-erasure", role: "dpo" } });
     const handler = consoleHandler({
       ledger,
-      erasureFor: (actor) => erasureService({ ledger, signer, actor }),
+      erasureFor: (actor) => base.as(actor),
       authenticate: (req) =>
         req.headers.get("authorization") === "Bearer dpo"
           ? { actor: "dpo-1", roles: ["dpo"] }

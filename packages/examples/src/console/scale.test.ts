@@ -33,6 +33,8 @@ let ledger: Ledger;
 let tree: LedgerTree;
 let close: () => Promise<void>;
 let browser: Browser;
+/** The one full verification pass, run at start-up by `handler.catchUp()`. */
+let startupMs = 0;
 let server: { url: string; close(): Promise<void> };
 const subject = (i: number) => `contact-${String(i).padStart(5, "0")}`;
 
@@ -127,14 +129,21 @@ beforeAll(async () => {
   const t0 = Date.now();
   await generate();
   console.log(`scale: ledger of ${N} events ready in ${Date.now() - t0} ms (${DIR})`);
+  const erasure = erasureService({
+    ledger,
+    signer: certSigner("scale/erasure", SEED),
+    actor: { id: "daicho-erasure", role: "dpo" },
+  });
   const handler = consoleHandler({
     ledger,
     tree,
     verifierKey: ed25519Signer(LEDGER, SEED).verifierKey,
-    erasureFor: (actor) =>
-      erasureService({ ledger, signer: certSigner("scale/erasure", SEED), actor }),
+    erasureFor: (actor) => erasure.as(actor),
     authenticate: () => ({ actor: "dpo-kato", roles: ["dpo"], locale: "en-GB" }),
   });
+  const warmed = performance.now();
+  await handler.catchUp();
+  startupMs = Math.round(performance.now() - warmed);
   server = await listen({ fetch: handler });
   browser = await launch();
 }, 3_600_000);
@@ -189,10 +198,26 @@ it(`pages stay fast at ${N.toLocaleString("en")} events: no whole-ledger scan af
   const search = await timed(`api/subjects?q=${subject(42)}`);
   const drill = await timed(`api/subjects/${subject(42)}?purpose=audit`);
   for (const r of [queue, alerts, search, drill]) expect(r.status).toBe(200);
+  // The first approval by this user: its ErasureService folds the ledger once (docs/console.md).
+  const approve = await page.evaluate(async () => {
+    const headers = { "x-daicho-console": "1", "content-type": "application/json" };
+    const { items } = await (await fetch("api/queue", { headers })).json();
+    const open = items.find((i: { status: string }) => i.status === "open");
+    if (open === undefined) return { status: 0, ms: 0 };
+    const t = performance.now();
+    const res = await fetch(`api/queue/erasure/${open.id}/execute`, {
+      method: "POST",
+      headers,
+      body: "{}",
+    });
+    return { status: res.status, ms: Math.round(performance.now() - t) };
+  });
+  if (approve.status !== 0) expect(approve.status).toBe(200);
   await page.screenshot({ path: artifact(`scale-${N}.png`) });
   const figures = {
     events: N,
     cores: cpus().length,
+    startupCatchUpMs: startupMs,
     firstLoadMs: first,
     warmLoadMs: warm,
     statusMs: Math.round(status.ms),
@@ -201,6 +226,7 @@ it(`pages stay fast at ${N.toLocaleString("en")} events: no whole-ledger scan af
     alertsMs: alerts.ms,
     searchMs: search.ms,
     drillDownMs: drill.ms,
+    firstApproveMs: approve.ms,
     drillDownEvents: Math.ceil(N / SUBJECTS),
   };
   console.log(`scale figures: ${JSON.stringify(figures)}`);

@@ -95,9 +95,14 @@ export async function seedConsole(dir: string, end = new Date()): Promise<Seeded
     "crm.example.com/erasure",
     new Uint8Array(randomBytes(32)),
   );
-  const erasureFor = (actor: { id: string; role: string }) =>
-    erasureService({ ledger, signer: certificateSigner, actor, clock: () => new Date(now) });
-  const erasure = erasureFor({ id: "dpo-kato", role: "dpo" });
+  const erasure = erasureService({
+    ledger,
+    signer: certificateSigner,
+    actor: { id: "dpo-kato", role: "dpo" },
+    clock: () => new Date(now),
+  });
+  // Other staff act through the same service (one folded view, shared locks).
+  const erasureFor = (actor: { id: string; role: string }) => erasure.as(actor);
   const contacts = new ContactBook(ledger);
   const people = cards(120);
   const known: string[] = [];
