@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@daicho\/core$/, replacement: here("./packages/core/src/index.ts") },
       { find: /^@daicho\/core\/(.+)$/, replacement: here("./packages/core/src/$1/index.ts") },
+      { find: /^@daicho\/console$/, replacement: here("./packages/console/src/index.ts") },
       {
         find: /^@daicho\/adapters\/(.+)$/,
         replacement: here("./packages/adapters/src/$1/index.ts"),

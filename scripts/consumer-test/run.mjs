@@ -108,7 +108,7 @@ let tarballs = [];
 
 check(args.has("--built") ? "pack the built packages" : "pnpm release:pack", () => {
   tarballs = releasePack({ build: !args.has("--built"), out: release });
-  assert(tarballs.length === 3, `expected 3 tarballs, got ${tarballs.join(", ")}`);
+  assert(tarballs.length === 4, `expected 4 tarballs, got ${tarballs.join(", ")}`);
   return tarballs.map((t) => basename(t)).join(", ");
 });
 
@@ -178,9 +178,37 @@ check("guide: the program allowed the access, opened the fields and verified", (
   }
 });
 
+check("install @daicho/console and serve its page from the tarball's assets", () => {
+  const tarball = tarballs.find((t) => basename(t).startsWith("daicho-console-"));
+  run("npm", ["install", tarball], { cwd: app });
+  const script = `
+    import { consoleHandler } from "@daicho/console";
+    import { memoryKeyStore, memoryStore, openLedger } from "@daicho/core";
+    import { erasureService, ed25519Signer } from "@daicho/core/erasure";
+    const ledger = await openLedger({ store: memoryStore(), ledgerId: "consumer.test/ledger",
+      keys: { store: memoryKeyStore(), kek: { id: "kek-1", key: new Uint8Array(32).fill(1) } } });
+    const erasure = erasureService({ ledger, actor: { id: "daicho-erasure" }, signer: ed25519Signer("consumer.test/erasure", new Uint8Array(32).fill(2)) });
+    const erasureFor = (actor) => erasure.as(actor);
+    let refused = false;
+    try { consoleHandler({ ledger, erasureFor }); } catch (e) { refused = e.code === "INVALID_ARGUMENT"; }
+    if (!refused) throw new Error("consoleHandler built without authenticate");
+    const handler = consoleHandler({ ledger, erasureFor, authenticate: () => ({ actor: "dpo-1", roles: ["dpo"] }) });
+    for (const path of ["/", "/assets/app.js", "/assets/app.css"]) {
+      const res = await handler(new Request("http://localhost" + path));
+      if (res.status !== 200) throw new Error(path + ": " + res.status);
+    }
+    const me = await handler(new Request("http://localhost/api/me", { headers: { "x-daicho-console": "1" } }));
+    console.log("console ok", (await me.json()).roles.join(","));
+  `;
+  writeFileSync(join(app, "console-smoke.mjs"), script);
+  const out = run("node", ["console-smoke.mjs"], { cwd: app }).trim();
+  assert(out === "console ok dpo", out);
+  return out;
+});
+
 /** The installed Daichō packages' package.json files. */
 const installed = () =>
-  ["core", "adapters", "cli"].map((name) =>
+  ["core", "adapters", "cli", "console"].map((name) =>
     JSON.parse(readFileSync(join(app, "node_modules/@daicho", name, "package.json"), "utf8")),
   );
 

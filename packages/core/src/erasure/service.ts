@@ -99,11 +99,19 @@ export function erasureService(options: ErasureServiceOptions): ErasureService {
 export class ErasureService {
   private readonly ledger: Ledger;
   private readonly keys: KeyRing;
-  private readonly view = new ErasureView();
+  private readonly view: ErasureView = new ErasureView();
   private readonly clock: () => Date;
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks: Map<string, Promise<unknown>> = new Map();
 
-  constructor(private readonly options: ErasureServiceOptions) {
+  constructor(
+    private readonly options: ErasureServiceOptions,
+    /** Internal: the view and locks of the service `as` derived this one from. */
+    shared?: { readonly view: ErasureView; readonly locks: Map<string, Promise<unknown>> },
+  ) {
+    if (shared !== undefined) {
+      this.view = shared.view;
+      this.locks = shared.locks;
+    }
     if (options.ledger.keys === undefined) {
       throw new DaichoError("KEY_UNAVAILABLE", "erasure needs a ledger opened with `keys`", {
         path: "ledger",
@@ -112,6 +120,15 @@ export class ErasureService {
     this.ledger = options.ledger;
     this.keys = options.ledger.keys;
     this.clock = options.clock ?? (() => new Date());
+  }
+
+  /**
+   * The same service recording its events as `actor` (a console user, say): it shares this
+   * service's folded view — so it does not read the ledger from the start again — and its
+   * per-subject locks, so executions about one subject stay serialised whoever runs them.
+   */
+  as(actor: t.OutputOf<typeof Actor>): ErasureService {
+    return new ErasureService({ ...this.options, actor }, { view: this.view, locks: this.locks });
   }
 
   /**

@@ -71,6 +71,8 @@ const HABITS = [
 
 export interface SeededConsole extends ExampleLedger {
   readonly erasure: ErasureService;
+  /** The erasure service acting as another staff member (same signer, same clock). */
+  erasureFor(actor: { id: string; role: string }): ErasureService;
   /** The scenario's "now" (the end of the generated history). */
   readonly now: Date;
   /** The public key text auditors use for checkpoints. */
@@ -89,12 +91,18 @@ export async function seedConsole(dir: string, end = new Date()): Promise<Seeded
   const monitor = new Monitor({ config: crmMonitor, views, ledger });
   monitor.attach(projector);
   const signer = ed25519Signer(LEDGER_ID, new Uint8Array(randomBytes(32)));
+  const certificateSigner = erasureSigner(
+    "crm.example.com/erasure",
+    new Uint8Array(randomBytes(32)),
+  );
   const erasure = erasureService({
     ledger,
-    signer: erasureSigner("crm.example.com/erasure", new Uint8Array(randomBytes(32))),
+    signer: certificateSigner,
     actor: { id: "dpo-kato", role: "dpo" },
     clock: () => new Date(now),
   });
+  // Other staff act through the same service (one folded view, shared locks).
+  const erasureFor = (actor: { id: string; role: string }) => erasure.as(actor);
   const contacts = new ContactBook(ledger);
   const people = cards(120);
   const known: string[] = [];
@@ -257,7 +265,7 @@ export async function seedConsole(dir: string, end = new Date()): Promise<Seeded
   now = Math.min(end.getTime(), start + 45 * DAY);
   await monitor.flush();
   await emitCheckpoint(tree, signer, LEDGER_ID);
-  return { ...crm, erasure, now: new Date(now), verifierKey: signer.verifierKey };
+  return { ...crm, erasure, erasureFor, now: new Date(now), verifierKey: signer.verifierKey };
 }
 
 function consent(
