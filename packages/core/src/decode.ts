@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
 import { DaichoError } from "./errors";
 import { expectedOf } from "./expected";
-import { throwing } from "./plain";
+import { orThrow } from "./plain";
 
 /**
  * Run an io-ts codec at a boundary and turn its first failure into a `DaichoError`
@@ -68,10 +68,10 @@ function describe(error: t.ValidationError): string {
  * Plain form of {@link decodeWith} (no fp-ts needed): returns the decoded value, or
  * throws `DECODE_ERROR` naming the path and what was expected.
  */
-export const decodeWithOrThrow = throwing(decodeWith);
-/** {@link decodeWith}, throwing the `DaichoError` instead: for async service boundaries. */
-export function decodeOrThrow<A, O>(codec: t.Type<A, O, unknown>, input: unknown, root = "$"): A {
-  const r = decodeWith(codec, input, root);
-  if (E.isLeft(r)) throw r.left;
-  return r.right;
+export function decodeWithOrThrow<A, O>(
+  codec: t.Type<A, O, unknown>,
+  input: unknown,
+  root = "$",
+): A {
+  return orThrow(decodeWith(codec, input, root));
 }

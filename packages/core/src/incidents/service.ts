@@ -3,7 +3,7 @@ import { type ImpactReport, impact } from "../breach/impact";
 import { canonicalizeOrThrow } from "../canonical";
 import { readChainVerified } from "../chain-read";
 import { utf8 } from "../crypto/encoding";
-import { decodeOrThrow as decode } from "../decode";
+import { decodeWithOrThrow as decode } from "../decode";
 import { DaichoError } from "../errors";
 import type { Actor, LedgerEvent } from "../events/envelope";
 import { IncidentDetails, IncidentRegime } from "../events/incidents";

@@ -1,6 +1,6 @@
 import * as t from "io-ts";
 import type { SubjectHead } from "../chain";
-import { decodeOrThrow as decode } from "../decode";
+import { decodeWithOrThrow as decode } from "../decode";
 import { DaichoError, isDaichoError } from "../errors";
 import type { Actor, LedgerEvent } from "../events/envelope";
 import type { EventInput } from "../events/input";
