@@ -15,3 +15,11 @@ describe("uuidv7", () => {
     expect(new Set(Array.from({ length: 10_000 }, () => uuidv7())).size).toBe(10_000);
   });
 });
+
+describe("ids module", () => {
+  it("imports no Node built-in, so it loads in a browser", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const source = await readFile(new URL("./ids.ts", import.meta.url), "utf8");
+    expect(source).not.toMatch(/from\s+["']node:/);
+  });
+});
