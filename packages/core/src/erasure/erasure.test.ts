@@ -365,4 +365,56 @@ describe("erasure service", () => {
     ]);
     expect((await erasure.retentionDue()).map((d) => d.subject)).toEqual(["c-held"]);
   });
+
+  it("decides retention only from hash-verified events: a store that back-dates a contact is refused", async () => {
+    const inner = memoryStore();
+    const store = overrideStore(inner, {
+      // A careless or hostile store hands out an edited body (the contact made to look old)
+      // under the original hash.
+      read: (range) =>
+        (async function* () {
+          for await (const row of inner.read(range))
+            yield row.body.includes('"c-recent"')
+              ? {
+                  ...row,
+                  body: row.body.replace(
+                    /"occurredAt":"[^"]*"/,
+                    '"occurredAt":"2001-01-01T00:00:00.000Z"',
+                  ),
+                }
+              : row;
+        })(),
+    });
+    const ledger = await openLedger({
+      store,
+      ledgerId: "erasure.test/l",
+      keys: { store: memoryKeyStore(), kek },
+      clock: () => T0,
+    });
+    const erasure = erasureService({ ledger, signer, actor: system, clock: () => T0 });
+    await ledger.append({
+      type: "retention.policy-set",
+      actor: system,
+      payload: {
+        policyId: "pol-leads",
+        appliesTo: { category: "contact" },
+        period: "P5Y",
+        trigger: "last-contact",
+        action: "erase",
+      },
+    });
+    await ledger.append({
+      type: "record.created",
+      actor,
+      occurredAt: T0.toISOString(),
+      subjects: ["c-recent"],
+      payload: { resource: { type: "contact", id: "x" }, fields: ["contact.email"] },
+      personal: [{ subject: "c-recent", field: "contact.email", value: "r@example.org" }],
+    } as EventInput);
+    const err = await erasure.retentionDue().catch((e) => e);
+    expect(isDaichoError(err, "STORE_CORRUPT")).toBe(true);
+    expect(String(err.message)).not.toContain("c-recent");
+    const run = await erasure.runRetention().catch((e) => e);
+    expect(isDaichoError(run, "STORE_CORRUPT")).toBe(true);
+  });
 });

@@ -1,3 +1,5 @@
+import type { SubjectHead } from "../chain";
+import { readChainVerified } from "../chain-read";
 import type { LedgerEvent } from "../events/envelope";
 import type { Ledger } from "../ledger";
 import type { Store } from "../store/store";
@@ -64,20 +66,29 @@ const BOOKKEEPING = /^(erasure|legal-hold|retention|request|incident)\./;
  *   read through the store's index by type and hash-verified (`readByTypeVerified`), so a
  *   status query never reads the whole ledger, not even the first time;
  * - retention (`catchUp`): every event, because a subject's last contact can be any event;
- *   only scheduled retention needs it. It also folds requests it passes.
+ *   only scheduled retention needs it. Each event is checked against its hash and the chain
+ *   link before it is folded (`readChainVerified`), so a retention decision (which subject is
+ *   due for erasure) never rests on an edited or inserted row. It also folds requests it passes.
  *
  * Both read only events appended since their last call.
  */
 export class ErasureView {
   private lastSeq = -1;
+  private last: SubjectHead | undefined;
   private requestsSeq = -1;
   readonly requests = new Map<string, ErasureRequestStatus>();
   readonly policies = new Map<string, RetentionPolicy>();
   readonly subjects = new Map<string, SubjectRetentionFacts>();
 
-  /** Fold every event appended since the last call (requests, policies, retention facts). */
+  /**
+   * Fold every event appended since the last call (requests, policies, retention facts),
+   * each hash- and link-checked first; rejects with `STORE_CORRUPT` on a tampered row.
+   */
   async catchUp(ledger: Ledger): Promise<void> {
-    for await (const e of ledger.read({ from: this.lastSeq + 1 })) this.apply(e);
+    for await (const e of readChainVerified(ledger.store, ledger.genesis, this.last)) {
+      this.last = { seq: e.seq, hash: e.hash };
+      this.apply(e);
+    }
   }
 
   /**
