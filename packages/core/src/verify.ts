@@ -99,7 +99,8 @@ export interface VerifyOptions {
   readonly subjectLinks?: boolean;
   /**
    * The ledger's envelope version (its metadata, docs/spec.md §13.8): every event's `v`
-   * must equal it, else `malformed`. Left out: event 0's (or the first event read), so
+   * must equal it, else `column-mismatch` at 0 (the metadata disagrees with event 0) or
+   * `malformed` at a later event (versions mixed). Left out: the first event read's, so
    * versions are never mixed either way.
    */
   readonly envelopeVersion?: number;
@@ -227,11 +228,18 @@ export async function verifyChain(
       }
       version ??= parsed.v;
       if (parsed.v !== version) {
-        return fail(
-          expectedSeq,
-          "malformed",
-          `the event has envelope version ${parsed.v} in a version ${version} ledger: versions are never mixed`,
-        );
+        // At event 0 the metadata copy disagrees with the hashed `v` (§11.1); later, versions mix.
+        return expectedSeq === 0
+          ? fail(
+              0,
+              "column-mismatch",
+              `the stored ledger metadata names envelope version ${version}; event 0 is version ${parsed.v}`,
+            )
+          : fail(
+              expectedSeq,
+              "malformed",
+              `the event has envelope version ${parsed.v} in a version ${version} ledger: versions are never mixed`,
+            );
       }
       if (parsed.seq !== expectedSeq) {
         return await classifyOutOfSequence(parsed.seq, expectedSeq, iterator, fail);

@@ -166,11 +166,11 @@ describe("envelope version 2: writing and verifying (spec §13)", () => {
     // The v2 ledger's metadata edited to 1 (or the v1 ledger's to 2): event 0's hashed v disagrees.
     expect(await verifyV2(v2, 1)).toMatchObject({
       ok: false,
-      failure: { seq: 0, kind: "malformed" },
+      failure: { seq: 0, kind: "column-mismatch" },
     });
     expect(await verifyV2(v1Events, 2)).toMatchObject({
       ok: false,
-      failure: { seq: 0, kind: "malformed" },
+      failure: { seq: 0, kind: "column-mismatch" },
     });
     // A v1 event spliced after a v2 event (its prevHash relinked and re-hashed): malformed at 1.
     const v1Body = JSON.parse(v1Events[1]?.body as string) as Loose;
