@@ -1,5 +1,12 @@
 import { canonicalizeOrThrow } from "../canonical";
-import { bytesToHex, HASH_TAGS, hexToBytes, taggedHash, utf8ToBytes } from "../hash";
+import {
+  bytesToHex,
+  HASH_TAGS,
+  hexToBytes,
+  taggedHash,
+  taggedHashHexOfText,
+  utf8ToBytes,
+} from "../hash";
 
 /**
  * Envelope version 2 hashing (docs/spec.md §13.2–§13.3): each subject's share of an event
@@ -44,7 +51,7 @@ export function subjectPart(entry: Json, personal: readonly Json[]): Json {
 
 /** `partHash = H("daicho/subject-part/v1", UTF8(JCS(part)))`, hex. */
 export function partHashHex(part: Json): string {
-  return bytesToHex(taggedHash(HASH_TAGS.subjectPart, utf8ToBytes(canonicalizeOrThrow(part))));
+  return taggedHashHexOfText(HASH_TAGS.subjectPart, canonicalizeOrThrow(part));
 }
 
 /**
@@ -116,7 +123,7 @@ export function eventHashV2(text: string): string {
     if (parts === undefined) return "";
     const { subjects: _s, personal: _p, redacted: _r, ...common } = body;
     const hashed = canonicalizeOrThrow({ ...common, parts });
-    return bytesToHex(taggedHash(HASH_TAGS.eventV2, utf8ToBytes(hashed)));
+    return taggedHashHexOfText(HASH_TAGS.eventV2, hashed);
   } catch {
     return "";
   }

@@ -190,6 +190,11 @@ describe("envelope version 2: writing and verifying (spec §13)", () => {
     expect(await verifyV2(v1Events, 1)).toMatchObject({ ok: true });
   });
 
+  it("verifies the same with worker threads, which hash and parse v2 bodies too", async () => {
+    const { ledger } = await v2Ledger();
+    expect(await ledger.verify({ workers: 2 })).toMatchObject({ ok: true, count: 30 });
+  });
+
   it("refuses to reopen a ledger with another envelope version, and unknown versions", async () => {
     const { store } = await v2Ledger();
     await expect(openLedger({ store, ledgerId, envelope: 1 })).rejects.toMatchObject({

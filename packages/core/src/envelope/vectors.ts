@@ -22,6 +22,7 @@ function fixedSalt(seq: number, subject: string): string {
   return bytesToHex(sha256Bytes(utf8ToBytes(`vector salt ${seq} ${subject}`)));
 }
 
+/** A placeholder sealed entry of the right shape (fixed nonce and ciphertext; it opens nothing). */
 function sealed(subject: string, field: string, n: number): SealedField {
   return {
     subject,
@@ -30,7 +31,7 @@ function sealed(subject: string, field: string, n: number): SealedField {
     keyId: `dk1-${n.toString(16).padStart(32, "0")}`,
     nonce: "A".repeat(32),
     ct: "B".repeat(64),
-  };
+  } as SealedField;
 }
 
 const MEETING = (seq: number, subjects: string[]): EventInput =>
