@@ -1,5 +1,5 @@
 import { canonicalForm } from "./canonical";
-import { eventHashV2, V2_SUFFIX } from "./envelope/v2-hash";
+import { eventHashV2, eventHashV2OfBody, V2_SUFFIX } from "./envelope/v2-hash";
 import type { EventType } from "./events/catalogue";
 import { SCHEMA_VERSIONS } from "./events/catalogue";
 import {
@@ -99,7 +99,10 @@ export function sealEvent(body: EventBody): {
   readonly event: LedgerEvent;
 } {
   const { text, copy } = canonicalForm(body);
-  const hash = eventHash(text);
+  // A v2 body is hashed from the copy it was canonicalized from (§13.3), not parsed again.
+  const hash = text.endsWith(V2_SUFFIX)
+    ? eventHashV2OfBody(copy as Record<string, unknown>)
+    : eventHash(text);
   const stored: StoredEvent = {
     seq: body.seq,
     id: body.id,

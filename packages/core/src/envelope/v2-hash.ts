@@ -116,14 +116,26 @@ export function eventHashV2(text: string): string {
   } catch {
     return "";
   }
-  if (!isObject(body) || hashableProblem(body) !== undefined) return "";
+  if (!isObject(body)) return "";
   try {
     if (canonicalizeOrThrow(body) !== text) return "";
+  } catch {
+    return "";
+  }
+  return eventHashV2OfBody(body);
+}
+
+/**
+ * {@link eventHashV2} of a body the caller already holds as the exact value whose canonical
+ * text it stores (the writer's sealing path): the same rules, without parsing the text again.
+ */
+export function eventHashV2OfBody(body: Json): string {
+  if (hashableProblem(body) !== undefined) return "";
+  try {
     const parts = partHashes(body);
     if (parts === undefined) return "";
     const { subjects: _s, personal: _p, redacted: _r, ...common } = body;
-    const hashed = canonicalizeOrThrow({ ...common, parts });
-    return taggedHashHexOfText(HASH_TAGS.eventV2, hashed);
+    return taggedHashHexOfText(HASH_TAGS.eventV2, canonicalizeOrThrow({ ...common, parts }));
   } catch {
     return "";
   }
