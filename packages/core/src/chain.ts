@@ -1,4 +1,5 @@
 import { canonicalForm } from "./canonical";
+import { eventHashV2, eventHashV2OfBody, V2_SUFFIX } from "./envelope/v2-hash";
 import type { EventType } from "./events/catalogue";
 import { SCHEMA_VERSIONS } from "./events/catalogue";
 import {
@@ -31,13 +32,20 @@ export interface LinkContext {
   /** Heads of the event's subjects; a missing subject has no earlier event. */
   readonly subjectHeads: Pick<ReadonlyMap<string, SubjectHead>, "get">;
   readonly personal?: readonly SealedField[];
+  /**
+   * Envelope version 2 (docs/spec.md §13): each subject's fresh 32-byte salt, hex. Absent:
+   * a version 1 body.
+   */
+  readonly salts?: (subject: string) => string;
 }
 
 /**
  * The event hash: SHA-256("daicho/event/v1" ‖ 0x00 ‖ UTF-8(canonical body)), lower-case hex
- * (docs/spec.md §3.2). `body` is the exact text that was stored.
+ * (docs/spec.md §3.2). `body` is the exact text that was stored. A text ending `,"v":2}` is
+ * an envelope version 2 body, hashed by its parts (§13.3; `""` when it has no hash).
  */
 export function eventHash(canonicalBody: string): string {
+  if (canonicalBody.endsWith(V2_SUFFIX)) return eventHashV2(canonicalBody);
   return taggedHashHexOfText(HASH_TAGS.event, canonicalBody);
 }
 
@@ -46,12 +54,12 @@ export function buildBody(input: EventInput, ctx: LinkContext): EventBody {
   const subjects = [...new Set(input.subjects ?? [])].sort();
   const links: SubjectLink[] = subjects.map((id) => {
     const head = ctx.subjectHeads.get(id);
-    return head === undefined
-      ? ({ id } as SubjectLink)
-      : ({ id, prevSeq: head.seq, prevHash: head.hash } as SubjectLink);
+    const link = head === undefined ? { id } : { id, prevSeq: head.seq, prevHash: head.hash };
+    return (ctx.salts === undefined ? link : { ...link, salt: ctx.salts(id) }) as SubjectLink;
   });
+  const personal = ctx.salts === undefined ? ctx.personal : groupBySubject(ctx.personal, subjects);
   const body: Record<string, unknown> = {
-    v: ENVELOPE_VERSION,
+    v: ctx.salts === undefined ? ENVELOPE_VERSION : 2,
     seq: ctx.position.seq,
     id: ctx.id,
     type: input.type,
@@ -63,8 +71,18 @@ export function buildBody(input: EventInput, ctx: LinkContext): EventBody {
     prevHash: ctx.position.prevHash,
   };
   if (links.length > 0) body.subjects = links;
-  if (ctx.personal !== undefined && ctx.personal.length > 0) body.personal = ctx.personal;
+  if (personal !== undefined && personal.length > 0) body.personal = personal;
   return body as EventBody;
+}
+
+/** v2 keeps sealed entries grouped by subject in `subjects` order (§13.1), stable within one. */
+function groupBySubject(
+  personal: readonly SealedField[] | undefined,
+  subjects: readonly string[],
+): readonly SealedField[] | undefined {
+  if (personal === undefined) return undefined;
+  const rank = new Map(subjects.map((s, i) => [s, i]));
+  return [...personal].sort((a, b) => (rank.get(a.subject) ?? -1) - (rank.get(b.subject) ?? -1));
 }
 
 /** Canonicalize and hash a body into the record a store keeps. */
@@ -81,7 +99,10 @@ export function sealEvent(body: EventBody): {
   readonly event: LedgerEvent;
 } {
   const { text, copy } = canonicalForm(body);
-  const hash = eventHash(text);
+  // A v2 body is hashed from the copy it was canonicalized from (§13.3), not parsed again.
+  const hash = text.endsWith(V2_SUFFIX)
+    ? eventHashV2OfBody(copy as Record<string, unknown>)
+    : eventHash(text);
   const stored: StoredEvent = {
     seq: body.seq,
     id: body.id,

@@ -10,6 +10,10 @@ import { sha256Digest, sha256HexOfText } from "./sha256";
 export const HASH_TAGS = {
   event: "daicho/event/v1",
   genesis: "daicho/genesis/v1",
+  /** Envelope version 2 (docs/spec.md §13): hashed form, subject commitment, subject part. */
+  eventV2: "daicho/event/v2",
+  subjectCommit: "daicho/subject-commit/v1",
+  subjectPart: "daicho/subject-part/v1",
 } as const;
 
 export type HashTag = (typeof HASH_TAGS)[keyof typeof HASH_TAGS];

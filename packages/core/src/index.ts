@@ -10,6 +10,9 @@ export { buildBody, eventHash, type LinkContext, type SubjectHead, sealBody } fr
 export type { Kek } from "./crypto/key-wrap";
 export { isRedacted, type PersonalField, type Redacted } from "./crypto/redacted";
 export { decodeWith, decodeWithOrThrow } from "./decode";
+// Envelope version 2 (docs/spec.md §13): shown forms for extracts, and the part hashes.
+export { type EnvelopeVersion, redactV2 } from "./envelope/v2-body";
+export { partHashHex, subjectCommitHex, subjectPart } from "./envelope/v2-hash";
 export {
   DaichoError,
   type DaichoErrorCode,

@@ -3,6 +3,7 @@ import { buildBody, type SubjectHead, sealEvent } from "./chain";
 import type { Kek } from "./crypto/key-wrap";
 import { type DataKeySource, openPersonal, sealPersonal } from "./crypto/personal";
 import type { PersonalField } from "./crypto/redacted";
+import { type EnvelopeVersion, freshSalt } from "./envelope/v2-body";
 import { DaichoError, isDaichoError, ledgerMismatch } from "./errors";
 import type { EventType } from "./events/catalogue";
 import type { LedgerEvent, SealedField, StoredEvent } from "./events/envelope";
@@ -55,6 +56,13 @@ export interface LedgerOptions {
    * ledger that already holds such ids (docs/spec.md §2.3).
    */
   readonly allowPhoneLikeIds?: boolean;
+  /**
+   * The envelope version of a new ledger (docs/spec.md §13.8): `2` hashes each subject's
+   * share of an event separately, so an extract can show a shared event to one subject
+   * without the others. Default 1. Fixed at creation: opening an existing ledger with
+   * another version is `INVALID_ARGUMENT`; left out, the stored version is used.
+   */
+  readonly envelope?: EnvelopeVersion;
 }
 
 /** The key store, KEK and cache settings a ledger seals personal values with. */
@@ -132,8 +140,15 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
     meta = await store.init({
       ledgerId: options.ledgerId,
       createdAt: new Date().toISOString(),
-      envelopeVersion: 1,
+      envelopeVersion: envelopeOption(options.envelope),
     });
+  }
+  if (options.envelope !== undefined && meta.envelopeVersion !== options.envelope) {
+    throw new DaichoError(
+      "INVALID_ARGUMENT",
+      `this ledger was created with envelope version ${meta.envelopeVersion}; a ledger never changes or mixes versions (leave \`envelope\` out to use the stored one)`,
+      { path: "envelope" },
+    );
   }
   if (options.ledgerId !== undefined && meta.ledgerId !== options.ledgerId) {
     throw ledgerMismatch("store", meta.ledgerId, options.ledgerId);
@@ -511,6 +526,7 @@ export class Ledger {
         recordedAt,
         subjectHeads,
         personal: (input as PreparedInput).sealed,
+        ...(this.meta.envelopeVersion === 2 ? { salts: freshSalt } : {}),
       });
       const sealed = sealEvent(body);
       const { stored } = sealed;
@@ -641,6 +657,14 @@ function decodeBatch(
 export function toLedgerEvent(stored: StoredEvent): LedgerEvent {
   const body = JSON.parse(stored.body) as Omit<LedgerEvent, "hash">;
   return { ...body, hash: stored.hash } as LedgerEvent;
+}
+
+/** The envelope version a new ledger is created with; anything but 1 or 2 is refused. */
+function envelopeOption(envelope: unknown): EnvelopeVersion {
+  if (envelope === undefined || envelope === 1 || envelope === 2) return envelope ?? 1;
+  throw new DaichoError("INVALID_ARGUMENT", "envelope must be 1 or 2 (docs/spec.md §13.8)", {
+    path: "envelope",
+  });
 }
 
 function backoff(attempt: number): Promise<void> {

@@ -91,7 +91,7 @@ export async function verifyStoreFrom(
   resume: ResumeState | undefined,
 ): Promise<{ report: VerifyReport; state?: ResumeState }> {
   const meta = await store.meta();
-  if (meta !== null && meta.envelopeVersion !== ENVELOPE_VERSION) {
+  if (meta !== null && meta.envelopeVersion !== ENVELOPE_VERSION && meta.envelopeVersion !== 2) {
     return {
       report: {
         ok: false,
@@ -99,7 +99,7 @@ export async function verifyStoreFrom(
         failure: {
           seq: 0,
           kind: "column-mismatch",
-          reason: `the stored ledger metadata names envelope version ${meta.envelopeVersion}; this ledger's events are version ${ENVELOPE_VERSION}`,
+          reason: `the stored ledger metadata names envelope version ${meta.envelopeVersion}; this library knows versions 1 and 2`,
         },
       },
     };
@@ -120,7 +120,8 @@ export async function verifyStoreFrom(
   const from = resume === undefined ? 0 : resume.seq + 1;
   const range = claimed === null ? { from } : { from, to: claimed.seq + 1 };
   const workers = workerCount(options.workers);
-  const report = await verifyChain(store.read(range), genesis, options, {
+  const versioned = meta === null ? options : { ...options, envelopeVersion: meta.envelopeVersion };
+  const report = await verifyChain(store.read(range), genesis, versioned, {
     onVerified,
     ...(workers > 1 ? { precheck: precheckInWorkers(workers) } : {}),
     ...(subjects === undefined ? {} : { subjects }),

@@ -1,4 +1,6 @@
 import { eventHash } from "./chain";
+import { fullFormProblem } from "./envelope/v2-body";
+import { V2_SUFFIX } from "./envelope/v2-hash";
 import { DaichoError } from "./errors";
 import type { StoredEvent } from "./events/envelope";
 
@@ -95,10 +97,19 @@ export interface VerifyOptions {
   readonly expectHead?: { readonly seq: number; readonly hash: string };
   /** Check per-subject back-links as well (keeps one entry per subject in memory). Default true. */
   readonly subjectLinks?: boolean;
+  /**
+   * The ledger's envelope version (its metadata, docs/spec.md §13.8): every event's `v`
+   * must equal it, else `column-mismatch` at 0 (the metadata disagrees with event 0) or
+   * `malformed` at a later event (versions mixed). Left out: the first event read's, so
+   * versions are never mixed either way.
+   */
+  readonly envelopeVersion?: number;
 }
 
 /** The members of a body that verification reads. */
 export interface ParsedBody {
+  /** The envelope version (1, or 2 for docs/spec.md §13). */
+  readonly v: number;
   readonly seq: number;
   readonly id: unknown;
   readonly type: unknown;
@@ -188,6 +199,7 @@ export async function verifyChain(
   const checkLinks = options.subjectLinks ?? true;
   const subjectHeads = hooks.subjects ?? new Map<string, SubjectTally>();
   const onVerified = hooks.onVerified;
+  let version = options.envelopeVersion;
   const iterator = (hooks.precheck ?? checkedLocally)(events)[Symbol.asyncIterator]();
   let expectedSeq = hooks.start === undefined ? 0 : hooks.start.seq + 1;
   let prevHash = hooks.start === undefined ? genesis : hooks.start.hash;
@@ -213,6 +225,21 @@ export async function verifyChain(
       }
       if (parsed === undefined) {
         return fail(expectedSeq, "malformed", "stored body is not a well-formed event envelope");
+      }
+      version ??= parsed.v;
+      if (parsed.v !== version) {
+        // At event 0 the metadata copy disagrees with the hashed `v` (§11.1); later, versions mix.
+        return expectedSeq === 0
+          ? fail(
+              0,
+              "column-mismatch",
+              `the stored ledger metadata names envelope version ${version}; event 0 is version ${parsed.v}`,
+            )
+          : fail(
+              expectedSeq,
+              "malformed",
+              `the event has envelope version ${parsed.v} in a version ${version} ledger: versions are never mixed`,
+            );
       }
       if (parsed.seq !== expectedSeq) {
         return await classifyOutOfSequence(parsed.seq, expectedSeq, iterator, fail);
@@ -357,7 +384,12 @@ export function parseBody(body: string): ParsedBody | undefined {
   }
   if (typeof value !== "object" || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  if (v.v !== 1 || !Number.isSafeInteger(v.seq) || (v.seq as number) < 0) return undefined;
+  if (v.v !== 1 && v.v !== 2) return undefined;
+  if (!Number.isSafeInteger(v.seq) || (v.seq as number) < 0) return undefined;
+  // A v2 body is hashed by its parts only when its text ends `,"v":2}` (§3.2, §13.3).
+  if (v.v === 2 && (!body.endsWith(V2_SUFFIX) || fullFormProblem(v) !== undefined)) {
+    return undefined;
+  }
   if (typeof v.prevHash !== "string" || !HEX64.test(v.prevHash)) return undefined;
   const subjects = v.subjects ?? [];
   if (!Array.isArray(subjects)) return undefined;
@@ -367,6 +399,7 @@ export function parseBody(body: string): ParsedBody | undefined {
     }
   }
   return {
+    v: v.v,
     seq: v.seq as number,
     id: v.id,
     type: v.type,

@@ -10,9 +10,10 @@ const log = ed25519Signer("http.test/l", new Uint8Array(32).fill(9));
 const policy = { keys: [log.verifier] };
 
 /** The DSR handler with extracts served from a tree signed by `log`. */
-async function withExtracts() {
+async function withExtracts(envelope: 1 | 2 = 1) {
   let tree: LedgerTree | undefined;
   const ctx = await setup({
+    envelope,
     authorize: dpoOnly,
     extractWith: async (ledger: Ledger) => {
       tree = await catchUp(memoryTreeStore(), ledger.store);
@@ -84,6 +85,31 @@ describe("GET /subjects/:subject/extract", () => {
     });
     expect(res.text).not.toContain("c-2");
     expect((await eventsOf(ledger)).length).toBe(before);
+  });
+
+  it("on a version 2 ledger, sends a data subject the shared event with the co-subject redacted (spec §13.6)", async () => {
+    const { call, ledger, checkpoint } = await withExtracts(2);
+    const [shared] = await ledger.appendBatch([
+      {
+        type: "data.accessed",
+        actor: { id: "sales-1" },
+        subjects: ["c-1", "c-2"],
+        payload: {
+          resource: { type: "meeting", id: "m-1" },
+          fields: [],
+          purpose: "sales-follow-up",
+          outcome: "allowed",
+        },
+      },
+    ]);
+    await checkpoint();
+    const res = await call("GET", "/dsr/subjects/c-1/extract", "alice");
+    expect(res.status, res.text).toBe(200);
+    expect(res.text).not.toContain("c-2");
+    expect(res.text).not.toContain("bob@example.jp");
+    expect(verified(res.text).subjects).toEqual([
+      { id: "c-1", member: true, count: 2, events: [0, shared?.seq] },
+    ]);
   });
 
   it("proves to staff that the ledger holds nothing about an unknown id, without writing that id", async () => {

@@ -40,6 +40,8 @@ export async function setup(
   > & {
     /** Build the handler's `extract` option from the ledger (extract tests). */
     readonly extractWith?: (ledger: Ledger) => Promise<DsrHandlerOptions["extract"]>;
+    /** The ledger's envelope version (docs/spec.md §13); default 1. */
+    readonly envelope?: 1 | 2;
   } = {
     authorize: dpoOnly,
   },
@@ -48,6 +50,7 @@ export async function setup(
     store: memoryStore(),
     ledgerId: "http.test/l",
     keys: { store: memoryKeyStore(), kek: { id: "k", key: new Uint8Array(32).fill(1) } },
+    ...(overrides.envelope === undefined ? {} : { envelope: overrides.envelope }),
   });
   for (const [subject, email] of [
     ["c-1", "alice@example.jp"],
@@ -63,7 +66,7 @@ export async function setup(
   }
   const erasure = erasureService({ ledger, signer, actor: { id: "dsr-api" } });
   const requests = requestsService({ ledger, actor: { id: "dsr-api" } });
-  const { extractWith, ...rest } = overrides;
+  const { extractWith, envelope: _envelope, ...rest } = overrides;
   const extract = extractWith === undefined ? undefined : await extractWith(ledger);
   const handler = dsrHandler({
     ledger,

@@ -5,6 +5,8 @@ import { toBase64 } from "../checkpoint/base64";
 import { mapStoreFor } from "../checkpoint/emit-map";
 import type { TrustPolicy } from "../checkpoint/policy";
 import { decodeWith } from "../decode";
+import { redactV2 } from "../envelope/v2-body";
+import { V2_SUFFIX } from "../envelope/v2-hash";
 import { DaichoError } from "../errors";
 import type { StoredEvent } from "../events/envelope";
 import { Id } from "../events/primitives";
@@ -49,7 +51,8 @@ export interface ExtractOptions {
   readonly map?: MapStore;
   /**
    * What to do with events that also name a subject not in `subjects` (spec §12.7): a v1
-   * extract can show such an event only in full, with the other person's id. Default
+   * extract can show such an event only in full, with the other person's id (a version 2
+   * ledger's extracts redact the others instead, spec §13.6, and need no option). Default
    * `"refuse"` (INVALID_ARGUMENT with `details.sharedEvents`); `"reveal"` writes them.
    */
   readonly shared?: "refuse" | "reveal";
@@ -148,8 +151,11 @@ export async function buildExtract(
       );
     for (const { stored, others } of mine) {
       if (!events.has(stored.seq)) {
-        if (others.some((o) => !wanted.has(o))) shared++;
-        events.set(stored.seq, { seq: stored.seq, hash: stored.hash, body: stored.body });
+        // Version 2 (spec §13.6): other subjects' parts are redacted to their hashes.
+        const v2 = stored.body.endsWith(V2_SUFFIX);
+        if (!v2 && others.some((o) => !wanted.has(o))) shared++;
+        const body = v2 ? redactV2(stored.body, wanted) : stored.body;
+        events.set(stored.seq, { seq: stored.seq, hash: stored.hash, body });
       }
     }
     if (events.size > MAX_EXTRACT_EVENTS)

@@ -135,6 +135,8 @@ export function checkContents(
   if (mapRoot === undefined)
     return invalid("the checkpoint carries no subject map (signed before spec §12)", "checkpoint");
   const bySeq = new Map<number, Checked>();
+  const about = new Set<unknown>(x.subjects.map((s) => s.id));
+  let version: unknown;
   for (let i = 0; i < x.events.length; i++) {
     const e = x.events[i] as SubjectExtract["events"][number];
     const path = `events[${i}]`;
@@ -150,11 +152,20 @@ export function checkContents(
     } catch {
       return invalid(`event ${e.seq}: its body is not JSON`, path);
     }
-    if (typeof body !== "object" || body === null || body.v !== 1 || body.seq !== e.seq)
-      return invalid(`event ${e.seq}: its body is not a version-1 event at this seq`, path);
+    if (typeof body !== "object" || body === null || body.seq !== e.seq)
+      return invalid(`event ${e.seq}: its body is not an event at this seq`, path);
+    version ??= body.v;
+    if ((body.v !== 1 && body.v !== 2) || body.v !== version)
+      return invalid(
+        `event ${e.seq}: envelope version ${String(body.v)}; an extract's events are all version 1 or all version 2`,
+        path,
+      );
     const links = Array.isArray(body.subjects)
       ? body.subjects.filter((l): l is Link => typeof l === "object" && l !== null)
       : [];
+    // Version 2 (spec §13.6): only the extract's own subjects are shown; others are redacted.
+    if (body.v === 2 && links.some((l) => !about.has(l.id)))
+      return invalid(`event ${e.seq}: it shows a subject the extract is not about`, path);
     bySeq.set(e.seq, { hash: e.hash, links });
   }
   const inTree = verifyMultiProof(

@@ -44,6 +44,36 @@ describe("verifiable subject access reports", () => {
     expect(JSON.stringify(signed.extract)).not.toContain("hanako@example.jp");
   });
 
+  it("on a version 2 ledger, cover a shared event without revealing the other subject (spec §13.6)", async () => {
+    const ledger = await openLedger({
+      store: memoryStore(),
+      ledgerId,
+      envelope: 2,
+      keys: { store: memoryKeyStore(), kek: { id: "k", key: new Uint8Array(32).fill(3) } },
+    });
+    await ledger.append(personalInput("c-1", "hanako@example.jp"));
+    await ledger.append({
+      type: "record.updated",
+      actor: { id: "agent-1" },
+      subjects: ["c-1", "c-2"],
+      payload: { resource: { type: "meeting", id: "m-1" }, fields: ["notes"] },
+      personal: [
+        { subject: "c-2", field: "notes", value: "taro@example.jp" },
+        { subject: "c-1", field: "notes", value: "met on 1 Dec" },
+      ],
+    } as never);
+    const tree = await catchUp(memoryTreeStore(), ledger.store);
+    await emitCheckpoint(tree, log, ledgerId);
+    const signed = await verifiableSubjectAccess(ledger, "c-1", { tree, policy });
+    const r = verifyAccessReport(JSON.stringify(signed), { policy });
+    expect(code(r)).toBe("OK");
+    expect(E.isRight(r) && r.right).toMatchObject({ subject: "c-1", proven: 2, unproven: 0 });
+    const text = JSON.stringify(signed);
+    expect(text).not.toContain("c-2");
+    expect(text).not.toContain("taro@example.jp");
+    expect(text).toContain("met on 1 Dec");
+  });
+
   it("says how many later events the checkpoint does not cover yet", async () => {
     const { ledger, tree } = await seeded();
     await ledger.append(accessInput(9, "c-1"));
