@@ -1,5 +1,6 @@
 import { extractSection } from "./extract";
 import { merkleSection } from "./merkle";
+import { pdfSection } from "./pdf";
 import { postgresSection } from "./postgres";
 import type { Report } from "./report";
 import { shreddingSection } from "./shredding";
@@ -21,4 +22,5 @@ export const SECTIONS: Section[] = [
   viewsSection,
   verifySection,
   extractSection,
+  pdfSection,
 ];
