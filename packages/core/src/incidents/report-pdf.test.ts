@@ -12,7 +12,7 @@ import { openLedger } from "../ledger";
 import { extractPdfText } from "../pdf/extract";
 import { checkPdfStructure } from "../pdf/structure";
 import { pdfText } from "../pdf/text";
-import { rejectsWith } from "../requests/test-support";
+import { rejectsWith, tamperedStore } from "../requests/test-support";
 import { memoryStore } from "../store/memory";
 import { applyIncidentEvent, type Incident } from "./model";
 import type { IncidentReport } from "./report";
@@ -56,10 +56,10 @@ const content = (r: IncidentReport) =>
 
 const AWARE = "2026-05-01T10:00:00.000Z";
 
-async function incident(regimes: ("gdpr" | "appi")[] = ["gdpr", "appi"]) {
+async function incident(regimes: ("gdpr" | "appi")[] = ["gdpr", "appi"], store = memoryStore()) {
   let now = new Date("2026-05-02T00:00:00.000Z");
   const ledger = await openLedger({
-    store: memoryStore(),
+    store,
     ledgerId: "report-pdf.test/l",
     keys: { store: memoryKeyStore(), kek: { id: "kek-1", key: new Uint8Array(32).fill(7) } },
     clock: () => now,
@@ -200,6 +200,31 @@ describe("PDF regulator reports", () => {
     const both = await incident();
     await rejectsWith(both.incidents.exportReport(both.incidentId, gdpr), "INVALID_ARGUMENT");
     expect((await events(ledger)).length).toBe(before);
+  });
+
+  it("renders from verified bytes only: an edited stored incident event fails the export, which records nothing", async () => {
+    let tamper = false;
+    const store = tamperedStore(
+      memoryStore(),
+      "incident.detected",
+      (body) => body.replace('"improperPurpose":true', '"improperPurpose":false'),
+      () => tamper,
+    );
+    const { ledger, incidentId } = await incident(["appi"], store);
+    tamper = true;
+    // A fresh service (a new process): its view folds the stored events, each hash-checked.
+    const fresh = incidentsService({ ledger, actor: { id: "dpo-1" } });
+    const count = async () => {
+      let n = 0;
+      for await (const _ of store.read()) n++;
+      return n;
+    };
+    const before = await count();
+    await rejectsWith(
+      fresh.exportReport(incidentId, { report: "ppc-final", format: "pdf" }),
+      "STORE_CORRUPT",
+    );
+    expect(await count()).toBe(before);
   });
 
   it("renders hostile text and 10,000 items to a valid PDF, every item extractable", () => {
