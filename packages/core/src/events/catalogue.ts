@@ -125,8 +125,11 @@ export const DataExported = strictStruct(
   {
     resourceType: Label,
     query: Note,
-    // Added with the PDF reports (issue 15 item 5): the SHA-256 of a file the library rendered.
+    // Added with the PDF reports (issue 15 item 5): the SHA-256 of a file the library
+    // rendered, and the id of what was exported (an incident id: typed, not in the Note,
+    // whose screen can take a UUID's digit groups for a phone number).
     contentHash: Hash256,
+    resourceId: Id,
   },
 );
 

@@ -93,9 +93,10 @@ export function renderReportFile(i: Incident, o: ReportExportOptions): ReportFil
 
 /**
  * The `data.exported` event for `file`: by `by`, to a download, one record, no personal
- * fields; the query names the incident, the report and the last incident event the report
- * reflects (its sequence number); `contentHash` is the file's SHA-256 (a typed Hash256,
- * not free text: a hex hash can look like a phone number to the Note screen).
+ * fields; `resourceId` is the incident, the query names the report and the last incident
+ * event the report reflects (its sequence number, digits grouped: `1,234`); `contentHash`
+ * is the file's SHA-256 (typed, not free text: a hex hash can look like a phone number to
+ * the Note screen).
  */
 export function reportExportEvent(
   i: Incident,
@@ -113,7 +114,9 @@ export function reportExportEvent(
       fields: [],
       purpose: "regulator-report",
       resourceType: "incident-report",
-      query: `${i.incidentId} ${o.report} as of event ${last?.seq ?? 0}`,
+      resourceId: i.incidentId,
+      // Digits grouped with commas: the Note screen reads a run of 10 digits as a phone number.
+      query: `${o.report} as of incident event ${(last?.seq ?? 0).toLocaleString("en-US")}`,
       contentHash: file.sha256,
     },
   } as Pick<EventInput, "type" | "payload">;

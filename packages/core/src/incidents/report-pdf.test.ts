@@ -138,9 +138,13 @@ describe("PDF regulator reports", () => {
     const all = await events(ledger);
     const exported = all.filter((e) => e.type === "data.exported");
     expect(exported).toHaveLength(2);
-    const p = exported[0]?.payload as { query: string; contentHash: string };
+    const p = exported[0]?.payload as { query: string; contentHash: string; resourceId: string };
     expect(p.contentHash).toBe(first.sha256);
-    const asOf = Number(/as of event (\d+)$/.exec(p.query)?.[1]);
+    expect(p.resourceId).toBe(incidentId);
+    const asOf = Number(
+      /^ppc-final as of incident event ([\d,]+)$/.exec(p.query)?.[1]?.replace(/,/g, ""),
+    );
+    expect(asOf).toBeGreaterThan(0);
     const map = new Map<string, Incident>();
     for (const e of all) if (e.seq <= asOf) applyIncidentEvent(map, e);
     const recomputed = renderPpcReportPdf(map.get(incidentId) as Incident, "final");
@@ -173,6 +177,7 @@ describe("PDF regulator reports", () => {
       fields: [],
       purpose: "regulator-report",
       resourceType: "incident-report",
+      resourceId: incidentId,
       contentHash: file.sha256,
     });
     const before = (await events(ledger)).length;
@@ -200,6 +205,31 @@ describe("PDF regulator reports", () => {
     const both = await incident();
     await rejectsWith(both.incidents.exportReport(both.incidentId, gdpr), "INVALID_ARGUMENT");
     expect((await events(ledger)).length).toBe(before);
+  });
+
+  it("records every one of several racing exports, each with the same hash", async () => {
+    const { ledger, incidents, incidentId } = await incident();
+    const opts = {
+      report: "gdpr-notification",
+      format: "pdf",
+      contact: { name: "DPO", contact: "desk" },
+    } as const;
+    const files = await Promise.all(
+      Array.from({ length: 5 }, (_, k) =>
+        incidents.exportReport(incidentId, opts, { id: `dpo-${k}` }),
+      ),
+    );
+    const exported = (await events(ledger)).filter((e) => e.type === "data.exported");
+    expect(exported.map((e) => e.actor.id).sort()).toEqual([
+      "dpo-0",
+      "dpo-1",
+      "dpo-2",
+      "dpo-3",
+      "dpo-4",
+    ]);
+    for (const e of exported)
+      expect((e.payload as { contentHash: string }).contentHash).toBe(files[0]?.sha256);
+    expect(new Set(files.map((f) => f.sha256)).size).toBe(1);
   });
 
   it("renders from verified bytes only: an edited stored incident event fails the export, which records nothing", async () => {
