@@ -1,6 +1,7 @@
 import { envelopeSection } from "./envelope";
 import { extractSection } from "./extract";
 import { merkleSection } from "./merkle";
+import { pdfSection } from "./pdf";
 import { postgresSection } from "./postgres";
 import type { Report } from "./report";
 import { shreddingSection } from "./shredding";
@@ -23,4 +24,5 @@ export const SECTIONS: Section[] = [
   verifySection,
   extractSection,
   envelopeSection,
+  pdfSection,
 ];

@@ -25,6 +25,7 @@ import { INSTRUCTION_PAYLOADS } from "./instruction";
 import {
   boundedList,
   FieldName,
+  Hash256,
   Id,
   Label,
   Nat,
@@ -121,7 +122,15 @@ export const DataExported = strictStruct(
     fields: Fields,
     purpose: Label,
   },
-  { resourceType: Label, query: Note },
+  {
+    resourceType: Label,
+    query: Note,
+    // Added with the PDF reports (issue 15 item 5): the SHA-256 of a file the library
+    // rendered, and the id of what was exported (an incident id: typed, not in the Note,
+    // whose screen can take a UUID's digit groups for a phone number).
+    contentHash: Hash256,
+    resourceId: Id,
+  },
 );
 
 export const Relationship = t.keyof(

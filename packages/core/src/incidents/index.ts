@@ -1,7 +1,7 @@
 /**
  * @daicho/core/incidents — personal-data incidents as event-sourced objects with the GDPR
  * (Art. 33, 72 hours) and APPI (速報 / 確報) deadlines, and the content of the PPC report
- * (Japanese) and of a GDPR Art. 33 notification (English) as Markdown and HTML.
+ * (Japanese) and of a GDPR Art. 33 notification (English) as Markdown, HTML and PDF.
  * See docs/requests.md.
  *
  * @module @daicho/core/incidents
@@ -24,6 +24,17 @@ export {
   reportHtml,
   reportMarkdown,
 } from "./report";
+export {
+  ReportExportOptions,
+  type ReportFile,
+  renderReportFile,
+} from "./report-export";
+export {
+  type ReportPdfOptions,
+  renderGdprNoticePdf,
+  renderPpcReportPdf,
+  reportPdf,
+} from "./report-pdf";
 export {
   IncidentsService,
   type IncidentsServiceOptions,

@@ -60,6 +60,8 @@ export interface Incident {
   readonly closedAt?: string;
   readonly finalReport?: string;
   readonly events: readonly EventRef[];
+  /** When the last event folded into the incident occurred: the as-of time of its reports. */
+  readonly updatedAt: string;
 }
 
 const INCIDENT_EVENT = /^incident\./;
@@ -96,6 +98,7 @@ export function applyIncidentEvent(
       details: {},
       notifications: [],
       events: [ref],
+      updatedAt: e.occurredAt,
     };
     incidents.set(p.incidentId, { ...base, status: statusOf(base) });
     return;
@@ -104,7 +107,7 @@ export function applyIncidentEvent(
   const i = id === undefined ? undefined : incidents.get(id);
   if (i === undefined || id === undefined || i.status === "closed") return;
   const at = e.occurredAt;
-  let next: Omit<Incident, "status"> = { ...i, events: [...i.events, ref] };
+  let next: Omit<Incident, "status"> = { ...i, events: [...i.events, ref], updatedAt: at };
   switch (e.type) {
     case "incident.scoped": {
       const { incidentId: _, ...s } = e.payload;

@@ -5,7 +5,7 @@ import { readChainVerified } from "../chain-read";
 import { utf8 } from "../crypto/encoding";
 import { decodeWithOrThrow as decode } from "../decode";
 import { DaichoError } from "../errors";
-import type { Actor, LedgerEvent } from "../events/envelope";
+import { Actor, type LedgerEvent } from "../events/envelope";
 import { IncidentDetails, IncidentRegime } from "../events/incidents";
 import type { EventInput } from "../events/input";
 import {
@@ -25,6 +25,12 @@ import type { Ledger } from "../ledger";
 import { DEFAULT_REGULATIONS, type Regulations } from "../reports/regulations";
 import { Views } from "../views/view-set";
 import { applyIncidentEvent, type Incident, overdueReports } from "./model";
+import {
+  ReportExportOptions,
+  type ReportFile,
+  renderReportFile,
+  reportExportEvent,
+} from "./report-export";
 import { IncidentsView } from "./view";
 
 export interface IncidentsServiceOptions {
@@ -255,6 +261,29 @@ export class IncidentsService {
     return this.simple(incidentId, "incident.closed", { incidentId, ...o });
   }
 
+  /**
+   * Render one of the incident's reports — `ppc-preliminary` / `ppc-final` (Japanese) or
+   * `gdpr-notification` (English, needs `contact`) as `pdf`, `markdown` or `html` — from
+   * the verified incident view, and record the download as `data.exported` before
+   * returning it: by `by` (default: the service's actor), naming the incident, the report
+   * and the last incident event it reflects, with the file's SHA-256 as `contentHash`.
+   * The bytes are deterministic, so the hash can be recomputed from the ledger later. A
+   * closed incident's reports can still be exported. Bad options reject (`DECODE_ERROR`,
+   * `INVALID_ARGUMENT`, `NOT_FOUND`) and record nothing.
+   */
+  async exportReport(
+    incidentId: string,
+    options: t.OutputOf<typeof ReportExportOptions>,
+    by: t.OutputOf<typeof Actor> = this.options.actor,
+  ): Promise<ReportFile & { readonly incident: Incident }> {
+    const o = decode(ReportExportOptions, options, "options");
+    const actor = decode(Actor, by, "by");
+    const incident = await this.get(incidentId);
+    const file = renderReportFile(incident, o);
+    await this.append(reportExportEvent(incident, o, file, actor), actor);
+    return { ...file, incident };
+  }
+
   /** One incident, or `NOT_FOUND`. */
   async get(incidentId: string): Promise<Incident> {
     decode(Id, incidentId, "incidentId");
@@ -320,10 +349,13 @@ export class IncidentsService {
     return serialised(this.locks, incidentId, run);
   }
 
-  private append(input: Pick<EventInput, "type" | "payload">): Promise<LedgerEvent> {
+  private append(
+    input: Pick<EventInput, "type" | "payload">,
+    actor: t.OutputOf<typeof Actor> = this.options.actor,
+  ): Promise<LedgerEvent> {
     return this.ledger.append({
       ...input,
-      actor: this.options.actor,
+      actor,
       occurredAt: this.clock().toISOString(),
     } as EventInput);
   }

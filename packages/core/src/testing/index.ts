@@ -5,6 +5,8 @@
  * @module @daicho/core/testing
  */
 
+export { extractPdfText } from "../pdf/extract";
+export { checkPdfStructure, type PdfStructure } from "../pdf/structure";
 export { accessInput, personalInput, sampleInput, sampleInputs } from "./fixtures";
 export {
   type ScannedBytes,
