@@ -61,12 +61,16 @@ export class SqliteMapStore implements MapStore {
     version: number,
     paths: readonly Uint8Array[],
   ): Promise<readonly (MapRecord | undefined)[]> {
-    return this.guard(() =>
-      paths.map((p) => {
-        const row = this.stmts.asOf.get(p, version) as { record: Buffer } | undefined;
-        return row === undefined ? undefined : decodeMapRecord(row.record);
-      }),
-    );
+    // One statement for all paths (one per level of the map when loading paths): the
+    // per-call overhead of a statement is most of the cost of a one-row seek.
+    return this.guard(() => {
+      const out: (MapRecord | undefined)[] = paths.map(() => undefined);
+      if (paths.length === 0) return out;
+      const hex = JSON.stringify(paths.map((p) => Buffer.from(p).toString("hex")));
+      for (const row of this.stmts.asOfMany.all(version, hex) as { i: number; record: Buffer }[])
+        out[row.i] = decodeMapRecord(row.record);
+      return out;
+    });
   }
 
   async versions(): Promise<readonly number[]> {
@@ -116,8 +120,11 @@ function prepare(db: Database.Database) {
     putRecord: db.prepare(
       "INSERT INTO daicho_map_records (path, version, record) VALUES (?, ?, ?)",
     ),
-    asOf: db.prepare(
-      "SELECT record FROM daicho_map_records WHERE path = ? AND version <= ? ORDER BY version DESC LIMIT 1",
+    asOfMany: db.prepare(
+      `SELECT p.key AS i, (SELECT r.record FROM daicho_map_records r
+                            WHERE r.path = unhex(p.value) AND r.version <= ?
+                            ORDER BY r.version DESC LIMIT 1) AS record
+         FROM json_each(?) p WHERE record IS NOT NULL`,
     ),
     ofVersion: db.prepare(
       "SELECT path, record FROM daicho_map_records WHERE version = ? ORDER BY path",

@@ -8,6 +8,19 @@ const NODE_BYTES = 1 + 32 + 32;
 /** Encoded length of a leaf: kind byte ‖ key ‖ u64be(count) ‖ u64be(lastSeq) ‖ lastHash. */
 const LEAF_BYTES = 1 + 32 + 8 + 8 + 32;
 
+/** Write a safe integer as u64be at `at` (two 32-bit halves: no BigInt on this hot path). */
+function setU64(view: DataView, at: number, n: number): void {
+  view.setUint32(at, Math.floor(n / 2 ** 32));
+  view.setUint32(at + 4, n >>> 0);
+}
+
+/** The u64be at `at`, or undefined when it exceeds 2^53 − 1. */
+function getU64(view: DataView, at: number): number | undefined {
+  const hi = view.getUint32(at);
+  if (hi >= 2 ** 21) return undefined;
+  return hi * 2 ** 32 + view.getUint32(at + 4);
+}
+
 /**
  * The bytes a durable map store keeps for one record (spec §12.9): `0x00 ‖ left ‖ right`
  * for an interior node, `0x01 ‖ key ‖ u64be(count) ‖ u64be(lastSeq) ‖ lastHash` for a
@@ -24,8 +37,8 @@ export function encodeMapRecord(record: MapRecord): Uint8Array {
   const view = new DataView(out.buffer);
   out[0] = 1;
   out.set(record.key, 1);
-  view.setBigUint64(33, BigInt(record.state.count));
-  view.setBigUint64(41, BigInt(record.state.lastSeq));
+  setU64(view, 33, record.state.count);
+  setU64(view, 41, record.state.lastSeq);
   out.set(eventLeafData(record.state.lastHash), 49);
   return out;
 }
@@ -43,15 +56,15 @@ export function decodeMapRecord(bytes: Uint8Array): MapRecord {
   }
   if (kind === 1 && bytes.length === LEAF_BYTES) {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const count = view.getBigUint64(33);
-    const lastSeq = view.getBigUint64(41);
-    if (count <= BigInt(Number.MAX_SAFE_INTEGER) && lastSeq <= BigInt(Number.MAX_SAFE_INTEGER)) {
+    const count = getU64(view, 33);
+    const lastSeq = getU64(view, 41);
+    if (count !== undefined && lastSeq !== undefined) {
       return {
         kind: "leaf",
         key: bytes.slice(1, 33),
         state: {
-          count: Number(count),
-          lastSeq: Number(lastSeq),
+          count,
+          lastSeq,
           lastHash: bytesToHex(bytes.subarray(49, 81)),
         },
       };
