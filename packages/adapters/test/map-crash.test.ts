@@ -52,7 +52,10 @@ async function open() {
     ledger,
     tree,
     verify,
-    close: async () => (await tree.store.close(), await ledger.close()),
+    close: async () => {
+      await tree.store.close();
+      await ledger.close();
+    },
   };
 }
 
