@@ -112,6 +112,7 @@ GRANT SELECT, INSERT, UPDATE ON ${tables} TO ${r};
 GRANT DELETE ON ${s}.subject_keys TO ${r};
 GRANT EXECUTE ON FUNCTION ${s}.append_events(bigint, bigint, text, bigint[], text[], text[], text[], text[], text[], text[], text[]) TO ${r};
 GRANT EXECUTE ON FUNCTION ${s}.append_tree(bigint, bigint, bigint, bigint[], bytea[]) TO ${r};
+GRANT EXECUTE ON FUNCTION ${s}.put_map_version(bigint, bigint, bytea[], bytea[]) TO ${r};
 `;
 }
 

@@ -217,6 +217,48 @@ ALTER TABLE {s}.subject_keys ADD COLUMN provisional boolean NOT NULL DEFAULT fal
 CREATE INDEX events_by_type ON {s}.events (ledger_key, type, seq);
 `,
   },
+  {
+    slug: "subject-map",
+    name: "durable subject map, versioned by checkpoint size (per tenant)",
+    // Derived data (spec §12.9): records keyed by (position, version) so a read "as of v"
+    // is one index seek per position; a version is listed once all its records are in.
+    // put_map_version serialises one tenant's map writers on an advisory lock of their
+    // own (never the ledgers row appends lock), refuses a version at or below the latest
+    // (DA010), and writes records and version in the caller's transaction.
+    sql: `
+CREATE TABLE {s}.map_versions (
+  ledger_key  bigint NOT NULL,
+  version     bigint NOT NULL CHECK (version >= 0),
+  CONSTRAINT map_versions_pkey PRIMARY KEY (ledger_key, version)
+);
+
+CREATE TABLE {s}.map_records (
+  ledger_key  bigint NOT NULL,
+  path        bytea NOT NULL,
+  version     bigint NOT NULL,
+  record      bytea NOT NULL,
+  CONSTRAINT map_records_pkey PRIMARY KEY (ledger_key, path, version)
+);
+CREATE INDEX map_records_by_version ON {s}.map_records (ledger_key, version, path);
+
+CREATE FUNCTION {s}.put_map_version(
+  p_key bigint, p_version bigint, p_path bytea[], p_record bytea[]
+) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  latest bigint;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended('daicho.map', p_key));
+  SELECT max(version) INTO latest FROM {s}.map_versions WHERE ledger_key = p_key;
+  IF latest IS NOT NULL AND latest >= p_version THEN
+    RAISE EXCEPTION 'the subject map already has a version at or beyond this one' USING ERRCODE = 'DA010', DETAIL = latest::text;
+  END IF;
+  INSERT INTO {s}.map_records (ledger_key, path, version, record)
+  SELECT p_key, u.path, p_version, u.record FROM unnest(p_path, p_record) AS u(path, record);
+  INSERT INTO {s}.map_versions (ledger_key, version) VALUES (p_key, p_version);
+END
+$fn$;
+`,
+  },
 ];
 
 /**
@@ -234,6 +276,8 @@ export const TABLES = [
   "tree_state",
   "tree_nodes",
   "checkpoints",
+  "map_versions",
+  "map_records",
 ] as const;
 
 /**

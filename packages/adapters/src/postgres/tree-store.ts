@@ -1,4 +1,5 @@
 import { DaichoError } from "@daicho/core";
+import type { MapStore } from "@daicho/core/map";
 import {
   HASH_SIZE,
   type Node,
@@ -8,6 +9,7 @@ import {
   type TreeStore,
 } from "@daicho/core/merkle";
 import { pgError } from "./errors";
+import { PostgresMapStore } from "./map-store";
 import { assertTenant, type PgContext } from "./store";
 import { postOrder } from "./tree-position";
 
@@ -26,6 +28,8 @@ const CHECKPOINT_COLUMNS = "size, note, created_at";
  */
 export class PostgresTreeStore implements TreeStore {
   readonly kind = "postgres";
+  /** The tenant's durable subject map (migration 6), closed with this store. */
+  readonly map: MapStore;
   private ledgerKey: string | undefined;
   private closed = false;
   private tables: Promise<boolean> | undefined;
@@ -36,6 +40,7 @@ export class PostgresTreeStore implements TreeStore {
     private readonly onClose?: () => Promise<void>,
   ) {
     assertTenant(tenant);
+    this.map = new PostgresMapStore(ctx, tenant, (required) => this.key(required));
   }
 
   async size(): Promise<number> {
@@ -171,6 +176,7 @@ export class PostgresTreeStore implements TreeStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.map.close();
     await this.onClose?.();
   }
 

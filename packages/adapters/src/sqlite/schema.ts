@@ -1,5 +1,26 @@
 /**
- * SQLite schema, version 2. Migrations are numbered and applied in order inside one
+ * The subject map's tables (spec §12.9), versioned by checkpoint size: a version is
+ * listed in `daicho_map_versions` once all its records are in `daicho_map_records`
+ * (one transaction). Records are keyed by (position, version), so "as of v" is one
+ * index seek per position; the second index serves `verify`, which reads one version at
+ * a time. `IF NOT EXISTS` because the tree store creates them too when the tree lives in
+ * a file of its own.
+ */
+export const MAP_TABLES = `
+  CREATE TABLE IF NOT EXISTS daicho_map_versions (
+    version INTEGER PRIMARY KEY
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS daicho_map_records (
+    path    BLOB NOT NULL,
+    version INTEGER NOT NULL,
+    record  BLOB NOT NULL,
+    PRIMARY KEY (path, version)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS daicho_map_records_by_version ON daicho_map_records (version, path);
+`;
+
+/**
+ * SQLite schema, version 3. Migrations are numbered and applied in order inside one
  * transaction; `PRAGMA user_version` records the last one applied.
  */
 export const MIGRATIONS: readonly string[] = [
@@ -29,6 +50,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX daicho_events_by_type ON daicho_events (type, seq);
   `,
+  // 3: the durable subject map (spec §12.9), derived data beside the tree, so a new
+  // process extends the map from the previous checkpoint instead of rebuilding it.
+  MAP_TABLES,
 ];
 
 /**

@@ -5,6 +5,7 @@ import { type DaichoError, isDaichoError, openLedger } from "@daicho/core";
 import { sampleInputs, storeConformance, typeIndexConformance } from "@daicho/core/testing";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { MIGRATIONS } from "./schema";
 import { sqliteStore } from "./store";
 import { sqliteTreeStore } from "./tree-store";
 
@@ -87,10 +88,18 @@ describe("the index by type across schema versions", () => {
       const writable = sqliteStore(path);
       await writable.close();
       const after = new Database(path, { readonly: true });
-      expect(after.pragma("user_version", { simple: true })).toBe(2);
+      expect(after.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
       expect(
         after.prepare("SELECT name FROM sqlite_master WHERE name = 'daicho_events_by_type'").all(),
       ).toHaveLength(1);
+      // Schema 3: the durable subject map's tables (spec §12.9).
+      expect(
+        after
+          .prepare(
+            "SELECT name FROM sqlite_master WHERE name IN ('daicho_map_versions', 'daicho_map_records')",
+          )
+          .all(),
+      ).toHaveLength(2);
       after.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { DaichoError } from "@daicho/core";
+import type { MapStore } from "@daicho/core/map";
 import {
   type Node,
   type NodeId,
@@ -9,7 +10,9 @@ import {
 } from "@daicho/core/merkle";
 import Database from "better-sqlite3";
 import { sqliteError } from "./errors";
+import { SqliteMapStore } from "./map-store";
 import { acquireReadOnly } from "./read-only";
+import { MAP_TABLES } from "./schema";
 
 /**
  * Tree tables, kept apart from the event tables (which they never touch) so they can
@@ -32,6 +35,7 @@ const TREE_SCHEMA = `
     created_at TEXT NOT NULL
   ) STRICT;
   INSERT OR IGNORE INTO daicho_tree_state (id, schema, size) VALUES (0, 1, 0);
+  ${MAP_TABLES}
 `;
 
 export interface SqliteTreeStoreOptions {
@@ -52,7 +56,9 @@ export interface SqliteTreeStoreOptions {
 /**
  * A `TreeStore` in a SQLite file: usually the ledger's own file, beside the event tables.
  * `append` checks the stored size and writes nodes and size in one IMMEDIATE transaction,
- * so several processes may extend the same tree safely.
+ * so several processes may extend the same tree safely. Its `map` is the file's durable
+ * subject map (`SqliteMapStore`, same connection), absent when a read-only file predates
+ * the map tables.
  */
 export function sqliteTreeStore(path: string, options: SqliteTreeStoreOptions = {}): TreeStore {
   return new SqliteTreeStore(path, options);
@@ -62,6 +68,7 @@ type CheckpointRow = { size: number; note: string; created_at: string };
 
 class SqliteTreeStore implements TreeStore {
   readonly kind = "sqlite";
+  readonly map?: MapStore;
   private readonly db: Database.Database;
   private readonly hasTables: boolean;
   private readonly stmts: ReturnType<typeof prepare> | undefined;
@@ -89,6 +96,13 @@ class SqliteTreeStore implements TreeStore {
           )
           .get() !== undefined;
       this.stmts = this.hasTables ? prepare(this.db) : undefined;
+      const hasMap =
+        this.db
+          .prepare(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'daicho_map_records'",
+          )
+          .get() !== undefined;
+      if (hasMap) this.map = new SqliteMapStore(this.db, path, readonly);
     } catch (e) {
       shared?.release();
       throw sqliteError(e, path);
@@ -184,6 +198,7 @@ class SqliteTreeStore implements TreeStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.map?.close();
     this.release();
   }
 

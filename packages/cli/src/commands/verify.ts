@@ -41,7 +41,8 @@ export function heldHead(args: Args): { seq: number; hash: string } | undefined 
  * The checks `daicho verify` runs, in one call: the hash chain and the held head, every
  * stored copy the store answers from (columns, head, subject index), the stored Merkle
  * tree node by node and every stored checkpoint (with its signatures when `policy` is
- * given), and each checkpoint's subject-map root — docs/spec.md §11, §12.3.
+ * given), each checkpoint's subject-map root and every stored map version (the tree
+ * store's durable map) — docs/spec.md §11, §12.3, §12.9.
  */
 export async function verifyLedger(
   ledger: Ledger,
@@ -70,8 +71,9 @@ event at that sequence number: a ledger cut short is \`truncated\`, one rolled b
 re-extended (or another history under the same ledger id) is \`head-mismatch\`.
 It then checks every copy the store keeps beside the hashed bytes (docs/spec.md §11):
 the columns (\`column-mismatch\`), the stored head, the subject index and the index by
-event type (\`index-mismatch\`), every stored Merkle tree node (\`tree-mismatch\`) and every stored
-checkpoint (\`checkpoint-mismatch\`); with --vkey, the checkpoints' signatures too.
+event type (\`index-mismatch\`), every stored Merkle tree node (\`tree-mismatch\`), every stored
+checkpoint (\`checkpoint-mismatch\`) and every stored subject-map version
+(\`map-mismatch\`); with --vkey, the checkpoints' signatures too.
 Opens the ledger read-only; writes nothing, not even beside the file.`,
   options: {
     ...LEDGER_OPTIONS,

@@ -58,6 +58,9 @@ function counting(inner: MapStore) {
       reads += paths.length;
       return inner.readAsOf(v, paths);
     },
+    versions: () => inner.versions(),
+    readVersion: (v) => inner.readVersion(v),
+    recordCount: () => inner.recordCount(),
     close: () => inner.close(),
   };
   return { store, reads: () => reads };

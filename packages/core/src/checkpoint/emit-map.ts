@@ -18,9 +18,11 @@ export { SubjectDeltas } from "../map/stored";
 /** Where checkpoint emission keeps the subject map (spec §12.9). */
 export interface MapOptions {
   /**
-   * The ledger's map store (any `MapStore`; this version ships `memoryMapStore` only —
-   * SQLite and PostgreSQL map stores are not written yet). Left out, an in-memory one is kept per tree for the life of the process: the first
-   * checkpoint a process emits then rebuilds the map from every event, later ones extend it.
+   * The ledger's map store (any `MapStore`). Left out, the tree store's own durable map
+   * (`TreeStore.map`: SQLite and PostgreSQL keep one beside the tree) is used; a tree store
+   * without one (memory, KurrentDB) gets an in-memory map kept per tree for the life of
+   * the process: the first checkpoint a process emits then rebuilds the map from every
+   * event, later ones extend it.
    */
   readonly map?: MapStore;
 }
@@ -30,9 +32,10 @@ export type MapBase = MapVersion;
 
 const fallbacks = new WeakMap<LedgerTree, MapStore>();
 
-/** The map store emission uses for `tree`. */
+/** The map store emission uses for `tree`: the one passed, else the tree store's own, else a fallback. */
 export function mapStoreFor(tree: LedgerTree, options: MapOptions): MapStore {
   if (options.map !== undefined) return options.map;
+  if (tree.store.map !== undefined) return tree.store.map;
   let store = fallbacks.get(tree);
   if (store === undefined) {
     store = memoryMapStore();

@@ -1,10 +1,12 @@
 import * as E from "fp-ts/lib/Either.js";
+import { isDaichoError } from "../errors";
 import type { StoredEvent } from "../events/envelope";
 import { mapRootOf } from "../map/checkpoint-line";
-import { EMPTY, mapKey } from "../map/hash";
+import { mapKey } from "../map/hash";
+import type { MapWrite } from "../map/record";
 import type { MapStore } from "../map/store";
-import { storedMapRoot } from "../map/stored";
 import { SubjectMap } from "../map/subject-map";
+import { versionProblem } from "../map/version-check";
 import { bytesEqual } from "../merkle/hash";
 import type { TreeStore } from "../merkle/tree-store";
 import type { ParsedBody, VerifiedCopy, VerifyFailure } from "../verify";
@@ -15,8 +17,9 @@ import { allCheckpoints } from "./verify-tree";
 
 export interface MapCheckOptions {
   /**
-   * The ledger's map store: every stored version a checkpoint names must have that
-   * checkpoint's map root. Without it only the checkpoints' map lines are checked.
+   * The ledger's map store (default: the tree store's own, `TreeStore.map`): every
+   * stored version must be, record for record, the map the events give at its size.
+   * Without one only the checkpoints' map lines are checked.
    */
   readonly map?: MapStore;
 }
@@ -32,8 +35,10 @@ interface Expected {
  * subject) and, at the size of every stored checkpoint that carries a map line, compare
  * the recomputed root with the signed one (`checkpoint-mismatch` at its size). A malformed
  * or repeated map line is a mismatch too; checkpoints without one (signed before §12)
- * are accepted. With `options.map`, each stored map version such a checkpoint names must
- * have its root (`map-mismatch`).
+ * are accepted. With a map store (`options.map`, else the tree store's own), every stored
+ * version *v* must hold exactly the records that make its view "as of v" the map of
+ * events `0 … v−1` — none missing, edited or planted, none under a version it does not
+ * list, none beyond the verified events (`map-mismatch` at *v*, see `versionProblem`).
  */
 export async function mapCheck(
   tree: TreeStore,
@@ -57,7 +62,11 @@ export async function mapCheck(
   }
   expected.sort((a, b) => a.size - b.size);
   const covers: VerifiedCopy[] = ["subject-map"];
-  if (options.map !== undefined) covers.push("map-store");
+  const store = options.map ?? tree.map;
+  if (store !== undefined) covers.push("map-store");
+  const versions = store === undefined ? [] : await store.versions();
+  let nextVersion = 0;
+  let recordsChecked = 0;
   const map = new SubjectMap();
   let next = 0;
   let applied = 0;
@@ -74,11 +83,30 @@ export async function mapCheck(
     }
     return undefined;
   };
+  /** Check every stored map version of size ≤ applied (the map is M(applied) now). */
+  const checkVersions = async (): Promise<VerifyFailure | undefined> => {
+    for (; nextVersion < versions.length; nextVersion++) {
+      const v = versions[nextVersion] as number;
+      if (v > applied) return undefined;
+      let records: readonly MapWrite[];
+      try {
+        records = await (store as MapStore).readVersion(v);
+      } catch (e) {
+        if (isDaichoError(e, "STORE_CORRUPT")) return storeMismatch(v, "a record is malformed");
+        throw e;
+      }
+      recordsChecked += records.length;
+      const why = versionProblem(map, v === applied ? map.changes() : [], records);
+      if (v < applied || why !== undefined)
+        return storeMismatch(v, why ?? "the version is not at a size the events reach in order");
+    }
+    return undefined;
+  };
   return {
     covers,
-    onVerified(stored: StoredEvent, body: ParsedBody) {
+    async onVerified(stored: StoredEvent, body: ParsedBody) {
       if (problem !== undefined) return problem;
-      const f = compare();
+      const f = compare() ?? (await checkVersions());
       if (f !== undefined) return f;
       for (const s of body.subjects) {
         const key = mapKey(s.id);
@@ -90,22 +118,27 @@ export async function mapCheck(
     },
     async finish() {
       if (problem !== undefined) return problem;
-      const f = compare();
-      if (f !== undefined) return f;
-      if (options.map === undefined) return undefined;
-      for (const cp of expected) {
-        if (!(await options.map.hasVersion(cp.size))) continue;
-        const stored = (await storedMapRoot(options.map, cp.size)) ?? EMPTY;
-        if (!bytesEqual(stored, cp.root)) {
-          return {
-            seq: cp.size,
-            kind: "map-mismatch",
-            reason: `the stored subject-map version ${cp.size} does not have the root its checkpoint signs: map records were edited`,
-          };
-        }
-      }
+      const f = compare() ?? (await checkVersions());
+      if (f !== undefined || store === undefined) return f;
+      const beyond = versions[nextVersion];
+      if (beyond !== undefined)
+        return storeMismatch(beyond, "the version lies beyond the verified events");
+      const total = await store.recordCount();
+      if (total !== recordsChecked)
+        return storeMismatch(
+          applied,
+          `${total - recordsChecked} record(s) are stored under no version the store lists (planted)`,
+        );
       return undefined;
     },
+  };
+}
+
+function storeMismatch(version: number, why: string): VerifyFailure {
+  return {
+    seq: version,
+    kind: "map-mismatch",
+    reason: `the stored subject map, version ${version}, is not the map the events give: ${why}; it is derived data — empty the map tables and the next checkpoint rebuilds it`,
   };
 }
 

@@ -42,8 +42,9 @@ export interface ExtractOptions {
   /** The keys the checkpoint(s) must verify under: nothing is handed out before it does. */
   readonly policy: TrustPolicy;
   /**
-   * The ledger's map store (default: the in-memory one checkpoint emission keeps for this
-   * tree in this process). When it holds the checkpoint's map version, map proofs are read
+   * The ledger's map store (default: the tree store's durable one on SQLite and
+   * PostgreSQL, else the in-memory one checkpoint emission keeps for this tree in this
+   * process). When it holds the checkpoint's map version, map proofs are read
    * from it (authenticated against the signed root); otherwise the map is rebuilt in memory
    * from the hash-verified events before the checkpoint (O(events): pass the store the
    * checkpoints were emitted with where extracts are served).
@@ -122,7 +123,7 @@ export async function buildExtract(
       "the checkpoint signs no subject map (it predates spec §12): emit a new checkpoint and extract against it",
       { path: "checkpoint" },
     );
-  // Without a store, the one checkpoint emission keeps for this tree in this process.
+  // Without a store, the tree store's own, else the one emission keeps for this tree.
   const store = mapStoreFor(tree, options.map === undefined ? {} : { map: options.map });
   const proofs = await mapProofs(tree.events, store, cp.size, line.right, ids);
   const events = new Map<number, ExtractEvent>();

@@ -1,12 +1,13 @@
-import { sha256 } from "@noble/hashes/sha2.js";
 import { DaichoError } from "../errors";
 import { utf8ToBytes } from "../hash";
 import { eventLeafData } from "../merkle/hash";
+import { sha256Digest } from "../sha256";
 
 /**
  * Subject-map hashing (docs/spec.md §12.2): every hash is SHA-256(tag ‖ 0x00 ‖ message)
  * with one tag per kind of input, so a key, a value, a leaf and a node can never be
  * confused; `EMPTY` (32 zero bytes) is the hash of an empty subtree and is no hash's output.
+ * SHA-256 is `sha256Digest` (`../sha256.ts`: native where the runtime has it, noble elsewhere).
  */
 export const MAP_TAGS = {
   key: "daicho/map-key/v1",
@@ -51,7 +52,7 @@ function tagged(kind: keyof typeof MAP_TAGS, ...parts: Uint8Array[]): Uint8Array
     buf.set(p, at);
     at += p.length;
   }
-  return sha256(buf);
+  return sha256Digest(buf);
 }
 
 /** key(s) = H("daicho/map-key/v1", UTF-8(s)): where subject `s` sits in the map. */

@@ -20,6 +20,7 @@ export {
 export { memoryMapStore } from "./memory-store";
 export { type MapProof, type MapProofEnd, verifyMapProof, verifyMapProofOrThrow } from "./proof";
 export { type MapRecord, type MapWrite, mapPath, recordHash } from "./record";
+export { decodeMapRecord, encodeMapRecord } from "./record-bytes";
 export type { MapStore } from "./store";
 export { checkVersionWrite } from "./store-checks";
 export {
@@ -33,3 +34,4 @@ export {
   storedMapRoot,
 } from "./stored";
 export { SubjectMap } from "./subject-map";
+export { sameRecord, versionProblem } from "./version-check";

@@ -1,5 +1,5 @@
 import { DaichoError } from "../errors";
-import { bytesToHex } from "../hash";
+import { bytesToHex, hexToBytes } from "../hash";
 import type { MapRecord, MapWrite } from "./record";
 import type { MapStore } from "./store";
 import { checkVersionWrite } from "./store-checks";
@@ -18,29 +18,29 @@ class MemoryMapStore implements MapStore {
   readonly kind = "memory";
   /** Per position (hex), its records in ascending version order. */
   private readonly records = new Map<string, { version: number; record: MapRecord }[]>();
-  private readonly versions: number[] = [];
+  private readonly stored: number[] = [];
   private closed = false;
 
   async latestVersion(): Promise<number | null> {
     this.open();
-    return this.versions[this.versions.length - 1] ?? null;
+    return this.stored[this.stored.length - 1] ?? null;
   }
 
   async hasVersion(version: number): Promise<boolean> {
     this.open();
-    return this.versions.includes(version);
+    return this.stored.includes(version);
   }
 
   async putVersion(version: number, writes: readonly MapWrite[]): Promise<void> {
     this.open();
-    checkVersionWrite(version, writes, this.versions[this.versions.length - 1] ?? null);
+    checkVersionWrite(version, writes, this.stored[this.stored.length - 1] ?? null);
     for (const w of writes) {
       const key = bytesToHex(w.path);
       const list = this.records.get(key) ?? [];
       list.push({ version, record: copy(w.record) });
       this.records.set(key, list);
     }
-    this.versions.push(version);
+    this.stored.push(version);
   }
 
   async readAsOf(
@@ -57,6 +57,28 @@ class MemoryMapStore implements MapStore {
       }
       return undefined;
     });
+  }
+
+  async versions(): Promise<readonly number[]> {
+    this.open();
+    return [...this.stored];
+  }
+
+  async readVersion(version: number): Promise<readonly MapWrite[]> {
+    this.open();
+    const out: MapWrite[] = [];
+    for (const [key, list] of [...this.records].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const r = list.find((x) => x.version === version);
+      if (r !== undefined) out.push({ path: hexToBytes(key), record: copy(r.record) });
+    }
+    return out;
+  }
+
+  async recordCount(): Promise<number> {
+    this.open();
+    let n = 0;
+    for (const list of this.records.values()) n += list.length;
+    return n;
   }
 
   async close(): Promise<void> {

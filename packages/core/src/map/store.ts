@@ -31,5 +31,18 @@ export interface MapStore {
     version: number,
     paths: readonly Uint8Array[],
   ): Promise<readonly (MapRecord | undefined)[]>;
+  /** Every version stored, ascending (for `verify`, which checks each against the events). */
+  versions(): Promise<readonly number[]>;
+  /**
+   * The records written as exactly `version` (not older ones), in ascending path order;
+   * empty when the version holds none or is not stored. For `verify`.
+   */
+  readVersion(version: number): Promise<readonly MapWrite[]>;
+  /**
+   * How many records are stored, over all versions, including any whose version is not
+   * among `versions()`: `verify` compares it with the records it checked, so a planted
+   * record cannot hide under a version nobody lists.
+   */
+  recordCount(): Promise<number>;
   close(): Promise<void>;
 }

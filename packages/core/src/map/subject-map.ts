@@ -1,4 +1,5 @@
 import { DaichoError } from "../errors";
+import { bytesEqual } from "../merkle/hash";
 import { EMPTY, keyBit, type MapState, mapLeaf, mapNode, mapValueHash, samePrefix } from "./hash";
 import type { MapProof } from "./proof";
 import { type MapRecord, type MapWrite, mapPath } from "./record";
@@ -111,6 +112,32 @@ export class SubjectMap {
       siblings.push(hashOf(right ? node.left : node.right));
       node = right ? node.right : node.left;
     }
+  }
+
+  /**
+   * The record at `path` (`mapPath(depth, prefix)`), as a store would keep it, or
+   * undefined when the map has no node at that position. Used by `verify` to judge a
+   * stored record it did not expect to be written.
+   */
+  recordAt(path: Uint8Array): MapRecord | undefined {
+    if (path.length < 2) return undefined;
+    const depth = ((path[0] as number) << 8) | (path[1] as number);
+    if (depth > 256 || path.length !== 2 + Math.ceil(depth / 8)) return undefined;
+    const prefix = new Uint8Array(32);
+    prefix.set(path.subarray(2));
+    if (!bytesEqual(mapPath(depth, prefix), path)) return undefined; // non-zero padding bits
+    let node = this.tree;
+    for (let d = 0; d < depth; d++) {
+      if (node === undefined || node.kind !== "node") return undefined;
+      node = keyBit(prefix, d) === 0 ? node.left : node.right;
+    }
+    if (node === undefined || node.kind === "stub") return undefined;
+    if (node.kind === "leaf") {
+      return bytesEqual(mapPath(depth, node.key), path)
+        ? { kind: "leaf", key: node.key, state: node.state }
+        : undefined;
+    }
+    return { kind: "node", left: hashOf(node.left), right: hashOf(node.right) };
   }
 
   /** Every node changed since the last call, as records at their positions (then unmarked). */

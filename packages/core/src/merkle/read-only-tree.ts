@@ -8,7 +8,8 @@ import { nodeEnd, type StoredCheckpoint, type TreeStore } from "./tree-store";
  * read replica): nodes within the size the stored tree had when opened come from `base`;
  * leaves added after that (catching the tree up with newer events for one run) live in an
  * in-memory store and are forgotten on close. Checkpoints are read from `base`; storing
- * one is refused with STORE_UNAVAILABLE.
+ * one is refused with STORE_UNAVAILABLE. The base's subject map, if any, is read through
+ * (the base store refuses to write it when opened read-only).
  */
 export async function readOnlyTree(base: TreeStore): Promise<TreeStore> {
   const baseSize = await base.size();
@@ -16,6 +17,7 @@ export async function readOnlyTree(base: TreeStore): Promise<TreeStore> {
   const inBase = (id: NodeId) => nodeEnd(id) <= baseSize;
   return {
     kind: `${base.kind}+memory`,
+    ...(base.map === undefined ? {} : { map: base.map }),
     size: () => added.size(),
     append: (nodes, expectedSize, newSize) => added.append(nodes, expectedSize, newSize),
     async readNodes(ids) {

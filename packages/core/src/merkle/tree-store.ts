@@ -1,3 +1,4 @@
+import type { MapStore } from "../map/store";
 import type { NodeReader } from "./proofs";
 import type { Node, NodeId } from "./range";
 
@@ -52,6 +53,13 @@ export interface TreeStore extends NodeReader {
     to?: number;
     limit?: number;
   }): Promise<StoredCheckpoint[]>;
+  /**
+   * The subject map kept durably beside this tree (spec §12.9), when the store has one
+   * (SQLite, PostgreSQL). Checkpoint emission and extracts use it unless a map store is
+   * passed; without it they keep an in-memory map per tree for the life of the process.
+   * Closed with the tree store.
+   */
+  readonly map?: MapStore;
   close(): Promise<void>;
 }
 

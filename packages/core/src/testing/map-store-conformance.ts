@@ -106,6 +106,45 @@ export function mapStoreConformance(name: string, factory: MapStoreFactory): voi
       expect(await s.readAsOf(3, [mapPath(2, mapKey("c"))])).toEqual([undefined]);
     });
 
+    it("lists its versions, the records of exactly one version in path order, and counts every record", async () => {
+      const s = handle.store;
+      await s.putVersion(3, [leafAt(2, "b", 1), nodeAt(0, "a", 4, 5)]);
+      await s.putVersion(4, []);
+      await s.putVersion(8, [nodeAt(0, "a", 6, 7), leafAt(5, "c", 2 ** 40)]);
+      expect(await s.versions()).toEqual([3, 4, 8]);
+      const three = (await s.readVersion(3)).map((w) => ({
+        path: [...w.path],
+        r: plain(w.record),
+      }));
+      const byPath = [leafAt(2, "b", 1), nodeAt(0, "a", 4, 5)]
+        .map((w) => ({ path: [...w.path], r: plain(w.record) }))
+        .sort((x, y) => Buffer.compare(Buffer.from(x.path), Buffer.from(y.path)));
+      expect(three).toEqual(byPath);
+      expect(await s.readVersion(4)).toEqual([]);
+      expect(await s.readVersion(5)).toEqual([]);
+      expect((await s.readVersion(8)).map((w) => plain(w.record))).toContainEqual(
+        plain(leafAt(5, "c", 2 ** 40).record),
+      );
+      expect(await s.recordCount()).toBe(4);
+    });
+
+    it("keeps a leaf's state exactly, up to the largest safe integers", async () => {
+      const big: MapWrite = {
+        path: mapPath(7, mapKey("big")),
+        record: {
+          kind: "leaf",
+          key: mapKey("big"),
+          state: {
+            count: Number.MAX_SAFE_INTEGER,
+            lastSeq: Number.MAX_SAFE_INTEGER - 1,
+            lastHash: "0f".repeat(32),
+          },
+        },
+      };
+      await handle.store.putVersion(1, [big]);
+      expect((await handle.store.readAsOf(1, [big.path])).map(plain)).toEqual([plain(big.record)]);
+    });
+
     it("keeps an empty version (a checkpoint that changed no subject)", async () => {
       await handle.store.putVersion(0, []);
       expect(await handle.store.latestVersion()).toBe(0);

@@ -1,0 +1,77 @@
+import { DaichoError } from "../errors";
+import { bytesToHex } from "../hash";
+import { eventLeafData } from "../merkle/hash";
+import type { MapRecord } from "./record";
+
+/** Encoded length of an interior node: kind byte ‖ left ‖ right. */
+const NODE_BYTES = 1 + 32 + 32;
+/** Encoded length of a leaf: kind byte ‖ key ‖ u64be(count) ‖ u64be(lastSeq) ‖ lastHash. */
+const LEAF_BYTES = 1 + 32 + 8 + 8 + 32;
+
+/** Write a safe integer as u64be at `at` (two 32-bit halves: no BigInt on this hot path). */
+function setU64(view: DataView, at: number, n: number): void {
+  view.setUint32(at, Math.floor(n / 2 ** 32));
+  view.setUint32(at + 4, n >>> 0);
+}
+
+/** The u64be at `at`, or undefined when it exceeds 2^53 − 1. */
+function getU64(view: DataView, at: number): number | undefined {
+  const hi = view.getUint32(at);
+  if (hi >= 2 ** 21) return undefined;
+  return hi * 2 ** 32 + view.getUint32(at + 4);
+}
+
+/**
+ * The bytes a durable map store keeps for one record (spec §12.9): `0x00 ‖ left ‖ right`
+ * for an interior node, `0x01 ‖ key ‖ u64be(count) ‖ u64be(lastSeq) ‖ lastHash` for a
+ * leaf. Shared by the SQLite and PostgreSQL stores so both read and write one layout.
+ */
+export function encodeMapRecord(record: MapRecord): Uint8Array {
+  if (record.kind === "node") {
+    const out = new Uint8Array(NODE_BYTES);
+    out.set(record.left, 1);
+    out.set(record.right, 33);
+    return out;
+  }
+  const out = new Uint8Array(LEAF_BYTES);
+  const view = new DataView(out.buffer);
+  out[0] = 1;
+  out.set(record.key, 1);
+  setU64(view, 33, record.state.count);
+  setU64(view, 41, record.state.lastSeq);
+  out.set(eventLeafData(record.state.lastHash), 49);
+  return out;
+}
+
+/**
+ * The record `bytes` encode. A stored record is a copy nobody signed, so anything else
+ * than the two layouts (a wrong length, an unknown kind byte, a count or seq beyond 2^53)
+ * is refused with STORE_CORRUPT rather than read; a well-formed but edited record is
+ * caught later, when its hash is checked against its parent's.
+ */
+export function decodeMapRecord(bytes: Uint8Array): MapRecord {
+  const kind = bytes[0];
+  if (kind === 0 && bytes.length === NODE_BYTES) {
+    return { kind: "node", left: bytes.slice(1, 33), right: bytes.slice(33, 65) };
+  }
+  if (kind === 1 && bytes.length === LEAF_BYTES) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const count = getU64(view, 33);
+    const lastSeq = getU64(view, 41);
+    if (count !== undefined && lastSeq !== undefined) {
+      return {
+        kind: "leaf",
+        key: bytes.slice(1, 33),
+        state: {
+          count,
+          lastSeq,
+          lastHash: bytesToHex(bytes.subarray(49, 81)),
+        },
+      };
+    }
+  }
+  throw new DaichoError(
+    "STORE_CORRUPT",
+    "a stored subject-map record is malformed: run `daicho verify`; the map is derived data and is rebuilt from the events when its tables are emptied",
+  );
+}
