@@ -5,7 +5,9 @@
 import { DaichoError, isDaichoError, type Ledger } from "@daicho/core";
 import { parseVerifierKey } from "@daicho/core/checkpoint";
 import type { ErasureService } from "@daicho/core/erasure";
+import { type IncidentsService, incidentsService } from "@daicho/core/incidents";
 import type { LedgerTree } from "@daicho/core/merkle";
+import { type RequestsService, requestsService } from "@daicho/core/requests";
 import * as E from "fp-ts/lib/Either.js";
 import type { ConsoleActor, ConsoleLedger } from "./options";
 import { LedgerWatch } from "./watch";
@@ -17,10 +19,17 @@ export class LedgerContext {
   readonly verifierKey: string | undefined;
   private readonly erasureFor: (actor: ConsoleActor) => ErasureService;
   private readonly services = new Map<string, ErasureService>();
+  private readonly requestServices = new Map<string, RequestsService>();
+  private readonly incidentServices = new Map<string, IncidentsService>();
+  /** Console actions on one item (a request, an incident, an alert) run one at a time. */
+  readonly locks = new Map<string, Promise<unknown>>();
 
-  constructor(source: ConsoleLedger) {
+  constructor(
+    readonly source: ConsoleLedger,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
     this.ledger = source.ledger;
-    this.watch = new LedgerWatch(source.ledger.store, source.ledger.genesis);
+    this.watch = new LedgerWatch(source.ledger.store, source.ledger.genesis, source.regulations);
     this.tree = source.tree;
     this.erasureFor = source.erasureFor;
     if (source.verifierKey !== undefined && E.isLeft(parseVerifierKey(source.verifierKey))) {
@@ -33,13 +42,34 @@ export class LedgerContext {
 
   /** The erasure service acting as `actor` (one per actor id, so its view is folded once). */
   erasure(actor: ConsoleActor): ErasureService {
-    const key = `${actor.id}\u0000${actor.role}`;
-    let s = this.services.get(key);
-    if (s === undefined) {
-      s = this.erasureFor(actor);
-      this.services.set(key, s);
-    }
-    return s;
+    return cached(this.services, actor, () => this.erasureFor(actor));
+  }
+
+  /**
+   * The data-subject request service acting as `actor` (one per actor), with the host's
+   * deadline overrides and the console's clock.
+   */
+  requests(actor: ConsoleActor): RequestsService {
+    return cached(this.requestServices, actor, () =>
+      requestsService({
+        ledger: this.ledger,
+        actor,
+        clock: this.clock,
+        ...(this.source.requestDeadlines ? { deadlines: this.source.requestDeadlines } : {}),
+      }),
+    );
+  }
+
+  /** The incident service acting as `actor` (one per actor), with the host's regulations. */
+  incidents(actor: ConsoleActor): IncidentsService {
+    return cached(this.incidentServices, actor, () =>
+      incidentsService({
+        ledger: this.ledger,
+        actor,
+        clock: this.clock,
+        ...(this.source.regulations ? { regulations: this.source.regulations } : {}),
+      }),
+    );
   }
 
   /**
@@ -65,6 +95,17 @@ export class LedgerContext {
       throw e;
     })(parseVerifierKey(this.verifierKey));
   }
+}
+
+/** One service per actor id and role, made on first use. */
+function cached<S>(map: Map<string, S>, actor: ConsoleActor, make: () => S): S {
+  const key = `${actor.id}\u0000${actor.role}`;
+  let s = map.get(key);
+  if (s === undefined) {
+    s = make();
+    map.set(key, s);
+  }
+  return s;
 }
 
 /** True for the errors that mean "nothing about this" rather than a failure. */

@@ -1,7 +1,8 @@
 /**
  * The console's one pass over new events: verify them incrementally from the last
- * verified head, which is kept in memory, and fold what the pages show (alerts, counts,
- * the most recent events) from the same verified bytes. A page costs the events appended
+ * verified head, which is kept in memory, and fold what the pages show (alerts and their
+ * handling, counts, the most recent events, erasure requests, requests of every right,
+ * incidents) from the same verified bytes. A page costs the events appended
  * since the previous page, never a whole-ledger scan; the first call after start reads
  * the ledger once.
  *
@@ -24,6 +25,10 @@ import {
   type StoredEvent,
 } from "@daicho/core";
 import { ErasureView } from "@daicho/core/erasure";
+import { applyIncidentEvent, type Incident } from "@daicho/core/incidents";
+import type { Regulations } from "@daicho/core/reports";
+import { applyRequestEvent, type DataSubjectRequest } from "@daicho/core/requests";
+import { AlertsView } from "@daicho/core/views";
 
 /** What the incremental verification found so far. */
 export type WatchReport =
@@ -69,10 +74,17 @@ export class LedgerWatch {
   readonly recent: LedgerEvent[] = [];
   /** Erasure requests, holds and retention facts, folded from the verified events. */
   readonly erasure = new ErasureView();
+  /** Data-subject requests of every right (`@daicho/core/requests`' fold), by id. */
+  readonly requests = new Map<string, DataSubjectRequest>();
+  /** Incidents (`@daicho/core/incidents`' fold), by id. */
+  readonly incidents = new Map<string, Incident>();
+  /** Every alert with its acknowledgement and resolution (the views' alerts fold). */
+  readonly alertStates = new AlertsView();
 
   constructor(
     private readonly store: Store,
     private readonly genesis: string,
+    private readonly regulations?: Regulations,
   ) {}
 
   /** Verify and fold the events appended since the last call; concurrent calls share one pass. */
@@ -141,6 +153,9 @@ export class LedgerWatch {
 
   private fold(e: LedgerEvent): void {
     this.erasure.apply(e);
+    applyRequestEvent(this.requests, e);
+    applyIncidentEvent(this.incidents, e, this.regulations);
+    this.alertStates.apply(e);
     this.typeCounts.set(e.type, (this.typeCounts.get(e.type) ?? 0) + 1);
     this.recent.push(e);
     if (this.recent.length > MAX_RECENT) this.recent.shift();
