@@ -29,7 +29,12 @@ export class LedgerContext {
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.ledger = source.ledger;
-    this.watch = new LedgerWatch(source.ledger.store, source.ledger.genesis, source.regulations);
+    this.watch = new LedgerWatch(
+      source.ledger.store,
+      source.ledger.genesis,
+      source.regulations,
+      source.verifiedHead,
+    );
     this.tree = source.tree;
     this.erasureFor = source.erasureFor;
     if (source.verifierKey !== undefined && E.isLeft(parseVerifierKey(source.verifierKey))) {

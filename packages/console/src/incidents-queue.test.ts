@@ -1,24 +1,20 @@
 /// <reference lib="dom" />
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   EMAIL,
   eventsSinceOf,
   type Fixture,
   headSeqOf,
-  openFixture,
   postJson,
-  seedWork,
   type Work,
+  withSeededFixture,
 } from "./test-fixture";
 
+const seeded = withSeededFixture();
 let fx: Fixture;
 let work: Work;
-beforeEach(async () => {
-  fx = await openFixture();
-  work = await seedWork(fx);
-});
-afterEach(async () => {
-  await fx.close();
+beforeEach(() => {
+  ({ fx, work } = seeded);
 });
 
 const CONTACT = { name: "Data Protection Office", contact: "dpo@crm.example.com" };

@@ -1,4 +1,4 @@
-import { DaichoError, type Ledger } from "@daicho/core";
+import { type ChainHead, DaichoError, type Ledger } from "@daicho/core";
 import type { ErasureService } from "@daicho/core/erasure";
 import type { ContactPoint } from "@daicho/core/incidents";
 import type { LedgerTree } from "@daicho/core/merkle";
@@ -49,6 +49,15 @@ export interface ConsoleLedger {
    * report at download, never recorded. Without it the GDPR notice is not offered (404).
    */
   readonly incidentContact?: ContactPoint;
+  /**
+   * A head (`{ seq, hash }`) verified in full before — by `ledger.verify()` / `daicho
+   * verify`, or the `head` an earlier console process's `catchUp()` reported — so the
+   * start-up pass begins there instead of at genesis: the lists are folded from the type
+   * index up to it (each event hash-checked) and every later event is verified as usual.
+   * The held head's own event must still have that hash. Keep it where the ledger's
+   * operator cannot rewrite it. Left out: the whole ledger is verified once (the default).
+   */
+  readonly verifiedHead?: ChainHead;
 }
 
 export interface ConsoleOptions extends Partial<ConsoleLedger> {
@@ -102,6 +111,7 @@ export function ledgersOf(options: ConsoleOptions): readonly ConsoleLedger[] {
       ...(options.requestDeadlines ? { requestDeadlines: options.requestDeadlines } : {}),
       ...(options.regulations ? { regulations: options.regulations } : {}),
       ...(options.incidentContact ? { incidentContact: options.incidentContact } : {}),
+      ...(options.verifiedHead ? { verifiedHead: options.verifiedHead } : {}),
     });
   }
   if (list.length === 0) {

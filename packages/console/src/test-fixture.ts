@@ -15,6 +15,7 @@ import { ed25519Signer as certSigner, erasureService } from "@daicho/core/erasur
 import { incidentsService } from "@daicho/core/incidents";
 import { type LedgerTree, withTree } from "@daicho/core/merkle";
 import { requestsService } from "@daicho/core/requests";
+import { afterEach, beforeEach } from "vitest";
 import { type ConsoleHandler, consoleHandler } from "./handler";
 import type { ConsoleOptions, ConsoleUser } from "./options";
 
@@ -236,3 +237,19 @@ export const postJson = (body: unknown): RequestInit => ({
   method: "POST",
   body: JSON.stringify(body),
 });
+
+/**
+ * A fresh fixture with `seedWork` before each test of the calling file, closed after;
+ * read `fx` and `work` inside the tests.
+ */
+export function withSeededFixture(): { readonly fx: Fixture; readonly work: Work } {
+  const state = {} as { fx: Fixture; work: Work };
+  beforeEach(async () => {
+    state.fx = await openFixture();
+    state.work = await seedWork(state.fx);
+  });
+  afterEach(async () => {
+    await state.fx.close();
+  });
+  return state;
+}
