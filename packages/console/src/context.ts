@@ -21,6 +21,8 @@ export class LedgerContext {
   private readonly services = new Map<string, ErasureService>();
   private readonly requestServices = new Map<string, RequestsService>();
   private readonly incidentServices = new Map<string, IncidentsService>();
+  private baseRequests: RequestsService | undefined;
+  private baseIncidents: IncidentsService | undefined;
   /** Console actions on one item (a request, an incident, an alert) run one at a time. */
   readonly locks = new Map<string, Promise<unknown>>();
 
@@ -51,30 +53,42 @@ export class LedgerContext {
   }
 
   /**
-   * The data-subject request service acting as `actor` (one per actor), with the host's
-   * deadline overrides and the console's clock.
+   * The data-subject request service acting as `actor` (one per actor), derived with
+   * `as(actor)` from one service per ledger — so the ledger is folded once for all users,
+   * not once per user — with the host's deadline overrides and the console's clock.
    */
   requests(actor: ConsoleActor): RequestsService {
-    return cached(this.requestServices, actor, () =>
-      requestsService({
-        ledger: this.ledger,
-        actor,
-        clock: this.clock,
-        ...(this.source.requestDeadlines ? { deadlines: this.source.requestDeadlines } : {}),
-      }),
-    );
+    this.baseRequests ??= requestsService({
+      ledger: this.ledger,
+      actor: CONSOLE_SYSTEM,
+      clock: this.clock,
+      ...(this.source.requestDeadlines ? { deadlines: this.source.requestDeadlines } : {}),
+    });
+    const base = this.baseRequests;
+    return cached(this.requestServices, actor, () => base.as(actor));
   }
 
-  /** The incident service acting as `actor` (one per actor), with the host's regulations. */
+  /** The incident service acting as `actor`, derived likewise (shared view and locks). */
   incidents(actor: ConsoleActor): IncidentsService {
-    return cached(this.incidentServices, actor, () =>
-      incidentsService({
-        ledger: this.ledger,
-        actor,
-        clock: this.clock,
-        ...(this.source.regulations ? { regulations: this.source.regulations } : {}),
-      }),
-    );
+    this.baseIncidents ??= incidentsService({
+      ledger: this.ledger,
+      actor: CONSOLE_SYSTEM,
+      clock: this.clock,
+      ...(this.source.regulations ? { regulations: this.source.regulations } : {}),
+    });
+    const base = this.baseIncidents;
+    return cached(this.incidentServices, actor, () => base.as(actor));
+  }
+
+  /**
+   * Fold the services' shared views now (each reads the ledger once), so the first action
+   * after start-up does not wait for it; `handler.catchUp()` calls it.
+   */
+  async warmServices(): Promise<void> {
+    await Promise.all([
+      this.requests(CONSOLE_SYSTEM).list(),
+      this.incidents(CONSOLE_SYSTEM).list(),
+    ]);
   }
 
   /**
@@ -101,6 +115,9 @@ export class LedgerContext {
     })(parseVerifierKey(this.verifierKey));
   }
 }
+
+/** The actor the per-ledger base services are made with (they never act themselves). */
+const CONSOLE_SYSTEM: ConsoleActor = { id: "daicho-console", role: "dpo" };
 
 /** One service per actor id and role, made on first use. */
 function cached<S>(map: Map<string, S>, actor: ConsoleActor, make: () => S): S {

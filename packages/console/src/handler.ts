@@ -53,6 +53,12 @@ export interface ConsoleHandler {
    * console; resolves with each ledger's report.
    */
   catchUp(): Promise<readonly WatchReport[]>;
+  /**
+   * Fold the request and incident services' shared views now (each reads the ledger once
+   * per process, from genesis), so the first request or incident action does not wait for
+   * it. Optional; call it at start-up beside `catchUp()`.
+   */
+  warmServices(): Promise<void>;
 }
 
 /** What a route handler is given once the user is authenticated and the ledger chosen. */
@@ -238,7 +244,10 @@ export function consoleHandler(options: ConsoleOptions): ConsoleHandler {
   }
 
   const catchUp = () => Promise.all(contexts.map((c) => c.watch.catchUp()));
-  return Object.assign(handle, { basePath: base, catchUp });
+  const warmServices = async () => {
+    await Promise.all(contexts.map((c) => c.warmServices()));
+  };
+  return Object.assign(handle, { basePath: base, catchUp, warmServices });
 }
 
 const EXPORTS: Readonly<
