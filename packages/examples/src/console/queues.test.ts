@@ -245,4 +245,23 @@ describe("refusals in Chromium", () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it("works from the keyboard: open an action, pick the method, submit", async () => {
+    const { context, page, errors } = await signInAs(browser, server.url, "dpo-kato");
+    const summary = requestRow(page, "contact-0042").locator("[data-action^='verify'] summary");
+    await summary.focus();
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("SELECT");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Tab");
+    const before = await headSeq();
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#messages:has-text('appi.disclosure')");
+    const written = await since(before);
+    expect(written.map((e) => e.type)).toEqual(["request.identity-verified"]);
+    expect(written[0]?.payload).toMatchObject({ method: "id-document" });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });
