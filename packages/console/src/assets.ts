@@ -13,6 +13,7 @@ const TYPES: Readonly<Record<string, string>> = {
   "dom.js": "text/javascript; charset=utf-8",
   "i18n.js": "text/javascript; charset=utf-8",
   "views.js": "text/javascript; charset=utf-8",
+  "work.js": "text/javascript; charset=utf-8",
 };
 
 /** What the page may load: its own origin only, no inline script, no framing. */

@@ -6,6 +6,14 @@ import { errorResponse, HttpRefusal, json, readJsonObject } from "@daicho/adapte
 import { DaichoError, decodeWith, Id } from "@daicho/core";
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
+import {
+  AcknowledgeBody,
+  acknowledge,
+  alertDetail,
+  listAlerts,
+  ResolveBody,
+  resolve,
+} from "./alerts";
 import { asset, PAGE_HEADERS } from "./assets";
 import { LedgerContext } from "./context";
 import {
@@ -17,6 +25,7 @@ import {
 } from "./exports";
 import { checkSameOrigin } from "./guard";
 import { PlaceHoldBody, placeHold, ReleaseHoldBody, releaseHold } from "./holds";
+import { incidentAction, incidentDetail, incidentReport, listIncidents } from "./incidents-queue";
 import {
   actorOf,
   type ConsoleActor,
@@ -28,6 +37,7 @@ import {
 } from "./options";
 import { EmptyBody, listQueue, QUEUE_SOURCES, queueAction } from "./queue";
 import { recordDenial } from "./record";
+import { requestQueue, requestRecipients } from "./requests-queue";
 import { allowedActions, type ConsoleAction, mayDo } from "./roles";
 import { statusOf } from "./status";
 import { purposeCodec, searchSubjects, viewSubject } from "./subjects";
@@ -43,6 +53,12 @@ export interface ConsoleHandler {
    * console; resolves with each ledger's report.
    */
   catchUp(): Promise<readonly WatchReport[]>;
+  /**
+   * Fold the request and incident services' shared views now (each reads the ledger once
+   * per process, from genesis), so the first request or incident action does not wait for
+   * it. Optional; call it at start-up beside `catchUp()`.
+   */
+  warmServices(): Promise<void>;
 }
 
 /** What a route handler is given once the user is authenticated and the ledger chosen. */
@@ -67,13 +83,13 @@ interface Call {
  */
 export function consoleHandler(options: ConsoleOptions): ConsoleHandler {
   const authenticate = checkedAuthenticate(options);
-  const contexts = ledgersOf(options).map((l) => new LedgerContext(l));
+  const clock = options.clock ?? (() => new Date());
+  const contexts = ledgersOf(options).map((l) => new LedgerContext(l, clock));
   const base = (options.basePath ?? "").replace(/\/+$/, "");
   if (base !== "" && !/^(?:\/[A-Za-z0-9._~-]+)+$/.test(base))
     throw new DaichoError("INVALID_ARGUMENT", "`basePath` must be empty or like `/compliance`", {
       path: "basePath",
     });
-  const clock = options.clock ?? (() => new Date());
   const purposes = purposeCodec(options.purposes ?? DEFAULT_PURPOSES);
   const maxBody = options.maxBodyBytes ?? 16 * 1024;
 
@@ -157,6 +173,12 @@ export function consoleHandler(options: ConsoleOptions): ConsoleHandler {
       await allow(call, "queue.read");
       return json(200, await listQueue(ctx, actor, clock()));
     }
+    if (get && head === "queue" && second === "request" && third && fourth === "recipients") {
+      const id = pathId(third, "id");
+      await allow(call, "request.recipients", await requestQueue.subjectOf(ctx, actor, id));
+      await ctx.beforeChange();
+      return json(200, await requestRecipients(ctx, actor, id));
+    }
     if (post && head === "queue" && second && third && fourth && parts.length === 4) {
       const { source, spec, id } = queueAction(second, third, fourth);
       await allow(call, spec.rule, await source.subjectOf(ctx, actor, id));
@@ -178,19 +200,37 @@ export function consoleHandler(options: ConsoleOptions): ConsoleHandler {
     }
     if (get && head === "alerts" && parts.length <= 2) {
       await allow(call, "alerts.read");
-      await ctx.watch.catchUp();
-      if (second === undefined) {
-        return json(200, {
-          total: ctx.watch.alertTotal,
-          alerts: [...ctx.watch.alerts].reverse().slice(0, 500),
-        });
+      if (second === undefined) return json(200, await listAlerts(ctx, url.searchParams));
+      return json(200, await alertDetail(ctx, pathId(second, "alertId")));
+    }
+    if (post && head === "alerts" && second && parts.length === 3) {
+      const alertId = pathId(second, "alertId");
+      if (third === "acknowledge") {
+        await allow(call, "alert.acknowledge");
+        const input = await body(call, AcknowledgeBody);
+        return json(200, await acknowledge(ctx, actor, alertId, input));
       }
-      const id = decodeWith(Id, decodeURIComponent(second), "alertId");
-      if (E.isLeft(id)) throw id.left;
-      const alert = ctx.watch.alerts.find((a) => a.alertId === id.right);
-      if (alert === undefined)
-        throw new DaichoError("NOT_FOUND", "no such alert", { path: "alertId" });
-      return json(200, { alert });
+      if (third === "resolve") {
+        await allow(call, "alert.resolve");
+        const input = await body(call, ResolveBody);
+        return json(200, await resolve(ctx, actor, alertId, input));
+      }
+    }
+    if (get && head === "incidents" && parts.length <= 3) {
+      await allow(call, third === undefined ? "incidents.read" : "incident.report");
+      if (second === undefined) return json(200, await listIncidents(ctx, clock()));
+      const id = pathId(second, "incidentId");
+      if (third === undefined) return json(200, await incidentDetail(ctx, id, clock()));
+      if (third === "report")
+        return download(await incidentReport(ctx, actor, id, url.searchParams));
+    }
+    if (post && head === "incidents" && second && third && parts.length === 3) {
+      const spec = incidentAction(third);
+      const id = pathId(second, "incidentId");
+      await allow(call, spec.rule);
+      const input = await body(call, spec.body);
+      await ctx.beforeChange();
+      return json(200, await spec.run(ctx, actor, id, input));
     }
     if (get && head === "exports" && second !== undefined && parts.length === 2) {
       const exporter = EXPORTS[second];
@@ -204,7 +244,10 @@ export function consoleHandler(options: ConsoleOptions): ConsoleHandler {
   }
 
   const catchUp = () => Promise.all(contexts.map((c) => c.watch.catchUp()));
-  return Object.assign(handle, { basePath: base, catchUp });
+  const warmServices = async () => {
+    await Promise.all(contexts.map((c) => c.warmServices()));
+  };
+  return Object.assign(handle, { basePath: base, catchUp, warmServices });
 }
 
 const EXPORTS: Readonly<
@@ -251,6 +294,21 @@ async function authenticated(
       },
     );
   return user;
+}
+
+/** An id from a URL path segment, decoded (bad percent-encoding or not an Id: DECODE_ERROR). */
+function pathId(segment: string, path: string): string {
+  let raw: string;
+  try {
+    raw = decodeURIComponent(segment);
+  } catch {
+    throw new DaichoError("DECODE_ERROR", "the id in the path is not valid percent-encoding", {
+      path,
+    });
+  }
+  const id = decodeWith(Id, raw, path);
+  if (E.isLeft(id)) throw id.left;
+  return id.right;
 }
 
 function pick(contexts: readonly LedgerContext[], ledgerId: string | null): LedgerContext {

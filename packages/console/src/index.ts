@@ -13,6 +13,6 @@ export {
   type ConsoleUser,
   DEFAULT_PURPOSES,
 } from "./options";
-export type { QueueActionSpec, QueueItem, QueueSource } from "./queue";
+export type { QueueActionSpec, QueueItem, QueueSource } from "./queue-source";
 export { CONSOLE_ROLES, type ConsoleAction, type ConsoleRole, mayDo } from "./roles";
 export type { AlertRow, WatchReport } from "./watch";

@@ -1,6 +1,9 @@
-import { DaichoError, type Ledger } from "@daicho/core";
+import { type ChainHead, DaichoError, type Ledger } from "@daicho/core";
 import type { ErasureService } from "@daicho/core/erasure";
+import type { ContactPoint } from "@daicho/core/incidents";
 import type { LedgerTree } from "@daicho/core/merkle";
+import type { Regulations } from "@daicho/core/reports";
+import type { RequestsServiceOptions } from "@daicho/core/requests";
 import { CONSOLE_ROLES, type ConsoleRole } from "./roles";
 
 /** The console user, as the host's authentication established them. */
@@ -34,6 +37,27 @@ export interface ConsoleLedger {
   readonly tree?: LedgerTree;
   /** The log's verifier key (`name+hash+base64`): checkpoints and bundles verify under it. */
   readonly verifierKey?: string;
+  /**
+   * Per-regime deadline overrides for data-subject requests (e.g. APPI's internal target),
+   * as `requestsService` takes them; the queue's due dates and the actions use the same.
+   */
+  readonly requestDeadlines?: RequestsServiceOptions["deadlines"];
+  /** The legal numbers incidents' deadlines are computed from (default: the statutory ones). */
+  readonly regulations?: Regulations;
+  /**
+   * The contact point a GDPR Art. 33(3)(b) notice names (the DPO's office): given to the
+   * report at download, never recorded. Without it the GDPR notice is not offered (404).
+   */
+  readonly incidentContact?: ContactPoint;
+  /**
+   * A head (`{ seq, hash }`) verified in full before — by `ledger.verify()` / `daicho
+   * verify`, or the `head` an earlier console process's `catchUp()` reported — so the
+   * start-up pass begins there instead of at genesis: the lists are folded from the type
+   * index up to it (each event hash-checked) and every later event is verified as usual.
+   * The held head's own event must still have that hash. Keep it where the ledger's
+   * operator cannot rewrite it. Left out: the whole ledger is verified once (the default).
+   */
+  readonly verifiedHead?: ChainHead;
 }
 
 export interface ConsoleOptions extends Partial<ConsoleLedger> {
@@ -84,6 +108,10 @@ export function ledgersOf(options: ConsoleOptions): readonly ConsoleLedger[] {
       erasureFor: options.erasureFor,
       ...(options.tree ? { tree: options.tree } : {}),
       ...(options.verifierKey ? { verifierKey: options.verifierKey } : {}),
+      ...(options.requestDeadlines ? { requestDeadlines: options.requestDeadlines } : {}),
+      ...(options.regulations ? { regulations: options.regulations } : {}),
+      ...(options.incidentContact ? { incidentContact: options.incidentContact } : {}),
+      ...(options.verifiedHead ? { verifiedHead: options.verifiedHead } : {}),
     });
   }
   if (list.length === 0) {

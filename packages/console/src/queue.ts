@@ -1,8 +1,8 @@
 /**
  * The request queue: one list of everything a DPO must answer by a deadline, whatever its
- * kind. Each kind is a `QueueSource` (today: erasure requests, from `@daicho/core/erasure`);
- * the other rights and incidents plug in as further sources with their own actions, and
- * the routes, roles, recording and page stay as they are.
+ * kind. Each kind is a `QueueSource` (`queue-source.ts`): erasure requests from
+ * `@daicho/core/erasure` (here) and requests of every right from `@daicho/core/requests`
+ * (`requests-queue.ts`); the routes, roles, recording and page are shared.
  */
 import {
   DaichoError,
@@ -16,57 +16,11 @@ import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
 import type { LedgerContext } from "./context";
 import type { ConsoleActor } from "./options";
-import type { ConsoleAction } from "./roles";
+import { deadlineMarks, EmptyBody, type QueueSource, queueActionSpec } from "./queue-source";
+import { requestQueue } from "./requests-queue";
 
-/** One item of the queue, in the same shape for every kind. */
-export interface QueueItem {
-  /** The source's kind: `erasure` (later `access`, `rectification`, …, `incident`). */
-  readonly kind: string;
-  readonly id: string;
-  readonly subject?: string;
-  /** `open`, `refused`, …: the source's own status words. */
-  readonly status: string;
-  readonly receivedAt: string;
-  readonly dueBy: string;
-  readonly overdue: boolean;
-  readonly msLeft: number;
-  readonly channel?: string;
-  /** Refusals, extensions, notes: labels and ids only. */
-  readonly history: readonly {
-    readonly at: string;
-    readonly what: string;
-    readonly ground?: string;
-  }[];
-  /** The actions this source offers on the item (the page shows those the user may take). */
-  readonly actions: readonly string[];
-}
+export { EmptyBody } from "./queue-source";
 
-/** An action on a queue item: the role rule it needs, its body codec, and what it does. */
-export interface QueueActionSpec<B = unknown> {
-  readonly rule: ConsoleAction;
-  readonly body: t.Type<B, unknown, unknown>;
-  run(ctx: LedgerContext, actor: ConsoleActor, id: string, body: B): Promise<unknown>;
-}
-
-/** A kind of request the queue lists and acts on. */
-export interface QueueSource {
-  readonly kind: string;
-  list(ctx: LedgerContext, actor: ConsoleActor, now: Date): Promise<QueueItem[]>;
-  /** The subject an item concerns (for denial records), or undefined when there is no such item. */
-  subjectOf(ctx: LedgerContext, actor: ConsoleActor, id: string): Promise<string | undefined>;
-  readonly actions: Readonly<Record<string, QueueActionSpec<unknown>>>;
-}
-
-/**
- * Erase an action's body type for the source's table: sound, because the handler only
- * calls `run` with what `body` decoded.
- */
-export function queueActionSpec<B>(spec: QueueActionSpec<B>): QueueActionSpec<unknown> {
-  return spec as unknown as QueueActionSpec<unknown>;
-}
-
-/** The body of an action that takes no input: `{}` (or none), nothing else. */
-export const EmptyBody = strictStruct("EmptyBody", {});
 const Empty = EmptyBody;
 const RefuseBody = strictStruct("RefuseBody", { ground: ErasureRefusalGround, reason: Note });
 
@@ -84,8 +38,7 @@ export const erasureQueue: QueueSource = {
       status: r.status,
       receivedAt: r.requestedAt,
       dueBy: r.dueBy,
-      overdue: Date.parse(r.dueBy) < now.getTime(),
-      msLeft: Date.parse(r.dueBy) - now.getTime(),
+      ...deadlineMarks(r.requestedAt, r.dueBy, now),
       channel: r.channel,
       history: r.refusals.map((f) => ({ at: f.at, what: "refused", ground: f.ground })),
       actions: ["execute", "refuse"],
@@ -127,8 +80,8 @@ export const erasureQueue: QueueSource = {
   },
 };
 
-/** The queue's sources (erasure today). */
-export const QUEUE_SOURCES: readonly QueueSource[] = [erasureQueue];
+/** The queue's sources: erasure requests, and requests of every right. */
+export const QUEUE_SOURCES: readonly QueueSource[] = [erasureQueue, requestQueue];
 
 /** Every item of every source, earliest deadline first. */
 export async function listQueue(ctx: LedgerContext, actor: ConsoleActor, now: Date) {

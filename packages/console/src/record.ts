@@ -64,7 +64,14 @@ export async function recordDenial(
 export function recordExport(
   ledger: Ledger,
   actor: ConsoleActor,
-  what: { format: string; recordCount: number; purpose: string; query?: string },
+  what: {
+    format: string;
+    recordCount: number;
+    purpose: string;
+    query?: string;
+    /** What was exported (a Label, default `evidence`), e.g. `incident:<incidentId>`. */
+    resourceType?: string;
+  },
 ): Promise<LedgerEvent> {
   return ledger.append({
     type: "data.exported",
@@ -75,7 +82,7 @@ export function recordExport(
       recordCount: what.recordCount,
       fields: [],
       purpose: what.purpose,
-      resourceType: "evidence",
+      resourceType: what.resourceType ?? "evidence",
       ...(what.query === undefined ? {} : { query: what.query }),
     },
   });

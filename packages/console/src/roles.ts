@@ -25,7 +25,19 @@ export type ConsoleAction =
   | "export.bundle"
   | "export.checkpoint"
   | "export.records"
-  | "verify.full";
+  | "verify.full"
+  | "request.verify-identity"
+  | "request.extend"
+  | "request.refuse"
+  | "request.complete"
+  | "request.answer"
+  | "request.notify"
+  | "request.recipients"
+  | "alert.acknowledge"
+  | "alert.resolve"
+  | "incidents.read"
+  | "incident.act"
+  | "incident.report";
 
 /**
  * The role rules (docs/console.md, Roles):
@@ -34,6 +46,13 @@ export type ConsoleAction =
  *   no access report, no personal values, no exports;
  * - auditor reads everything but personal values, and takes evidence exports;
  * - dpo does everything, including reading personal values and working the queue.
+ *
+ * Requests of every right: support may record that a requester's identity was verified
+ * (front-line staff check the ID; the event names them, and only a DPO decides, answers or
+ * closes a request); the auditor sees who received a subject's data (Art. 19 recipients)
+ * but changes nothing. Alerts and incidents: the auditor reads them and downloads the
+ * reports; only the DPO acknowledges or resolves an alert (an auditor must not write to
+ * the evidence they audit) and records an incident's steps. Support sees neither.
  */
 const RULES: Readonly<Record<ConsoleAction, readonly ConsoleRole[]>> = {
   "status.read": ["dpo", "auditor", "support"],
@@ -51,6 +70,18 @@ const RULES: Readonly<Record<ConsoleAction, readonly ConsoleRole[]>> = {
   "export.checkpoint": ["dpo", "auditor"],
   "export.records": ["dpo", "auditor"],
   "verify.full": ["dpo", "auditor"],
+  "request.verify-identity": ["dpo", "support"],
+  "request.extend": ["dpo"],
+  "request.refuse": ["dpo"],
+  "request.complete": ["dpo"],
+  "request.answer": ["dpo"],
+  "request.notify": ["dpo"],
+  "request.recipients": ["dpo", "auditor"],
+  "alert.acknowledge": ["dpo"],
+  "alert.resolve": ["dpo"],
+  "incidents.read": ["dpo", "auditor"],
+  "incident.act": ["dpo"],
+  "incident.report": ["dpo", "auditor"],
 };
 
 /** True when one of `roles` may take `action`; unknown roles grant nothing. */

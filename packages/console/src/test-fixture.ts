@@ -9,10 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sqliteStore, sqliteTreeStore } from "@daicho/adapters/sqlite";
 import { sqliteKeyStore } from "@daicho/adapters/sqlite-keys";
-import { type Ledger, openLedger } from "@daicho/core";
+import { type Ledger, type LedgerEvent, openLedger } from "@daicho/core";
 import { ed25519Signer, emitCheckpoint } from "@daicho/core/checkpoint";
 import { ed25519Signer as certSigner, erasureService } from "@daicho/core/erasure";
+import { incidentsService } from "@daicho/core/incidents";
 import { type LedgerTree, withTree } from "@daicho/core/merkle";
+import { requestsService } from "@daicho/core/requests";
+import { afterEach, beforeEach } from "vitest";
 import { type ConsoleHandler, consoleHandler } from "./handler";
 import type { ConsoleOptions, ConsoleUser } from "./options";
 
@@ -177,4 +180,76 @@ export async function openFixture(): Promise<Fixture> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Requests of other rights and an incident, for the queue and incident tests. */
+export interface Work {
+  /** GDPR Art. 15 access by contact-0003. */
+  readonly accessId: string;
+  /** GDPR Art. 16 rectification by contact-0001 (whose data went to `hoshi-sales`). */
+  readonly rectifyId: string;
+  /** APPI 開示 by contact-0002. */
+  readonly appiId: string;
+  /** An incident under GDPR and APPI, became aware an hour before it was recorded. */
+  readonly incidentId: string;
+  readonly awareAt: string;
+}
+
+export async function seedWork(fx: Fixture): Promise<Work> {
+  const actor = { id: "daicho-intake", role: "system" };
+  const requests = requestsService({ ledger: fx.ledger, actor });
+  const receive = (
+    subject: string,
+    right: "gdpr.access" | "gdpr.rectification" | "appi.disclosure",
+  ) => requests.receive(subject, { right, requestedBy: subject, channel: "web-form" });
+  const access = await receive("contact-0003", "gdpr.access");
+  const rectify = await receive("contact-0001", "gdpr.rectification");
+  const appi = await receive("contact-0002", "appi.disclosure");
+  const awareAt = new Date(Date.now() - 3_600_000).toISOString();
+  const incident = await incidentsService({ ledger: fx.ledger, actor }).detect({
+    awareAt,
+    regimes: ["gdpr", "appi"],
+    category: "lost-device",
+    summary: "A sales laptop was lost on a train",
+  });
+  return {
+    accessId: access.requestId,
+    rectifyId: rectify.requestId,
+    appiId: appi.requestId,
+    incidentId: incident.incidentId,
+    awareAt,
+  };
+}
+
+/** The ledger's head sequence number. */
+export const headSeqOf = async (fx: Fixture): Promise<number> =>
+  (await fx.ledger.head())?.seq as number;
+
+/** Every event after `seq`, in order. */
+export async function eventsSinceOf(fx: Fixture, seq: number): Promise<LedgerEvent[]> {
+  const out: LedgerEvent[] = [];
+  for await (const e of fx.ledger.read({ from: seq + 1 })) out.push(e);
+  return out;
+}
+
+/** A JSON POST as the console page sends it. */
+export const postJson = (body: unknown): RequestInit => ({
+  method: "POST",
+  body: JSON.stringify(body),
+});
+
+/**
+ * A fresh fixture with `seedWork` before each test of the calling file, closed after;
+ * read `fx` and `work` inside the tests.
+ */
+export function withSeededFixture(): { readonly fx: Fixture; readonly work: Work } {
+  const state = {} as { fx: Fixture; work: Work };
+  beforeEach(async () => {
+    state.fx = await openFixture();
+    state.work = await seedWork(state.fx);
+  });
+  afterEach(async () => {
+    await state.fx.close();
+  });
+  return state;
 }

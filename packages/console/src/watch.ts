@@ -1,7 +1,8 @@
 /**
  * The console's one pass over new events: verify them incrementally from the last
- * verified head, which is kept in memory, and fold what the pages show (alerts, counts,
- * the most recent events) from the same verified bytes. A page costs the events appended
+ * verified head, which is kept in memory, and fold what the pages show (alerts and their
+ * handling, counts, the most recent events, erasure requests, requests of every right,
+ * incidents) from the same verified bytes. A page costs the events appended
  * since the previous page, never a whole-ledger scan; the first call after start reads
  * the ledger once.
  *
@@ -18,12 +19,19 @@
 import {
   type ChainHead,
   DaichoError,
+  EVENT_PAYLOADS,
   eventHash,
+  isDaichoError,
   type LedgerEvent,
+  readByTypeVerified,
   type Store,
   type StoredEvent,
 } from "@daicho/core";
-import { ErasureView } from "@daicho/core/erasure";
+import { ERASURE_REQUEST_TYPES, ErasureView } from "@daicho/core/erasure";
+import { applyIncidentEvent, type Incident } from "@daicho/core/incidents";
+import type { Regulations } from "@daicho/core/reports";
+import { applyRequestEvent, type DataSubjectRequest } from "@daicho/core/requests";
+import { AlertsView } from "@daicho/core/views";
 
 /** What the incremental verification found so far. */
 export type WatchReport =
@@ -69,10 +77,19 @@ export class LedgerWatch {
   readonly recent: LedgerEvent[] = [];
   /** Erasure requests, holds and retention facts, folded from the verified events. */
   readonly erasure = new ErasureView();
+  /** Data-subject requests of every right (`@daicho/core/requests`' fold), by id. */
+  readonly requests = new Map<string, DataSubjectRequest>();
+  /** Incidents (`@daicho/core/incidents`' fold), by id. */
+  readonly incidents = new Map<string, Incident>();
+  /** Every alert with its acknowledgement and resolution (the views' alerts fold). */
+  readonly alertStates = new AlertsView();
 
   constructor(
     private readonly store: Store,
     private readonly genesis: string,
+    private readonly regulations?: Regulations,
+    /** A head verified in full before: start from it instead of genesis (see `seedFromHeld`). */
+    private held?: ChainHead,
   ) {}
 
   /** Verify and fold the events appended since the last call; concurrent calls share one pass. */
@@ -105,6 +122,11 @@ export class LedgerWatch {
 
   private async pass(): Promise<WatchReport> {
     if (this.failure !== undefined) return this.report();
+    if (this.held !== undefined) {
+      const seeded = await this.seedFromHeld(this.held);
+      this.held = undefined;
+      if (seeded !== undefined) return seeded;
+    }
     const claimed = await this.store.head();
     const verified = this.head;
     if (verified !== null && (claimed === null || claimed.seq < verified.seq)) {
@@ -134,6 +156,41 @@ export class LedgerWatch {
     return this.report();
   }
 
+  /**
+   * Start from a head verified in full before (the host's `daicho verify`, or the head an
+   * earlier console process reached): fold the lists the pages show — erasure requests,
+   * requests of every right, incidents, alerts and their handling — from the store's index
+   * by type up to that head, each event hash- and type-checked (`readByTypeVerified`), and
+   * take the held head as the verified head. The pass that follows re-reads the held
+   * head's own event and requires its hash (a wrong `hash` with the right `seq`, a rewrite,
+   * or a store behind the held head fails there), then verifies every later event as
+   * usual. Trusted, not re-checked: the events before the held head (that is what holding
+   * a verified head means) and the index's completeness — an index entry removed before
+   * the head is not seen here; `ledger.verify()` compares the index with the bodies.
+   * Counts of other types before the head are not folded (the status card counts from the
+   * held head on). A failed check of an indexed event is a watch failure (sticks).
+   */
+  private async seedFromHeld(held: ChainHead): Promise<WatchReport | undefined> {
+    try {
+      for await (const e of readByTypeVerified(this.store, SEED_TYPES, 0)) {
+        if (e.seq > held.seq) break;
+        this.erasure.applyRequest(e);
+        this.foldLists(e);
+      }
+    } catch (e) {
+      if (!isDaichoError(e, "STORE_CORRUPT")) throw e;
+      const seq = Number((e.details as { seq?: unknown } | undefined)?.seq ?? 0);
+      return this.fail(
+        seq,
+        "index-event-corrupt",
+        "an event read through the type index does not verify",
+      );
+    }
+    this.head = { seq: held.seq, hash: held.hash };
+    this.count = held.seq + 1;
+    return undefined;
+  }
+
   private fail(seq: number, kind: string, reason: string): WatchReport {
     this.failure = { seq, kind, reason };
     return this.report();
@@ -141,9 +198,17 @@ export class LedgerWatch {
 
   private fold(e: LedgerEvent): void {
     this.erasure.apply(e);
-    this.typeCounts.set(e.type, (this.typeCounts.get(e.type) ?? 0) + 1);
+    this.foldLists(e);
     this.recent.push(e);
     if (this.recent.length > MAX_RECENT) this.recent.shift();
+  }
+
+  /** The folds of the lists pages show (all from event types in `SEED_TYPES`), and counts. */
+  private foldLists(e: LedgerEvent): void {
+    applyRequestEvent(this.requests, e);
+    applyIncidentEvent(this.incidents, e, this.regulations);
+    this.alertStates.apply(e);
+    this.typeCounts.set(e.type, (this.typeCounts.get(e.type) ?? 0) + 1);
     if (e.type !== "alert.raised") return;
     const p = (e as LedgerEvent<"alert.raised">).payload;
     this.alertTotal++;
@@ -151,6 +216,18 @@ export class LedgerWatch {
     if (this.alerts.length > MAX_ALERTS) this.alerts.shift();
   }
 }
+
+/**
+ * The event types the page lists are folded from: erasure requests, requests of every
+ * right, incidents, alerts and their handling (what `seedFromHeld` reads by type).
+ */
+export const SEED_TYPES: readonly string[] = [
+  ...ERASURE_REQUEST_TYPES,
+  ...Object.keys(EVENT_PAYLOADS).filter((t) => /^(request|incident)\./.test(t)),
+  "alert.raised",
+  "alert.acknowledged",
+  "alert.resolved",
+];
 
 /** A failure at `seq`, as `WatchReport` names it. */
 type Failure = (WatchReport & { ok: false })["failure"];

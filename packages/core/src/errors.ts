@@ -32,7 +32,9 @@ export type DaichoErrorCode =
   /** A data-subject request or incident is already closed (refused, completed): nothing recorded. */
   | "REQUEST_CLOSED"
   /** A request that discloses or changes data was to be completed before the requester's identity was verified. */
-  | "IDENTITY_UNVERIFIED";
+  | "IDENTITY_UNVERIFIED"
+  /** An action was decided on a view of an item that changed since (someone acted first): reload; nothing recorded. */
+  | "STALE_VIEW";
 
 export interface DaichoErrorOptions {
   /** Where the problem is: a JSON path such as `payload.fields[2]`, a sequence number, a file. */

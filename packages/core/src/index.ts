@@ -24,6 +24,7 @@ export {
 export * from "./events/index";
 export { genesisHash, HASH_TAGS, taggedHash } from "./hash";
 export { uuidv7 } from "./ids";
+export { serialised } from "./keyed-lock";
 export type { KeyStore } from "./keys/key-store";
 export { memoryKeyStore } from "./keys/memory";
 export {

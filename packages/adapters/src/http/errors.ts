@@ -17,6 +17,7 @@ const STATUS: Partial<Record<DaichoErrorCode, number>> = {
   STORE_CORRUPT: 500,
   REQUEST_CLOSED: 409,
   IDENTITY_UNVERIFIED: 409,
+  STALE_VIEW: 409,
 };
 
 /** Codes of refusals that belong to HTTP itself rather than to the library. */

@@ -14,6 +14,7 @@ import {
   renderStatus,
   renderSubject,
 } from "./views.js";
+import { renderIncident, renderIncidents, renderRecipients, renderRequests } from "./work.js";
 
 const API = new URL("api/", document.baseURI);
 const state = {
@@ -24,6 +25,9 @@ const state = {
   subject: undefined,
   queue: undefined,
   alerts: undefined,
+  alertsOpenOnly: true,
+  incidents: undefined,
+  incident: undefined,
 };
 
 class ApiError extends Error {}
@@ -101,17 +105,35 @@ function renderAll() {
   renderSubject(state.subject, can, { place: guard(placeHold), release: guard(releaseHold) });
   if (state.queue)
     renderQueue(state.queue, can, { execute: guard(execute), refuse: guard(refuse) });
-  if (state.alerts) renderAlerts(state.alerts);
+  if (state.queue)
+    renderRequests(
+      state.queue.items.filter((q) => q.kind === "request"),
+      can,
+      { request: guard(requestAction), answer: guard(answer), recipients: guard(recipients) },
+    );
+  if (state.incidents) renderIncidents(state.incidents, guard(openIncident));
+  renderIncident(state.incident, can, { step: guard(incidentStep), report: guard(report) });
+  if (state.alerts)
+    renderAlerts({ ...state.alerts, openOnly: state.alertsOpenOnly }, can, {
+      acknowledge: guard(acknowledge),
+      resolve: guard(resolve),
+      openOnly: guard(alertsOpenOnly),
+    });
   if (can("export.records") || can("export.bundle")) renderExports(can, guard(download));
 }
 
 async function loadOverview() {
-  const [status, queue, alerts] = await Promise.all([
+  const [status, queue, alerts, incidents] = await Promise.all([
     get("status"),
     get("queue"),
-    can("alerts.read") ? get("alerts") : Promise.resolve(undefined),
+    can("alerts.read") ? get(state.alertsOpenOnly ? "alerts?open=1" : "alerts") : undefined,
+    can("incidents.read") ? get("incidents") : undefined,
   ]);
-  Object.assign(state, { status, queue, alerts });
+  Object.assign(state, { status, queue, alerts, incidents });
+  if (state.incident)
+    state.incident = await get(
+      `incidents/${encodeURIComponent(state.incident.incident.incidentId)}`,
+    );
 }
 
 async function search(q) {
@@ -168,6 +190,71 @@ async function releaseHold(subject, holdId) {
   say(i18n.t("holdReleased", { id: holdId, seq: r.released.seq }));
 }
 
+/** A request action with the version the page shows (a stale page is refused: STALE_VIEW). */
+async function requestAction(q, action, body) {
+  await post(`queue/request/${encodeURIComponent(q.id)}/${action}`, {
+    ...body,
+    version: q.version,
+  });
+  await refresh();
+  say(i18n.t("actionDone", { what: `${q.right} · ${action}` }));
+}
+
+/** Answer an access or portability request with the export, and hand the file over. */
+async function answer(q, format) {
+  const r = await post(`queue/request/${encodeURIComponent(q.id)}/answer`, {
+    format,
+    version: q.version,
+  });
+  save(r.export.name, new Blob([r.export.body], { type: r.export.contentType }));
+  await refresh();
+  say(i18n.t("answered", { seq: r.export.recordedAs.seq }));
+}
+
+async function recipients(q) {
+  const data = await get(`queue/request/${encodeURIComponent(q.id)}/recipients`);
+  renderRecipients(q, data, can, { request: guard(requestAction) });
+}
+
+async function openIncident(id) {
+  state.incident = await get(`incidents/${encodeURIComponent(id)}`);
+  renderAll();
+  document.getElementById("incident-h")?.focus();
+}
+
+async function incidentStep(i, action, body) {
+  await post(`incidents/${encodeURIComponent(i.incidentId)}/${action}`, {
+    ...body,
+    version: i.version,
+  });
+  await refresh();
+  say(i18n.t("actionDone", { what: `${i.category} · ${action}` }));
+}
+
+async function report(i, kind, format) {
+  await download(
+    `incidents/${encodeURIComponent(i.incidentId)}/report?report=${kind}&format=${format}`,
+  );
+}
+
+async function acknowledge(a, body) {
+  const r = await post(`alerts/${encodeURIComponent(a.alertId)}/acknowledge`, body);
+  await refresh();
+  say(i18n.t("alertAcked", { id: a.alertId, seq: r.acknowledged.seq }));
+}
+
+async function resolve(a, body) {
+  const r = await post(`alerts/${encodeURIComponent(a.alertId)}/resolve`, body);
+  await refresh();
+  say(i18n.t("alertResolved", { id: a.alertId, seq: r.resolved.seq }));
+}
+
+async function alertsOpenOnly(on) {
+  state.alertsOpenOnly = on;
+  state.alerts = await get(on ? "alerts?open=1" : "alerts");
+  renderAll();
+}
+
 async function fullVerify() {
   say(i18n.t("loading"));
   const r = await post("verify", {});
@@ -179,12 +266,15 @@ async function download(path) {
   const res = await call(path);
   const name =
     /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? "export";
-  const blob = await res.blob();
+  save(name, await res.blob());
+  say(i18n.t("downloaded", { name }));
+}
+
+function save(name, blob) {
   const link = h("a", { href: URL.createObjectURL(blob), download: name, hidden: true });
   document.body.append(link);
   link.click();
   link.remove();
-  say(i18n.t("downloaded", { name }));
 }
 
 async function start() {

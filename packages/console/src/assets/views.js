@@ -4,6 +4,7 @@
  */
 import { fill, h, pill, table } from "./dom.js";
 import { i18n } from "./i18n.js";
+import { alertHandling } from "./work.js";
 
 const t = (k, v) => i18n.t(k, v);
 const when = (iso) => h("time", { datetime: iso }, i18n.date(iso));
@@ -278,7 +279,9 @@ const GROUNDS = [
   "archiving",
 ];
 
-export function renderQueue(queue, can, handlers) {
+export function renderQueue(all, can, handlers) {
+  // Erasure-service requests here; requests of every right have their own list (work.js).
+  const queue = { items: all.items.filter((q) => q.kind === "erasure") };
   if (queue.items.length === 0) return fill("queue-list", h("p", {}, t("queueEmpty")));
   const deadline = (q) => {
     const days = Math.round(Math.abs(q.msLeft) / 86_400_000);
@@ -352,10 +355,23 @@ export function renderQueue(queue, can, handlers) {
   );
 }
 
-export function renderAlerts(data) {
-  if (data.alerts.length === 0) return fill("alerts-list", h("p", {}, t("noAlerts")));
+export function renderAlerts(data, can, on) {
+  const toggle = h(
+    "p",
+    {},
+    h("input", {
+      type: "checkbox",
+      id: "alerts-open-only",
+      checked: data.openOnly === true,
+      onchange: (e) => on.openOnly(e.target.checked),
+    }),
+    " ",
+    h("label", { for: "alerts-open-only" }, t("openOnly")),
+  );
+  if (data.alerts.length === 0) return fill("alerts-list", toggle, h("p", {}, t("noAlerts")));
   fill(
     "alerts-list",
+    toggle,
     h(
       "p",
       { class: "hint" },
@@ -367,7 +383,7 @@ export function renderAlerts(data) {
       ...data.alerts.map((a) =>
         h(
           "li",
-          { "data-rule": a.rule },
+          { "data-rule": a.rule, "data-alert": a.alertId },
           h(
             "details",
             {},
@@ -399,6 +415,7 @@ export function renderAlerts(data) {
               h("dt", {}, t("triggeredBy")),
               h("dd", {}, h("code", {}, (a.triggeredBy ?? []).slice(0, 20).join(" ") || "-")),
             ),
+            alertHandling(a, can, on),
           ),
         ),
       ),

@@ -29,6 +29,7 @@ export {
 export { ed25519Signer, ed25519Verify, type Signer } from "./signer";
 export { type ActiveHold, foldSubjectState, type SubjectErasureState } from "./subject-state";
 export {
+  ERASURE_REQUEST_TYPES,
   type ErasureRequestStatus,
   ErasureView,
   type RetentionPolicy,

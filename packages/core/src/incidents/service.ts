@@ -106,13 +106,26 @@ export class IncidentsService {
   private readonly clock: () => Date;
   private readonly regs: Regulations;
   private readonly view: IncidentsView;
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks: Map<string, Promise<unknown>>;
 
-  constructor(private readonly options: IncidentsServiceOptions) {
+  constructor(
+    private readonly options: IncidentsServiceOptions,
+    shared?: { readonly view: IncidentsView; readonly locks: Map<string, Promise<unknown>> },
+  ) {
     this.ledger = options.ledger;
     this.clock = options.clock ?? (() => new Date());
     this.regs = options.regulations ?? DEFAULT_REGULATIONS;
-    this.view = new IncidentsView(this.regs);
+    this.view = shared?.view ?? new IncidentsView(this.regs);
+    this.locks = shared?.locks ?? new Map();
+  }
+
+  /**
+   * The same service recording its events as `actor`, sharing this one's folded view and
+   * its per-incident locks: the ledger is folded once for every user, and steps on one
+   * incident stay serialised whoever takes them.
+   */
+  as(actor: t.OutputOf<typeof Actor>): IncidentsService {
+    return new IncidentsService({ ...this.options, actor }, { view: this.view, locks: this.locks });
   }
 
   /**

@@ -19,11 +19,12 @@ export interface AlertHandlingInput {
  * Record that a person took charge of an alert (`alert.acknowledged`): repeats of the
  * problem stay quiet until it is resolved. Rejects with `NOT_FOUND` when the views know
  * no such alert and `INVALID_ARGUMENT` when it is already acknowledged or resolved —
- * nothing is written then — and with `DECODE_ERROR` for a bad id or note.
+ * nothing is written then — and with `DECODE_ERROR` for a bad id or note. `views` needs
+ * only its alerts view folded (`{ alerts }`).
  */
 export async function acknowledgeAlert(
   ledger: Ledger,
-  views: Views,
+  views: Pick<Views, "alerts">,
   input: AlertHandlingInput,
 ): Promise<LedgerEvent> {
   const alert = openAlert(views, input.alertId);
@@ -53,7 +54,7 @@ export async function acknowledgeAlert(
  */
 export async function resolveAlert(
   ledger: Ledger,
-  views: Views,
+  views: Pick<Views, "alerts">,
   input: AlertHandlingInput & { readonly resolution: AlertResolution },
 ): Promise<LedgerEvent> {
   openAlert(views, input.alertId);
@@ -70,7 +71,7 @@ export async function resolveAlert(
   });
 }
 
-function openAlert(views: Views, alertId: string): Readonly<AlertState> {
+function openAlert(views: Pick<Views, "alerts">, alertId: string): Readonly<AlertState> {
   const alert = typeof alertId === "string" ? views.alerts.alert(alertId) : undefined;
   if (alert === undefined) {
     throw new DaichoError(

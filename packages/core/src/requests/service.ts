@@ -118,11 +118,22 @@ function invalid(reason: string, path: string, details?: Record<string, unknown>
 export class RequestsService {
   private readonly ledger: Ledger;
   private readonly clock: () => Date;
-  private readonly view = new RequestsView();
 
-  constructor(private readonly options: RequestsServiceOptions) {
+  constructor(
+    private readonly options: RequestsServiceOptions,
+    private readonly view: RequestsView = new RequestsView(),
+  ) {
     this.ledger = options.ledger;
     this.clock = options.clock ?? (() => new Date());
+  }
+
+  /**
+   * The same service recording its events as `actor` (the user who acts), sharing this
+   * one's folded view: the ledger is folded once for every user, not once per user.
+   * Decisions still read the subject's hash-verified events, whoever acts.
+   */
+  as(actor: t.OutputOf<typeof Actor>): RequestsService {
+    return new RequestsService({ ...this.options, actor }, this.view);
   }
 
   /**

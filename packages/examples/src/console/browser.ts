@@ -84,3 +84,25 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
     }));
   });
 }
+
+/**
+ * A browser context signed in to the example CRM at `url` as `user`, on the console page
+ * once it is ready; `errors` collects the page's script errors and console errors.
+ */
+export async function signInAs(
+  browser: Browser,
+  url: string,
+  user: string,
+  viewport = { width: 1280, height: 900 },
+) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  await page.goto(`${url}/login?as=${user}`);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+  return { context, page, errors };
+}

@@ -8,7 +8,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listen } from "../crm-service/server";
-import { artifact, axeViolations, launch } from "./browser";
+import { artifact, axeViolations, launch, signInAs } from "./browser";
 import { hostApp } from "./host";
 import { type SeededConsole, seedConsole } from "./seed";
 
@@ -32,18 +32,8 @@ afterAll(async () => {
 });
 
 /** A browser context signed in to the example CRM as `user`, on the console page. */
-async function signedIn(user: string, viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(m.text());
-  });
-  await page.goto(`${server.url}/login?as=${user}`);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
-  return { context, page, errors };
-}
+const signedIn = (user: string, viewport?: { width: number; height: number }) =>
+  signInAs(browser, server.url, user, viewport);
 
 async function expectNoAxeViolations(page: Page) {
   const violations = await axeViolations(page);

@@ -34,6 +34,7 @@ export function hostApp(seeded: SeededConsole, clock?: () => Date): Hono {
     verifierKey: seeded.verifierKey,
     authenticate: userOf,
     basePath: "/console",
+    incidentContact: { name: "Data Protection Office", contact: "privacy@crm.example.com" },
     ...(clock ? { clock } : {}),
   });
   const app = new Hono();

@@ -35,6 +35,14 @@ let close: () => Promise<void>;
 let browser: Browser;
 /** The one full verification pass, run at start-up by `handler.catchUp()`. */
 let startupMs = 0;
+let startupCpuMs = 0;
+/** The start-up pass of a console given the head the first one verified (`verifiedHead`). */
+let heldStartMs = 0;
+let heldStartCpuMs = 0;
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return Math.round((d.user + d.system) / 1000);
+};
 let server: { url: string; close(): Promise<void> };
 const subject = (i: number) => `contact-${String(i).padStart(5, "0")}`;
 
@@ -142,9 +150,27 @@ beforeAll(async () => {
     authenticate: () => ({ actor: "dpo-kato", roles: ["dpo"], locale: "en-GB" }),
   });
   const warmed = performance.now();
-  await handler.catchUp();
+  const cpu0 = process.cpuUsage();
+  const [report] = await handler.catchUp();
+  startupCpuMs = cpuMs(cpu0);
   await erasure.openRequests(); // the erasure view every user's `as()` service shares, folded once
   startupMs = Math.round(performance.now() - warmed);
+  // A second process started from the head the first one verified (`verifiedHead`): the
+  // lists come from the type index, only the head's own event is re-read.
+  if (report?.ok && report.head !== null) {
+    const again = consoleHandler({
+      ledger,
+      erasureFor: (actor) => erasure.as(actor),
+      authenticate: () => null,
+      verifiedHead: report.head,
+    });
+    const t = performance.now();
+    const cpu1 = process.cpuUsage();
+    const [held] = await again.catchUp();
+    heldStartCpuMs = cpuMs(cpu1);
+    heldStartMs = Math.round(performance.now() - t);
+    expect(held).toMatchObject({ ok: true, head: report.head });
+  }
   server = await listen({ fetch: handler });
   browser = await launch();
 }, 3_600_000);
@@ -219,6 +245,9 @@ it(`pages stay fast at ${N.toLocaleString("en")} events: no whole-ledger scan af
     events: N,
     cores: cpus().length,
     startupCatchUpMs: startupMs,
+    startupCatchUpCpuMs: startupCpuMs,
+    heldHeadStartMs: heldStartMs,
+    heldHeadStartCpuMs: heldStartCpuMs,
     firstLoadMs: first,
     warmLoadMs: warm,
     statusMs: Math.round(status.ms),

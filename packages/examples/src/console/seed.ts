@@ -13,8 +13,10 @@ import {
   erasureService,
   ed25519Signer as erasureSigner,
 } from "@daicho/core/erasure";
+import { incidentsService } from "@daicho/core/incidents";
 import { Monitor } from "@daicho/core/monitor";
 import { accessEvent, decide } from "@daicho/core/policy";
+import { requestsService } from "@daicho/core/requests";
 import { ContactBook } from "../crm-service/contacts";
 import { crmMonitor, crmPolicy, crmStaff } from "../crm-service/policy";
 import { type ExampleLedger, openExampleLedger } from "../shared/ledger";
@@ -263,6 +265,26 @@ export async function seedConsole(dir: string, end = new Date()): Promise<Seeded
   }
 
   now = Math.min(end.getTime(), start + 45 * DAY);
+  // Requests of other rights and an incident, for the request and incident queues.
+  const intake = { id: "dpo-kato", role: "dpo" };
+  const requests = requestsService({ ledger, actor: intake, clock: () => new Date(now) });
+  for (const [subject, right, daysAgo] of [
+    ["contact-0040", "gdpr.access", 3],
+    ["contact-0041", "gdpr.rectification", 12],
+    ["contact-0042", "appi.disclosure", 2],
+  ] as const)
+    await requests.receive(subject, {
+      right,
+      requestedBy: subject,
+      channel: "web-form",
+      receivedAt: iso(now - daysAgo * DAY),
+    });
+  await incidentsService({ ledger, actor: intake, clock: () => new Date(now) }).detect({
+    awareAt: iso(now - 20 * 3600_000),
+    regimes: ["gdpr", "appi"],
+    category: "lost-device",
+    summary: "A sales laptop with the CRM client was lost on a train",
+  });
   await monitor.flush();
   await emitCheckpoint(tree, signer, LEDGER_ID);
   return { ...crm, erasure, erasureFor, now: new Date(now), verifierKey: signer.verifierKey };
