@@ -1,6 +1,7 @@
 import { extractSection } from "./extract";
 import { merkleSection } from "./merkle";
 import { postgresSection } from "./postgres";
+import { postgresBatchSection } from "./postgres-batch";
 import type { Report } from "./report";
 import { shreddingSection } from "./shredding";
 import { sqliteSection } from "./sqlite";
@@ -15,6 +16,7 @@ export interface Section {
 /** Every benchmark section, in run order. Add yours here. */
 export const SECTIONS: Section[] = [
   postgresSection,
+  postgresBatchSection,
   sqliteSection,
   merkleSection,
   shreddingSection,
