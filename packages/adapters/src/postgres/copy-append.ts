@@ -64,14 +64,15 @@ export async function appendByCopy(
     await client.query("BEGIN");
     // An acknowledged append must be durable: never commit it asynchronously.
     const head = await client.query({
-      text: `SELECT head_seq, head_hash, CASE WHEN current_setting('synchronous_commit') = 'off'
+      text: `SELECT head_seq, head_hash, fenced_at, CASE WHEN current_setting('synchronous_commit') = 'off'
                THEN set_config('synchronous_commit', 'on', true) END
              FROM ${s}.ledgers WHERE ledger_key = $1 FOR UPDATE`,
       values: [key],
       rowMode: "array",
     });
-    const row = head.rows[0] as [string, string | null] | undefined;
+    const row = head.rows[0] as [string, string | null, string | null] | undefined;
     if (row === undefined) throw { code: SQLSTATE.notInitialised };
+    if (row[2] !== null) throw { code: SQLSTATE.fenced, detail: row[2] };
     if (
       Number(row[0]) !== (expected === null ? -1 : expected.seq) ||
       row[1] !== (expected === null ? null : expected.hash)
