@@ -1,8 +1,10 @@
 import { extractSection } from "./extract";
 import { merkleSection } from "./merkle";
+import { pgServersSection } from "./pg-servers";
 import { postgresSection } from "./postgres";
 import { postgresBatchSection } from "./postgres-batch";
 import type { Report } from "./report";
+import { scaleSection } from "./scale";
 import { shreddingSection } from "./shredding";
 import { sqliteSection } from "./sqlite";
 import { verifySection } from "./verify";
@@ -23,4 +25,6 @@ export const SECTIONS: Section[] = [
   viewsSection,
   verifySection,
   extractSection,
+  scaleSection,
+  pgServersSection,
 ];
