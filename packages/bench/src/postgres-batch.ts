@@ -17,7 +17,7 @@ import type { Section } from "./sections";
  * - Emmett's `appendToStream` with the same events;
  * - our `appendBatch` through `openLedger`, and the store alone given pre-sealed rows, by
  *   `COPY` (the default for batches ≥ 64) and by the `append_events` function.
- * Each round runs every contender on `BENCH_PG_BATCHES` (default 20) batches; medians of
+ * Each round runs every contender on `BENCH_PG_BATCHES` (default 10) batches; medians of
  * `BENCH_PG_ROUNDS` (default 3) rounds. Wall time (the store waits on fsync) plus this
  * process's CPU per event for ours.
  */
@@ -62,7 +62,7 @@ interface Contender {
 }
 
 async function runBatches(report: Report, url: string): Promise<void> {
-  const batches = Number(process.env.BENCH_PG_BATCHES ?? 20);
+  const batches = Number(process.env.BENCH_PG_BATCHES ?? 10);
   const rounds = Number(process.env.BENCH_PG_ROUNDS ?? 3);
   const total = batches * rounds;
   const inputs = sampleInputs(BATCH * total);
