@@ -38,7 +38,7 @@ const BATCHES = 30;
 const READ_EVENTS = 100_000;
 
 /** Seal `n` events with the real ledger code (in memory) to get the exact rows we store. */
-async function sealedRows(n: number): Promise<StoredEvent[]> {
+export async function sealedRows(n: number): Promise<StoredEvent[]> {
   const store = memoryStore();
   const ledger = await openLedger({ store, ledgerId: "bench.example/raw" });
   for (let i = 0; i < n; i += 5000)
@@ -106,7 +106,7 @@ async function emmettAppend(
 }
 let emmettConflicts = 0;
 
-function emmettEvent(input: EventInput) {
+export function emmettEvent(input: EventInput) {
   return {
     type: input.type,
     data: { actor: input.actor, subjects: input.subjects ?? [], payload: input.payload },

@@ -2,8 +2,11 @@ import { envelopeSection } from "./envelope";
 import { extractSection } from "./extract";
 import { merkleSection } from "./merkle";
 import { pdfSection } from "./pdf";
+import { pgServersSection } from "./pg-servers";
 import { postgresSection } from "./postgres";
+import { postgresBatchSection } from "./postgres-batch";
 import type { Report } from "./report";
+import { scaleSection } from "./scale";
 import { shreddingSection } from "./shredding";
 import { sqliteSection } from "./sqlite";
 import { verifySection } from "./verify";
@@ -17,6 +20,7 @@ export interface Section {
 /** Every benchmark section, in run order. Add yours here. */
 export const SECTIONS: Section[] = [
   postgresSection,
+  postgresBatchSection,
   sqliteSection,
   merkleSection,
   shreddingSection,
@@ -25,4 +29,6 @@ export const SECTIONS: Section[] = [
   extractSection,
   envelopeSection,
   pdfSection,
+  scaleSection,
+  pgServersSection,
 ];

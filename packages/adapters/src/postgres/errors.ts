@@ -6,6 +6,7 @@ export const SQLSTATE = {
   notInitialised: "DA002",
   appendOnly: "DA003",
   treeMoved: "DA004",
+  fenced: "DA006",
 } as const;
 
 /** Connection-level failures: the server is down, restarting, or the link broke. */
@@ -81,6 +82,14 @@ export function pgError(e: unknown, path: string, inFlightCommit = false): Daich
       retryable: true,
       details: { actualSeq: err.detail === undefined ? null : Number(err.detail) },
     });
+  }
+  if (code === SQLSTATE.fenced) {
+    // The tenant moved to another server: nothing was written; look it up again and retry there.
+    return new DaichoError(
+      "STORE_UNAVAILABLE",
+      "this server's copy of the tenant is fenced (moved to another server); route the call again through the tenant directory",
+      { path, retryable: true, details: { fenced: true } },
+    );
   }
   if (code === SQLSTATE.treeMoved) {
     return new DaichoError("CONCURRENCY_CONFLICT", "the tree grew since it was read", {

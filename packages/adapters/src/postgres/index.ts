@@ -3,7 +3,8 @@
  * ledger, one ledger per tenant in a shared database, migrations as an explicit step
  * (`migratePostgres`, `daicho migrate`, or the SQL files for a DBA), and
  * online backup / verified restore of one tenant, and each tenant's Merkle tree and
- * checkpoints.
+ * checkpoints; tenants spread over several servers by a tenant directory
+ * (`TenantDirectory`, `openTenantRouter`) and moved between them (`moveTenant`).
  *
  * @module @daicho/adapters/postgres
  */
@@ -25,6 +26,7 @@ export {
   postgresDatabase,
   postgresStore,
 } from "./database";
+export { assertServerName, type Placement, TenantDirectory } from "./directory";
 export { PostgresKeyStore } from "./key-store";
 export type { MigrateResult } from "./migrate";
 export {
@@ -34,6 +36,8 @@ export {
   migrationScript,
   SCHEMA_VERSION,
 } from "./migration-sql";
+export { openTenantRouter, type TenantRouter, type TenantRouterOptions } from "./router";
 export { PostgresStore } from "./store";
+export { type MoveOptions, type MoveResult, moveTenant } from "./tenant-move";
 export type { TenantInfo } from "./tenants";
 export { PostgresTreeStore } from "./tree-store";

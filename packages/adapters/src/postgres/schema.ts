@@ -10,6 +10,82 @@ export interface Migration {
 }
 
 /**
+ * A tenant's copy can be fenced (`ledgers.fenced_at`): moving it to another server
+ * (tenant-move.ts) fences the source before the backup is taken, and from that commit on
+ * `append_events` (and the COPY path, which reads the same row under the same lock)
+ * refuses with DA006, and the key tables refuse writes for the tenant, so nothing the
+ * moved copy lacks can land on the old one. Erasing the whole tenant still may.
+ */
+const FENCE_MIGRATION: Migration = {
+  slug: "tenant-fence",
+  name: "tenant fence (a tenant moved to another server refuses writes here)",
+  sql: `
+ALTER TABLE {s}.ledgers ADD COLUMN fenced_at text;
+
+CREATE OR REPLACE FUNCTION {s}.append_events(
+  p_key bigint, p_expected_seq bigint, p_expected_hash text,
+  p_seq bigint[], p_id text[], p_type text[], p_recorded_at text[], p_subjects text[],
+  p_prev_hash text[], p_hash text[], p_body text[]
+) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  h_seq bigint;
+  h_hash text;
+  h_fenced text;
+  n integer := cardinality(p_seq);
+BEGIN
+  -- An acknowledged append must be durable: never commit it asynchronously.
+  IF current_setting('synchronous_commit') = 'off' THEN
+    PERFORM set_config('synchronous_commit', 'on', true);
+  END IF;
+  SELECT head_seq, head_hash, fenced_at INTO h_seq, h_hash, h_fenced FROM {s}.ledgers WHERE ledger_key = p_key FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'ledger is not initialised' USING ERRCODE = 'DA002';
+  END IF;
+  IF h_fenced IS NOT NULL THEN
+    RAISE EXCEPTION 'this copy of the tenant is fenced (moved to another server)' USING ERRCODE = 'DA006', DETAIL = h_fenced;
+  END IF;
+  IF h_seq <> p_expected_seq OR h_hash IS DISTINCT FROM p_expected_hash THEN
+    RAISE EXCEPTION 'the ledger head moved since it was read' USING ERRCODE = 'DA001', DETAIL = h_seq::text;
+  END IF;
+  IF n IS NULL OR n = 0 THEN
+    RETURN;
+  END IF;
+  INSERT INTO {s}.events (ledger_key, seq, id, type, recorded_at, subjects, prev_hash, hash, body)
+  SELECT p_key, u.seq, u.id, u.type, u.recorded_at, string_to_array(u.subjects, ' '), u.prev_hash, u.hash, u.body
+  FROM unnest(p_seq, p_id, p_type, p_recorded_at, p_subjects, p_prev_hash, p_hash, p_body)
+    AS u(seq, id, type, recorded_at, subjects, prev_hash, hash, body);
+  INSERT INTO {s}.event_subjects (ledger_key, subject, seq)
+  SELECT p_key, s.subject, u.seq
+  FROM unnest(p_seq, p_subjects) AS u(seq, subjects)
+  CROSS JOIN LATERAL unnest(string_to_array(u.subjects, ' ')) AS s(subject);
+  UPDATE {s}.ledgers SET head_seq = p_seq[n], head_hash = p_hash[n] WHERE ledger_key = p_key;
+END
+$fn$;
+
+-- Key writes for a fenced tenant are refused. FOR SHARE queues behind the fencing UPDATE
+-- (and it behind us), so a key write either lands before the fence or sees it.
+CREATE FUNCTION {s}.forbid_fenced_keys() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  t text := CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant ELSE NEW.tenant END;
+BEGIN
+  IF current_setting('daicho.erasing', true) IS DISTINCT FROM 'on'
+     AND EXISTS (SELECT 1 FROM {s}.ledgers WHERE tenant = t AND fenced_at IS NOT NULL FOR SHARE) THEN
+    RAISE EXCEPTION 'this copy of the tenant is fenced (moved to another server)' USING ERRCODE = 'DA006';
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$fn$;
+
+CREATE TRIGGER subject_keys_fence BEFORE INSERT OR UPDATE OR DELETE ON {s}.subject_keys
+  FOR EACH ROW EXECUTE FUNCTION {s}.forbid_fenced_keys();
+CREATE TRIGGER key_tombstones_fence BEFORE INSERT OR UPDATE OR DELETE ON {s}.key_tombstones
+  FOR EACH ROW EXECUTE FUNCTION {s}.forbid_fenced_keys();
+CREATE TRIGGER kek_checks_fence BEFORE INSERT OR UPDATE OR DELETE ON {s}.kek_checks
+  FOR EACH ROW EXECUTE FUNCTION {s}.forbid_fenced_keys();
+`,
+};
+
+/**
  * PostgreSQL schema, as numbered migrations. Opening a database runs none of them: they
  * are applied by `daicho migrate`, `migratePostgres`, `openPostgres({ migrate: true })`
  * (development and tests) or a DBA running the committed SQL files, all of which execute
@@ -259,6 +335,7 @@ END
 $fn$;
 `,
   },
+  FENCE_MIGRATION,
 ];
 
 /**

@@ -14,6 +14,7 @@ import {
   type TypeIndexCount,
 } from "@daicho/core";
 import type pg from "pg";
+import { appendByCopy, COPY_THRESHOLD } from "./copy-append";
 import { pgError } from "./errors";
 import { EVENT_COLUMNS, type EventRow, eventsInRange, pagedBySeq, toStored } from "./read";
 
@@ -33,6 +34,12 @@ export interface TenantStoreOptions {
   readonly pageSize?: number;
   /** Called by `close()` (the convenience `postgresStore` ends its own pool there). */
   readonly onClose?: () => Promise<void>;
+  /**
+   * Batches of at least this many events are written by binary `COPY` in one transaction
+   * instead of one `append_events` call (default `COPY_THRESHOLD`, 256). Both paths are
+   * all-or-nothing and take the same head lock; tests set 1 to run every append through COPY.
+   */
+  readonly copyThreshold?: number;
 }
 
 const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$/;
@@ -141,6 +148,14 @@ export class PostgresStore implements Store {
       }
     });
     const key = await this.key();
+    if (events.length >= (this.options.copyThreshold ?? COPY_THRESHOLD)) {
+      try {
+        await appendByCopy(this.ctx.pool, s, key, events, expected);
+      } catch (e) {
+        throw pgError(e, `tenant ${this.tenant}`, true);
+      }
+      return;
+    }
     const n = events.length;
     const cols = {
       seq: new Array<number>(n),
