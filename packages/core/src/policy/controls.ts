@@ -1,4 +1,5 @@
 import { assuranceRank } from "../events/auth";
+import type { VolumeWindow } from "../events/catalogue";
 import { DestinationKind } from "../events/destination";
 import type { ActorEntry } from "../views/actors";
 import { levelRank } from "../views/classification";
@@ -6,6 +7,7 @@ import type { Views } from "../views/view-set";
 import type { CompiledPolicy } from "./config";
 import type { DecisionRequest } from "./decide";
 import type { DenyReason } from "./reasons";
+import { volumeProblem } from "./volume-check";
 
 /**
  * The preventive controls of issue 14 items 1–4, checked by `decide()` after every other
@@ -70,14 +72,9 @@ export function checkControls(
 
   if (limits !== undefined && (action === "read" || moves)) {
     const metric = action === "read" ? "records-read" : "records-exported";
-    const asked = request.recordCount ?? 1;
-    for (const l of limits.limits) {
-      if (l.metric !== metric || !appliesTo(l, request.actor, teams)) continue;
-      if (views.volume.usedAt(request.actor, metric, l.window, at) + asked > l.max) {
-        reasons.push(metric === "records-read" ? "read-volume-exceeded" : "export-volume-exceeded");
-        break;
-      }
-    }
+    const used = (w: VolumeWindow) => views.volume.usedAt(request.actor, metric, w, at);
+    const problem = volumeProblem(limits.limits, request, teams, used, appliesTo);
+    if (problem !== undefined) reasons.push(problem);
   }
 
   if (known !== undefined && known.actorId !== request.actor) reasons.push("session-unknown");

@@ -1,4 +1,5 @@
 import { AssuranceLevel } from "../events/auth";
+import type { PayloadOf, VolumeMetric, VolumeWindow } from "../events/catalogue";
 import { Destination } from "../events/destination";
 import type { LedgerEvent } from "../events/envelope";
 import type { EventInput } from "../events/input";
@@ -7,7 +8,10 @@ import { uuidv7 } from "../ids";
 import type { Ledger } from "../ledger";
 import type { Views } from "../views/view-set";
 import type { CompiledPolicy } from "./config";
+import { appliesTo } from "./controls";
 import { type Decision, type DecisionRequest, decide } from "./decide";
+import type { DenyReason } from "./reasons";
+import { allowedInWindows, countedMetric, volumeProblem } from "./volume-check";
 
 /** A decision together with the `data.accessed` event that records it. */
 export interface RecordedDecision {
@@ -26,6 +30,14 @@ const ACTIONS = new Set(["read", "create", "update", "delete", "export", "share"
  * and returned whatever the outcome; the promise rejects only when the ledger cannot
  * write. Values that cannot be written (a malformed id in a `request-invalid` call) are
  * replaced by the placeholder `invalid`, never echoed.
+ *
+ * Volume limits hold under concurrency (docs/views-and-decisions.md §13.3): an allowed
+ * decision a volume limit applies to is a reservation. Once it is appended, the decisions
+ * the ledger holds between the views' position and the reservation (by this process or
+ * another) are counted too; if together they take the actor over a limit, the
+ * reservation loses: a denial with the same decision id is appended and returned, and the
+ * host must not serve the data. The ledger's sequence order decides which of two racing
+ * requests wins, so every process agrees; a lost race still counts against the quota.
  */
 export async function decideAndRecord(
   ledger: Ledger,
@@ -35,10 +47,68 @@ export async function decideAndRecord(
   options: { readonly now?: () => number; readonly decisionId?: string } = {},
 ): Promise<RecordedDecision> {
   const decision = decide(views, policy, request, options.now);
+  const reservation = decision.allowed ? volumeReservation(views, request, decision.at) : undefined;
   const decisionId = options.decisionId ?? uuidv7();
   const input = accessEvent(request, decision, decisionId, options.now ?? Date.now);
   const event = (await ledger.append(input)) as LedgerEvent<"data.accessed">;
+  if (reservation !== undefined) {
+    const lost = await reservationLost(ledger, request, decision.at, reservation, event.seq);
+    if (lost !== undefined) {
+      const refused: Decision = { ...decision, ...DENIED, reasons: [lost], grants: [] };
+      const denial = accessEvent(request, refused, decisionId, options.now ?? Date.now);
+      const recorded = (await ledger.append(denial)) as LedgerEvent<"data.accessed">;
+      return { decision: { ...refused, decisionId }, event: recorded };
+    }
+  }
   return { decision: { ...decision, decisionId }, event };
+}
+
+const DENIED = {
+  allowed: false,
+  outcome: "denied",
+  obligations: { maskFields: [], recordProvision: false },
+} as const;
+
+/** What an allowed decision counted on: the limits in force, and the views' counts and position. */
+interface Reservation {
+  readonly limits: PayloadOf<"volume.limits-set">["limits"];
+  readonly teams: readonly string[];
+  readonly metric: VolumeMetric;
+  readonly used: Readonly<Record<VolumeWindow, number>>;
+  /** Every event up to this seq was folded into the views the decision read. */
+  readonly since: number;
+}
+
+function volumeReservation(
+  views: Views,
+  request: DecisionRequest,
+  at: number,
+): Reservation | undefined {
+  const limits = views.volume.limits.at(at);
+  const metric = countedMetric(request.action);
+  if (limits === undefined || metric === undefined) return undefined;
+  const used = {
+    hour: views.volume.usedAt(request.actor, metric, "hour", at),
+    day: views.volume.usedAt(request.actor, metric, "day", at),
+  };
+  const teams = views.actors.entryAt(request.actor, at)?.teams ?? [];
+  return { limits: limits.limits, teams, metric, used, since: views.at.seq };
+}
+
+/** The limit the reservation at `seq` breaks once the decisions sequenced before it count. */
+async function reservationLost(
+  ledger: Ledger,
+  request: DecisionRequest,
+  at: number,
+  r: Reservation,
+  seq: number,
+): Promise<DenyReason | undefined> {
+  if (seq === r.since + 1) return undefined; // nothing was appended in between
+  const between: LedgerEvent[] = [];
+  for await (const e of ledger.read({ from: r.since + 1, to: seq })) between.push(e);
+  const extra = allowedInWindows(between, request.actor, r.metric, at);
+  const used = (w: VolumeWindow) => r.used[w] + extra[w];
+  return volumeProblem(r.limits, request, r.teams, used, appliesTo);
 }
 
 /** The `data.accessed` input for a decision; exported for hosts that batch their writes. */

@@ -3,6 +3,7 @@ import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import type { DaichoError } from "../errors";
 import type { ClassificationLevel } from "../events/catalogue";
+import { Country } from "../events/country";
 import { orThrow } from "../plain";
 import { compact, decodeSection, EntryProps, StringList } from "./codec";
 import { ms, payloadOf, type ViewEvent } from "./event";
@@ -15,6 +16,8 @@ export interface ActorEntry extends Entry {
   readonly teams?: readonly string[];
   readonly organisation?: string;
   readonly clearance?: ClassificationLevel;
+  /** ISO 3166-1 alpha-2 country the actor works from (issue 14 item 9), when onboarding said. */
+  readonly country?: Country;
 }
 
 /** An actor as known at one instant. `unknown` means never onboarded by then. */
@@ -24,6 +27,8 @@ export interface ActorStatus {
   readonly teams: readonly string[];
   readonly organisation?: string;
   readonly clearance?: ClassificationLevel;
+  /** Where the actor works from (cross-border transfers, APPI Art. 28, GDPR Chapter V). */
+  readonly country?: Country;
   /** When the current status took effect (epoch ms). */
   readonly since?: number;
 }
@@ -43,6 +48,7 @@ const ActorEntryCodec = t.intersection([
       confidential: null,
       "strictly-confidential": null,
     }),
+    country: Country,
   }),
 ]);
 const ActorsSnapshot = t.array(t.tuple([t.string, t.array(ActorEntryCodec)]));
@@ -50,7 +56,8 @@ export type ActorsSnapshot = t.TypeOf<typeof ActorsSnapshot>;
 
 /**
  * The actors view: each staff member's or system's lifecycle from `actor.onboarded` and
- * `actor.offboarded`. A later onboarding replaces the profile (roles, teams, clearance);
+ * `actor.offboarded`. A later onboarding replaces the profile (roles, teams, clearance,
+ * organisation, country);
  * an offboarding ends everything at once, and only a newer onboarding restores the actor.
  */
 export class ActorsView {
@@ -71,6 +78,7 @@ export class ActorsView {
           teams: p.teams,
           organisation: p.organisation,
           clearance: p.clearance,
+          country: p.country,
         }),
       );
     } else if (event.type === "actor.offboarded") {
@@ -110,6 +118,7 @@ export class ActorsView {
       teams: e.teams ?? NONE,
       organisation: e.organisation,
       clearance: e.clearance,
+      country: e.country,
       since: e.at,
     });
   }

@@ -141,6 +141,37 @@ describe("point-in-time questions", () => {
     expect(v.actors.offboardings("u-1")).toEqual([T0 + DAY]);
   });
 
+  it("keeps the country an actor works from, through a re-onboarding and a snapshot", () => {
+    const v = new Views().applyAll(
+      chainEvents([
+        {
+          type: "actor.onboarded",
+          actor: admin,
+          occurredAt: iso(T0),
+          payload: { actorId: "u-1", organisation: "agency-1", country: "VN" },
+        },
+        {
+          type: "actor.onboarded",
+          actor: admin,
+          occurredAt: iso(T0 + DAY),
+          payload: { actorId: "u-1", organisation: "agency-1" },
+        },
+      ]),
+    );
+    expect(v.actors.statusAt("u-1", T0 + 1000)).toMatchObject({ status: "active", country: "VN" });
+    // A new profile replaces the old one: a country left out is not carried over.
+    expect(v.actors.statusAt("u-1", T0 + 2 * DAY).country).toBeUndefined();
+    const restored = decodeSnapshot(encodeSnapshot(v, "views.test/ledger"));
+    if (E.isLeft(restored)) throw restored.left;
+    expect(restored.right.views.actors.statusAt("u-1", T0 + 1000).country).toBe("VN");
+    // A snapshot cannot smuggle in a country the event catalogue would refuse.
+    const parsed = JSON.parse(encodeSnapshot(v, "views.test/ledger"));
+    parsed.views.actors[0][1][0].country = "Vietnam";
+    expect(decodeSnapshot(encodeLike(parsed))).toMatchObject({
+      left: { code: "DECODE_ERROR", path: expect.stringContaining("$.views.actors") },
+    });
+  });
+
   it("refuses events out of sequence instead of silently skipping them", () => {
     const v = new Views();
     expect(() => v.apply(events[1] as (typeof events)[number])).toThrow(/out of sequence/);
