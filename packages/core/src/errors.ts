@@ -32,7 +32,9 @@ export type DaichoErrorCode =
   /** A data-subject request or incident is already closed (refused, completed): nothing recorded. */
   | "REQUEST_CLOSED"
   /** A request that discloses or changes data was to be completed before the requester's identity was verified. */
-  | "IDENTITY_UNVERIFIED";
+  | "IDENTITY_UNVERIFIED"
+  /** A worker thread of the append pool died mid-batch: nothing was appended; append again. */
+  | "WORKER_FAILED";
 
 export interface DaichoErrorOptions {
   /** Where the problem is: a JSON path such as `payload.fields[2]`, a sequence number, a file. */

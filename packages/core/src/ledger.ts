@@ -1,4 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
+import { AppendPool, defaultWorkers } from "./append-pool";
+import type { PreparedParts } from "./append-worker";
 import { buildBody, type SubjectHead, sealEvent } from "./chain";
 import type { Kek } from "./crypto/key-wrap";
 import { type DataKeySource, openPersonal, sealPersonal } from "./crypto/personal";
@@ -12,6 +14,7 @@ import { uuidv7 } from "./ids";
 import { FENCE_EVENT_TYPES, ledgerFence } from "./keys/fence";
 import type { KeyStore } from "./keys/key-store";
 import { type KeyLease, type KeyRing, openKeyRing } from "./keys/ring";
+import { type SealParts, spliceParts } from "./seal-parts";
 import type { AppendLimit, ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
 import { readSubjectVerified } from "./subject-events";
 import type { VerifyReport } from "./verify";
@@ -55,6 +58,18 @@ export interface LedgerOptions {
    * ledger that already holds such ids (docs/spec.md §2.3).
    */
   readonly allowPhoneLikeIds?: boolean;
+  /**
+   * Worker threads that decode and canonicalize large batches off the main thread, which
+   * then only splices in each event's chain position and links and hashes it (the bytes
+   * are the same as on one thread). Default: one per core (at most 8), or 0 where the
+   * runtime has no worker threads; 0 keeps every append on the calling thread. Threads
+   * start on the first large batch, never hold the process open while idle, and end with
+   * `close()`. Inputs must be structured-cloneable plain data (what `EventInput` describes);
+   * any other input is appended on the calling thread, with that path's errors.
+   */
+  readonly workers?: number;
+  /** Smallest batch handed to the workers (default 256 inputs); smaller ones stay on the calling thread. */
+  readonly workerThreshold?: number;
 }
 
 /** The key store, KEK and cache settings a ledger seals personal values with. */
@@ -84,6 +99,17 @@ export interface AppendOptions {
 /** A decoded input whose id is fixed and whose personal values are sealed (no plaintext left). */
 type PreparedInput = EventInput & { readonly id: string; readonly sealed?: readonly SealedField[] };
 
+/** An input the pool decoded into parts (`seal-parts.ts`), with its id fixed and values sealed. */
+interface PooledInput {
+  readonly parts: SealParts;
+  readonly subjects: readonly string[];
+  readonly id: string;
+  readonly sealed?: readonly SealedField[];
+}
+
+/** What the commit queue holds for each input. */
+type QueuedInput = PreparedInput | PooledInput;
+
 /** An event with its personal fields opened: plaintext, or a `Redacted` marker. */
 export type OpenedEvent = LedgerEvent & { readonly fields: readonly PersonalField[] };
 
@@ -91,7 +117,7 @@ export type OpenedEvent = LedgerEvent & { readonly fields: readonly PersonalFiel
 type Sealed = ReturnType<typeof sealEvent>;
 
 interface PendingBatch {
-  readonly inputs: readonly EventInput[];
+  readonly inputs: readonly QueuedInput[];
   /** How error paths name an input: `$` for `append`, `$[i]` for `appendBatch`. */
   readonly at: InputPath;
   readonly expect?: ReadonlyMap<string, SubjectHead | null>;
@@ -103,6 +129,8 @@ interface PendingBatch {
 export type AppendListener = (events: readonly LedgerEvent[]) => void;
 
 const DEFAULT_MAX_EVENT_BYTES = 256 * 1024;
+/** Batches from this size go to the append pool (measured: docs/benchmarks.md, "append pool"). */
+const DEFAULT_WORKER_THRESHOLD = 256;
 /** Subject heads remembered between commits; past this the cache starts afresh. */
 const MAX_CACHED_SUBJECTS = 50_000;
 /** Printable ASCII without space or '+': usable as a C2SP checkpoint origin and note name. */
@@ -164,6 +192,8 @@ export class Ledger {
   private prepareTail: Promise<void> | undefined;
   private readonly onListenerError: (e: unknown) => void;
   private readonly decodeOptions: DecodeInputOptions;
+  private readonly pool: AppendPool | undefined;
+  private readonly workerThreshold: number;
   /** The head and subject heads after this ledger's last successful append (see `knownPosition`). */
   private position: { head: ChainHead | null; subjects: Map<string, SubjectHead> } | undefined;
 
@@ -191,6 +221,12 @@ export class Ledger {
     this.maxRetries = options.maxConflictRetries ?? 20;
     this.maxGroupEvents = options.maxGroupEvents ?? 2000;
     this.decodeOptions = { allowPhoneLikeIds: options.allowPhoneLikeIds === true };
+    const workers = workerCount(options.workers);
+    this.pool = workers > 0 ? new AppendPool(workers) : undefined;
+    this.workerThreshold = positiveInteger(
+      options.workerThreshold ?? DEFAULT_WORKER_THRESHOLD,
+      "workerThreshold",
+    );
     this.onListenerError =
       options.onListenerError ??
       ((e) => console.error("daicho: append listener failed:", isDaichoError(e) ? e.code : e));
@@ -241,7 +277,7 @@ export class Ledger {
     const lease = this.keys?.lease();
     let committed = false;
     try {
-      const decoded = await this.prepare(decodeBatch(inputs, at, this.decodeOptions), lease, at);
+      const decoded = await this.prepare(inputs, lease, at);
       if (decoded.length === 0) return [];
       const expect = options?.expectSubjectHeads;
       const events = await new Promise<LedgerEvent[]>((resolve, reject) => {
@@ -326,8 +362,12 @@ export class Ledger {
     return verifyFrom(this.store, this.genesis, held, options);
   }
 
-  /** Close the event store and, when the ledger was opened with `keys`, the key store. */
+  /**
+   * Close the event store, the append pool's worker threads and, when the ledger was
+   * opened with `keys`, the key store.
+   */
   async close(): Promise<void> {
+    await this.pool?.close();
     await this.store.close();
     await this.keys?.store.close();
   }
@@ -468,22 +508,39 @@ export class Ledger {
   }
 
   /**
-   * Fix ids and seal personal values, keeping call order. Batches without personal values
-   * take a synchronous path when nothing is being sealed, so plain appends queue exactly
-   * as before; otherwise batches are prepared one after another behind `prepareTail`.
+   * Decode the inputs, fix ids and seal personal values, keeping call order. Large batches
+   * are decoded on the append pool (the main thread goes on meanwhile) and continue in
+   * call order behind `prepareTail`; a batch the pool refuses is decoded here, so its
+   * error is this thread's. Small batches without personal values take a synchronous path
+   * when nothing is being prepared, so plain appends queue exactly as before.
    */
   private async prepare(
-    inputs: readonly EventInput[],
+    inputs: readonly unknown[],
     lease: KeyLease | undefined,
     at: InputPath,
-  ): Promise<PreparedInput[]> {
-    const sealing = inputs.some((i) => (i.personal?.length ?? 0) > 0);
-    if (!sealing && this.prepareTail === undefined) {
-      return inputs.map((i) => ({ ...i, id: i.id ?? uuidv7() }) as PreparedInput);
+  ): Promise<QueuedInput[]> {
+    const pooled =
+      this.pool !== undefined && Array.isArray(inputs) && inputs.length >= this.workerThreshold
+        ? this.pool.prepare(inputs, this.decodeOptions.allowPhoneLikeIds === true)
+        : undefined;
+    pooled?.catch(() => {}); // awaited in call order below
+    let run: Promise<QueuedInput[]>;
+    if (pooled === undefined) {
+      const decoded = decodeBatch(inputs, at, this.decodeOptions);
+      const sealing = decoded.some((i) => (i.personal?.length ?? 0) > 0);
+      if (!sealing && this.prepareTail === undefined) {
+        return decoded.map((i) => ({ ...i, id: i.id ?? uuidv7() }) as PreparedInput);
+      }
+      run = (this.prepareTail ?? Promise.resolve()).then(() =>
+        prepareInputs(this, decoded, lease, at),
+      );
+    } else {
+      run = (this.prepareTail ?? Promise.resolve()).then(async () => {
+        const prepared = await pooled;
+        if (prepared !== undefined) return preparePooled(this, prepared, lease, at);
+        return prepareInputs(this, decodeBatch(inputs, at, this.decodeOptions), lease, at);
+      });
     }
-    const run = (this.prepareTail ?? Promise.resolve()).then(() =>
-      prepareInputs(this, inputs, lease, at),
-    );
     const tail = run.then(
       () => undefined,
       () => undefined,
@@ -505,14 +562,25 @@ export class Ledger {
     let seq = head === null ? 0 : head.seq + 1;
     let prevHash = head === null ? this.genesis : head.hash;
     return inputs.map((input, i) => {
-      const body = buildBody(input, {
-        position: { seq, prevHash },
-        id: input.id ?? uuidv7(),
-        recordedAt,
-        subjectHeads,
-        personal: (input as PreparedInput).sealed,
-      });
-      const sealed = sealEvent(body);
+      const sealed =
+        "parts" in input
+          ? spliceParts(input.parts, {
+              seq,
+              prevHash,
+              id: input.id,
+              recordedAt,
+              subjectHeads,
+              personal: input.sealed,
+            })
+          : sealEvent(
+              buildBody(input, {
+                position: { seq, prevHash },
+                id: input.id,
+                recordedAt,
+                subjectHeads,
+                personal: input.sealed,
+              }),
+            );
       const { stored } = sealed;
       if (
         stored.body.length > this.maxEventBytes / 3 &&
@@ -536,19 +604,59 @@ export class Ledger {
  * associated data, and sealing needs key-store I/O the synchronous sealer must not do.
  * The plaintext `personal` member is dropped from what is queued.
  */
-async function prepareInputs(
+function prepareInputs(
   ledger: Ledger,
   inputs: readonly EventInput[],
   lease: KeyLease | undefined,
   at: InputPath,
 ): Promise<PreparedInput[]> {
-  const out: PreparedInput[] = [];
+  return fixIdsAndSeal(ledger, inputs, lease, at, (input) => {
+    const { personal, ...rest } = input;
+    return {
+      id: rest.id,
+      personal,
+      queue: (id, sealed) => ({ ...rest, id, ...(sealed ? { sealed } : {}) }) as PreparedInput,
+    };
+  });
+}
+
+/** {@link prepareInputs} for inputs the append pool decoded into parts. */
+function preparePooled(
+  ledger: Ledger,
+  prepared: readonly PreparedParts[],
+  lease: KeyLease | undefined,
+  at: InputPath,
+): Promise<PooledInput[]> {
+  return fixIdsAndSeal(ledger, prepared, lease, at, ({ parts, personal }) => ({
+    id: parts.id,
+    personal,
+    queue: (id, sealed) => ({
+      parts,
+      subjects: parts.subjects,
+      id,
+      ...(sealed ? { sealed } : {}),
+    }),
+  }));
+}
+
+async function fixIdsAndSeal<I, Q>(
+  ledger: Ledger,
+  items: readonly I[],
+  lease: KeyLease | undefined,
+  at: InputPath,
+  split: (item: I) => {
+    readonly id: string | undefined;
+    readonly personal: EventInput["personal"];
+    readonly queue: (id: string, sealed?: readonly SealedField[]) => Q;
+  },
+): Promise<Q[]> {
+  const out: Q[] = [];
   let keys: DataKeySource | undefined;
-  for (let i = 0; i < inputs.length; i++) {
-    const { personal, ...rest } = inputs[i] as EventInput;
-    const id = rest.id ?? uuidv7();
+  for (let i = 0; i < items.length; i++) {
+    const { id: given, personal, queue } = split(items[i] as I);
+    const id = given ?? uuidv7();
     if (personal === undefined || personal.length === 0) {
-      out.push({ ...rest, id } as PreparedInput);
+      out.push(queue(id));
       continue;
     }
     if (ledger.keys === undefined) {
@@ -558,8 +666,7 @@ async function prepareInputs(
     }
     // One fence refresh for the whole batch (a fence recorded before it began is honoured).
     keys ??= await ledger.keys.session(lease);
-    const sealed = await sealPersonal(keys, ledger.ledgerId, id, personal);
-    out.push({ ...rest, id, sealed } as PreparedInput);
+    out.push(queue(id, await sealPersonal(keys, ledger.ledgerId, id, personal)));
   }
   return out;
 }
@@ -635,6 +742,23 @@ function decodeBatch(
     if (E.isLeft(result)) throw result.left;
     return result.right;
   });
+}
+
+function workerCount(workers: number | undefined): number {
+  if (workers === undefined) return defaultWorkers();
+  if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64) {
+    throw new DaichoError("INVALID_ARGUMENT", "workers is an integer from 0 to 64", {
+      path: "workers",
+    });
+  }
+  return workers;
+}
+
+function positiveInteger(n: number, path: string): number {
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new DaichoError("INVALID_ARGUMENT", `${path} is a positive integer`, { path });
+  }
+  return n;
 }
 
 /** Parse a stored event into the typed form handed to callers. */
