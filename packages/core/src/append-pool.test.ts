@@ -8,6 +8,7 @@ import { memoryKeyStore } from "./keys/memory";
 import { type Ledger, openLedger } from "./ledger";
 import { memoryStore } from "./store/memory";
 import { sampleInput } from "./testing/fixtures";
+import { overrideStore } from "./testing/override-store";
 
 const kek = { id: "kek-1", key: new Uint8Array(32).fill(7) };
 const clock = () => new Date("2026-12-02T05:00:00.000Z");
@@ -168,6 +169,40 @@ describe("the append pool", () => {
     await l.close();
     await Promise.all(exits);
     expect(threads.every((w) => w.threadId === -1)).toBe(true);
+  }, 60_000);
+
+  it("decodes a group commit of single appends on the pool, one bad caller failing alone", async () => {
+    // A store whose writes take 30 ms, so appends pile up behind the one in flight.
+    const slow = () => {
+      const inner = memoryStore();
+      return overrideStore(inner, {
+        append: async (events, expected) => {
+          await new Promise((r) => setTimeout(r, 30));
+          return inner.append(events, expected);
+        },
+      });
+    };
+    const open = (workers: number) =>
+      openLedger({ store: slow(), ledgerId: "pool.test/group", clock, workers });
+    const [pooled, single] = [await open(2), await open(0)];
+    opened.push(pooled, single);
+    const inputs = Array.from({ length: 400 }, (_, i) => ({
+      ...sampleInput(i),
+      id: `0193a4c2-8f1e-7abc-9def-${String(i).padStart(12, "0")}`,
+    })) as EventInput[];
+    const bad = { ...inputs[123], payload: { bogus: true } } as unknown as EventInput;
+    const run = async (l: Ledger) => {
+      const first = l.append(inputs[0] as EventInput);
+      await new Promise((r) => setTimeout(r, 5)); // the first write is in flight
+      const rest = inputs.slice(1).map((x, i) => l.append(i + 1 === 123 ? bad : x));
+      return Promise.all([first, ...rest].map((p) => failure(p)));
+    };
+    const [a, b] = [await run(pooled), await run(single)];
+    expect(a).toStrictEqual(b);
+    expect((a[123] as { code: string }).code).toBe("DECODE_ERROR");
+    expect(poolOf(pooled).workers.length).toBeGreaterThan(0); // the group went to the pool
+    expect(await stored(pooled)).toStrictEqual(await stored(single));
+    expect((await pooled.verify()).count).toBe(399);
   }, 60_000);
 
   it("keeps batches below the threshold on the calling thread", async () => {

@@ -194,6 +194,8 @@ export class Ledger {
   private readonly decodeOptions: DecodeInputOptions;
   private readonly pool: AppendPool | undefined;
   private readonly workerThreshold: number;
+  /** Small batches arriving while a write is in flight, decoded together on the pool. */
+  private collecting: Collected | undefined;
   /** The head and subject heads after this ledger's last successful append (see `knownPosition`). */
   private position: { head: ChainHead | null; subjects: Map<string, SubjectHead> } | undefined;
 
@@ -520,9 +522,13 @@ export class Ledger {
     at: InputPath,
   ): Promise<QueuedInput[]> {
     const pooled =
-      this.pool !== undefined && Array.isArray(inputs) && inputs.length >= this.workerThreshold
-        ? this.pool.prepare(inputs, this.decodeOptions.allowPhoneLikeIds === true)
-        : undefined;
+      this.pool === undefined || !Array.isArray(inputs)
+        ? undefined
+        : inputs.length >= this.workerThreshold
+          ? this.pool.prepare(inputs, this.decodeOptions.allowPhoneLikeIds === true)
+          : this.writing
+            ? this.collect(inputs)
+            : undefined;
     pooled?.catch(() => {}); // awaited in call order below
     let run: Promise<QueuedInput[]>;
     if (pooled === undefined) {
@@ -551,6 +557,44 @@ export class Ledger {
     } finally {
       if (this.prepareTail === tail) this.prepareTail = undefined;
     }
+  }
+
+  /**
+   * Group commit on the pool: a small batch submitted while a write is in flight joins the
+   * others submitted before the event loop turns; together they go to the pool when they
+   * reach `workerThreshold` inputs. Resolves this batch's parts, or `undefined` when the
+   * group stayed small or one of its inputs was refused: then each batch is decoded on
+   * this thread, so only the batch with the bad input fails, with this thread's error.
+   */
+  private collect(inputs: readonly unknown[]): Promise<PreparedParts[] | undefined> {
+    let group = this.collecting;
+    if (group === undefined) {
+      const created: Collected = { inputs: [], waiters: [] };
+      group = created;
+      this.collecting = created;
+      later(() => this.flush(created));
+    }
+    const from = group.inputs.length;
+    for (const input of inputs) group.inputs.push(input);
+    const to = group.inputs.length;
+    return new Promise((resolve, reject) => group.waiters.push({ from, to, resolve, reject }));
+  }
+
+  private flush(group: Collected): void {
+    if (this.collecting === group) this.collecting = undefined;
+    const pool = this.pool;
+    if (pool === undefined || group.inputs.length < this.workerThreshold) {
+      for (const w of group.waiters) w.resolve(undefined);
+      return;
+    }
+    pool.prepare(group.inputs, this.decodeOptions.allowPhoneLikeIds === true).then(
+      (prepared) => {
+        for (const w of group.waiters) w.resolve(prepared?.slice(w.from, w.to));
+      },
+      (e: unknown) => {
+        for (const w of group.waiters) w.reject(e);
+      },
+    );
   }
 
   private seal(
@@ -721,6 +765,24 @@ function overlay(
       return this as Map<string, SubjectHead>;
     },
   };
+}
+
+/** Small batches gathered for one trip to the pool (see `Ledger.collect`). */
+interface Collected {
+  readonly inputs: unknown[];
+  readonly waiters: {
+    readonly from: number;
+    readonly to: number;
+    readonly resolve: (parts: PreparedParts[] | undefined) => void;
+    readonly reject: (e: unknown) => void;
+  }[];
+}
+
+/** Run `f` once the event loop has turned (after the I/O callbacks of this turn). */
+function later(f: () => void): void {
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+  if (immediate !== undefined) immediate(f);
+  else setTimeout(f, 0);
 }
 
 /** The JSON path error messages give the `i`-th input of a call. */
