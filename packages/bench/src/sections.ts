@@ -1,3 +1,4 @@
+import { appendSection } from "./append";
 import { extractSection } from "./extract";
 import { merkleSection } from "./merkle";
 import { postgresSection } from "./postgres";
@@ -21,4 +22,5 @@ export const SECTIONS: Section[] = [
   viewsSection,
   verifySection,
   extractSection,
+  appendSection,
 ];
