@@ -1,7 +1,7 @@
 import type { Worker } from "node:worker_threads";
 import type { AppendJob, AppendJobResult, PreparedParts } from "./append-worker";
 import { DaichoError } from "./errors";
-import { startWorker, workerClass } from "./worker-threads";
+import { startWorker } from "./worker-threads";
 
 /** The fewest inputs one worker is given: below this, the message costs more than it saves. */
 const MIN_SLICE = 32;
@@ -132,12 +132,4 @@ export class AppendPool {
   get workers(): readonly Worker[] {
     return this.threads.flatMap((t) => (t === undefined ? [] : [t.worker]));
   }
-}
-
-/** Worker threads this runtime can run: one per core, 0 where there are none. */
-export function defaultWorkers(): number {
-  if (workerClass() === undefined) return 0;
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const os = proc?.getBuiltinModule?.("node:os") as { availableParallelism?: () => number };
-  return Math.min(8, os?.availableParallelism?.() ?? 1);
 }

@@ -1,5 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
-import { AppendPool, defaultWorkers } from "./append-pool";
+import { AppendPool } from "./append-pool";
 import type { PreparedParts } from "./append-worker";
 import { buildBody, type SubjectHead, sealEvent } from "./chain";
 import type { Kek } from "./crypto/key-wrap";
@@ -61,10 +61,12 @@ export interface LedgerOptions {
   /**
    * Worker threads that decode and canonicalize large batches off the main thread, which
    * then only splices in each event's chain position and links and hashes it (the bytes
-   * are the same as on one thread). Default: one per core (at most 8), or 0 where the
-   * runtime has no worker threads; 0 keeps every append on the calling thread. Threads
-   * start on the first large batch, never hold the process open while idle, and end with
-   * `close()`. Inputs must be structured-cloneable plain data (what `EventInput` describes);
+   * are the same as on one thread), and group commits of small appends that pile up
+   * behind a write. Default 0: every append on the calling thread — on the shared 2-core
+   * machine the pool cut main-thread CPU per event by about 40 % but cost more CPU in all
+   * and lowered throughput (docs/benchmarks.md, "append pool"); use it where the calling
+   * thread is the bottleneck and cores are idle. Threads start on the first large batch,
+   * never hold the process open while idle, and end with `close()`. Inputs must be structured-cloneable plain data (what `EventInput` describes);
    * any other input is appended on the calling thread, with that path's errors.
    */
   readonly workers?: number;
@@ -807,7 +809,7 @@ function decodeBatch(
 }
 
 function workerCount(workers: number | undefined): number {
-  if (workers === undefined) return defaultWorkers();
+  if (workers === undefined) return 0;
   if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64) {
     throw new DaichoError("INVALID_ARGUMENT", "workers is an integer from 0 to 64", {
       path: "workers",
