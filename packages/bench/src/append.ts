@@ -25,7 +25,8 @@ import { insertRow } from "./sqlite";
  * Every configuration runs once per round, the order rotating between rounds; medians.
  *
  * Knobs: BENCH_APPEND_EVENTS (default 10000), BENCH_APPEND_ROUNDS (3),
- * BENCH_APPEND_WORKERS (comma-separated worker counts, default 0,1,2,4).
+ * BENCH_APPEND_WORKERS (comma-separated worker counts, default 0,1,2,4),
+ * BENCH_APPEND_INFLIGHT (concurrent appendBatch callers, default 1).
  */
 export const appendSection: Section = {
   name: "append",
@@ -137,13 +138,24 @@ function medianMeasure(ms: Measure[]): Measure {
   return { mainMs: mid("mainMs"), procMs: mid("procMs"), wallMs: mid("wallMs") };
 }
 
+/** Batches each caller keeps in flight (BENCH_APPEND_INFLIGHT, default 1: one after another). */
+const INFLIGHT = Number(process.env.BENCH_APPEND_INFLIGHT ?? 1);
+
 async function appendAll(store: Store, workers: number, inputs: EventInput[]) {
   const ledger = await openLedger({ store, ledgerId: "bench.example/append", workers });
   // Warm-up outside the measurement: starts the threads and the store's statements.
   await ledger.appendBatch(sampleInputs(BATCH, inputs.length));
   return async () => {
-    for (let i = 0; i < inputs.length; i += BATCH)
-      await ledger.appendBatch(inputs.slice(i, i + BATCH));
+    // INFLIGHT callers, each appending its share of batches one after another; with more
+    // than one, the pool decodes a batch while the previous one is being written.
+    let next = 0;
+    const caller = async () => {
+      for (let i = next; i < inputs.length; i = next) {
+        next += BATCH;
+        await ledger.appendBatch(inputs.slice(i, i + BATCH));
+      }
+    };
+    await Promise.all(Array.from({ length: INFLIGHT }, caller));
     await ledger.close();
   };
 }
