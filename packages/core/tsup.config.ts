@@ -21,6 +21,8 @@ export default defineConfig({
     "pseudonym/index": "src/pseudonym/index.ts",
     // Loaded by the parallel verifier as a worker thread (verify-parallel.ts), not imported.
     "verify-worker": "src/verify-worker.ts",
+    // Loaded by the append pool as a worker thread (append-pool.ts), not imported.
+    "append-worker": "src/append-worker.ts",
     "requests/index": "src/requests/index.ts",
     "incidents/index": "src/incidents/index.ts",
     "extract/index": "src/extract/index.ts",

@@ -1,3 +1,4 @@
+import { appendSection } from "./append";
 import { envelopeSection } from "./envelope";
 import { extractSection } from "./extract";
 import { merkleSection } from "./merkle";
@@ -31,4 +32,5 @@ export const SECTIONS: Section[] = [
   pdfSection,
   scaleSection,
   pgServersSection,
+  appendSection,
 ];

@@ -64,17 +64,7 @@ async function appends(report: Report, dir: string): Promise<void> {
     const db = rawTable(join(dir, `raw-${batch}.db`));
     const insert = db.prepare("INSERT INTO raw_events VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     const insertMany = db.transaction((slice: StoredEvent[]) => {
-      for (const r of slice)
-        insert.run(
-          r.seq,
-          r.id,
-          r.type,
-          r.recordedAt,
-          r.subjects.join(" "),
-          r.prevHash,
-          r.hash,
-          r.body,
-        );
+      for (const r of slice) insertRow(insert, r);
     });
     const rawMs = await timeMs(() => {
       for (let i = 0; i < events; i += batch) insertMany(rows.slice(i, i + batch));
@@ -99,6 +89,11 @@ async function appends(report: Report, dir: string): Promise<void> {
       vs: rawName,
     });
   }
+}
+
+/** One sealed row into a raw table with the store's eight event columns, in their order. */
+export function insertRow(insert: Database.Statement, r: StoredEvent): void {
+  insert.run(r.seq, r.id, r.type, r.recordedAt, r.subjects.join(" "), r.prevHash, r.hash, r.body);
 }
 
 async function verifyVsHash(report: Report, dir: string): Promise<void> {

@@ -34,7 +34,9 @@ export type DaichoErrorCode =
   /** A request that discloses or changes data was to be completed before the requester's identity was verified. */
   | "IDENTITY_UNVERIFIED"
   /** An action was decided on a view of an item that changed since (someone acted first): reload; nothing recorded. */
-  | "STALE_VIEW";
+  | "STALE_VIEW"
+  /** A worker thread of the append pool died mid-batch: nothing was appended; append again. */
+  | "WORKER_FAILED";
 
 export interface DaichoErrorOptions {
   /** Where the problem is: a JSON path such as `payload.fields[2]`, a sequence number, a file. */

@@ -1,4 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
+import { AppendPool } from "./append-pool";
+import type { PreparedParts } from "./append-worker";
 import { buildBody, type SubjectHead, sealEvent } from "./chain";
 import type { Kek } from "./crypto/key-wrap";
 import { type DataKeySource, openPersonal, sealPersonal } from "./crypto/personal";
@@ -13,6 +15,7 @@ import { uuidv7 } from "./ids";
 import { FENCE_EVENT_TYPES, ledgerFence } from "./keys/fence";
 import type { KeyStore } from "./keys/key-store";
 import { type KeyLease, type KeyRing, openKeyRing } from "./keys/ring";
+import { type SealParts, spliceParts } from "./seal-parts";
 import type { AppendLimit, ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
 import { readSubjectVerified } from "./subject-events";
 import type { VerifyReport } from "./verify";
@@ -63,6 +66,21 @@ export interface LedgerOptions {
    * another version is `INVALID_ARGUMENT`; left out, the stored version is used.
    */
   readonly envelope?: EnvelopeVersion;
+  /**
+   * Worker threads that decode and canonicalize large batches off the main thread, which
+   * then only splices in each event's chain position and links and hashes it (the bytes
+   * are the same as on one thread), and group commits of small appends that pile up
+   * behind a write. Default 0: every append on the calling thread — on the shared 2-core
+   * machine the pool cut main-thread CPU per event by about 40 % but cost more CPU in all
+   * and lowered throughput (docs/benchmarks.md, "append pool"); use it where the calling
+   * thread is the bottleneck and cores are idle. Threads start on the first large batch,
+   * never hold the process open while idle, and end with `close()`. Inputs must be structured-cloneable plain data (what `EventInput` describes);
+   * any other input is appended on the calling thread, with that path's errors. Ignored on
+   * an envelope version 2 ledger, which seals on the calling thread.
+   */
+  readonly workers?: number;
+  /** Smallest batch handed to the workers (default 256 inputs); smaller ones stay on the calling thread. */
+  readonly workerThreshold?: number;
 }
 
 /** The key store, KEK and cache settings a ledger seals personal values with. */
@@ -92,6 +110,17 @@ export interface AppendOptions {
 /** A decoded input whose id is fixed and whose personal values are sealed (no plaintext left). */
 type PreparedInput = EventInput & { readonly id: string; readonly sealed?: readonly SealedField[] };
 
+/** An input the pool decoded into parts (`seal-parts.ts`), with its id fixed and values sealed. */
+interface PooledInput {
+  readonly parts: SealParts;
+  readonly subjects: readonly string[];
+  readonly id: string;
+  readonly sealed?: readonly SealedField[];
+}
+
+/** What the commit queue holds for each input. */
+type QueuedInput = PreparedInput | PooledInput;
+
 /** An event with its personal fields opened: plaintext, or a `Redacted` marker. */
 export type OpenedEvent = LedgerEvent & { readonly fields: readonly PersonalField[] };
 
@@ -99,7 +128,7 @@ export type OpenedEvent = LedgerEvent & { readonly fields: readonly PersonalFiel
 type Sealed = ReturnType<typeof sealEvent>;
 
 interface PendingBatch {
-  readonly inputs: readonly EventInput[];
+  readonly inputs: readonly QueuedInput[];
   /** How error paths name an input: `$` for `append`, `$[i]` for `appendBatch`. */
   readonly at: InputPath;
   readonly expect?: ReadonlyMap<string, SubjectHead | null>;
@@ -111,6 +140,8 @@ interface PendingBatch {
 export type AppendListener = (events: readonly LedgerEvent[]) => void;
 
 const DEFAULT_MAX_EVENT_BYTES = 256 * 1024;
+/** Batches from this size go to the append pool (measured: docs/benchmarks.md, "append pool"). */
+const DEFAULT_WORKER_THRESHOLD = 256;
 /** Subject heads remembered between commits; past this the cache starts afresh. */
 const MAX_CACHED_SUBJECTS = 50_000;
 /** Printable ASCII without space or '+': usable as a C2SP checkpoint origin and note name. */
@@ -179,6 +210,10 @@ export class Ledger {
   private prepareTail: Promise<void> | undefined;
   private readonly onListenerError: (e: unknown) => void;
   private readonly decodeOptions: DecodeInputOptions;
+  private readonly pool: AppendPool | undefined;
+  private readonly workerThreshold: number;
+  /** Small batches arriving while a write is in flight, decoded together on the pool. */
+  private collecting: Collected | undefined;
   /** The head and subject heads after this ledger's last successful append (see `knownPosition`). */
   private position: { head: ChainHead | null; subjects: Map<string, SubjectHead> } | undefined;
 
@@ -206,6 +241,14 @@ export class Ledger {
     this.maxRetries = options.maxConflictRetries ?? 20;
     this.maxGroupEvents = options.maxGroupEvents ?? 2000;
     this.decodeOptions = { allowPhoneLikeIds: options.allowPhoneLikeIds === true };
+    const workers = workerCount(options.workers);
+    // The pool's splice (seal-parts.ts) writes the v1 body only; a v2 ledger (§13) seals
+    // every event on the calling thread.
+    this.pool = workers > 0 && meta.envelopeVersion !== 2 ? new AppendPool(workers) : undefined;
+    this.workerThreshold = positiveInteger(
+      options.workerThreshold ?? DEFAULT_WORKER_THRESHOLD,
+      "workerThreshold",
+    );
     this.onListenerError =
       options.onListenerError ??
       ((e) => console.error("daicho: append listener failed:", isDaichoError(e) ? e.code : e));
@@ -256,7 +299,7 @@ export class Ledger {
     const lease = this.keys?.lease();
     let committed = false;
     try {
-      const decoded = await this.prepare(decodeBatch(inputs, at, this.decodeOptions), lease, at);
+      const decoded = await this.prepare(inputs, lease, at);
       if (decoded.length === 0) return [];
       const expect = options?.expectSubjectHeads;
       const events = await new Promise<LedgerEvent[]>((resolve, reject) => {
@@ -341,8 +384,12 @@ export class Ledger {
     return verifyFrom(this.store, this.genesis, held, options);
   }
 
-  /** Close the event store and, when the ledger was opened with `keys`, the key store. */
+  /**
+   * Close the event store, the append pool's worker threads and, when the ledger was
+   * opened with `keys`, the key store.
+   */
   async close(): Promise<void> {
+    await this.pool?.close();
     await this.store.close();
     await this.keys?.store.close();
   }
@@ -483,22 +530,43 @@ export class Ledger {
   }
 
   /**
-   * Fix ids and seal personal values, keeping call order. Batches without personal values
-   * take a synchronous path when nothing is being sealed, so plain appends queue exactly
-   * as before; otherwise batches are prepared one after another behind `prepareTail`.
+   * Decode the inputs, fix ids and seal personal values, keeping call order. Large batches
+   * are decoded on the append pool (the main thread goes on meanwhile) and continue in
+   * call order behind `prepareTail`; a batch the pool refuses is decoded here, so its
+   * error is this thread's. Small batches without personal values take a synchronous path
+   * when nothing is being prepared, so plain appends queue exactly as before.
    */
   private async prepare(
-    inputs: readonly EventInput[],
+    inputs: readonly unknown[],
     lease: KeyLease | undefined,
     at: InputPath,
-  ): Promise<PreparedInput[]> {
-    const sealing = inputs.some((i) => (i.personal?.length ?? 0) > 0);
-    if (!sealing && this.prepareTail === undefined) {
-      return inputs.map((i) => ({ ...i, id: i.id ?? uuidv7() }) as PreparedInput);
+  ): Promise<QueuedInput[]> {
+    const pooled =
+      this.pool === undefined || !Array.isArray(inputs)
+        ? undefined
+        : inputs.length >= this.workerThreshold
+          ? this.pool.prepare(inputs, this.decodeOptions.allowPhoneLikeIds === true)
+          : this.writing
+            ? this.collect(inputs)
+            : undefined;
+    pooled?.catch(() => {}); // awaited in call order below
+    let run: Promise<QueuedInput[]>;
+    if (pooled === undefined) {
+      const decoded = decodeBatch(inputs, at, this.decodeOptions);
+      const sealing = decoded.some((i) => (i.personal?.length ?? 0) > 0);
+      if (!sealing && this.prepareTail === undefined) {
+        return decoded.map((i) => ({ ...i, id: i.id ?? uuidv7() }) as PreparedInput);
+      }
+      run = (this.prepareTail ?? Promise.resolve()).then(() =>
+        prepareInputs(this, decoded, lease, at),
+      );
+    } else {
+      run = (this.prepareTail ?? Promise.resolve()).then(async () => {
+        const prepared = await pooled;
+        if (prepared !== undefined) return preparePooled(this, prepared, lease, at);
+        return prepareInputs(this, decodeBatch(inputs, at, this.decodeOptions), lease, at);
+      });
     }
-    const run = (this.prepareTail ?? Promise.resolve()).then(() =>
-      prepareInputs(this, inputs, lease, at),
-    );
     const tail = run.then(
       () => undefined,
       () => undefined,
@@ -511,6 +579,44 @@ export class Ledger {
     }
   }
 
+  /**
+   * Group commit on the pool: a small batch submitted while a write is in flight joins the
+   * others submitted before the event loop turns; together they go to the pool when they
+   * reach `workerThreshold` inputs. Resolves this batch's parts, or `undefined` when the
+   * group stayed small or one of its inputs was refused: then each batch is decoded on
+   * this thread, so only the batch with the bad input fails, with this thread's error.
+   */
+  private collect(inputs: readonly unknown[]): Promise<PreparedParts[] | undefined> {
+    let group = this.collecting;
+    if (group === undefined) {
+      const created: Collected = { inputs: [], waiters: [] };
+      group = created;
+      this.collecting = created;
+      later(() => this.flush(created));
+    }
+    const from = group.inputs.length;
+    for (const input of inputs) group.inputs.push(input);
+    const to = group.inputs.length;
+    return new Promise((resolve, reject) => group.waiters.push({ from, to, resolve, reject }));
+  }
+
+  private flush(group: Collected): void {
+    if (this.collecting === group) this.collecting = undefined;
+    const pool = this.pool;
+    if (pool === undefined || group.inputs.length < this.workerThreshold) {
+      for (const w of group.waiters) w.resolve(undefined);
+      return;
+    }
+    pool.prepare(group.inputs, this.decodeOptions.allowPhoneLikeIds === true).then(
+      (prepared) => {
+        for (const w of group.waiters) w.resolve(prepared?.slice(w.from, w.to));
+      },
+      (e: unknown) => {
+        for (const w of group.waiters) w.reject(e);
+      },
+    );
+  }
+
   private seal(
     { inputs, at }: PendingBatch,
     head: ChainHead | null,
@@ -520,15 +626,26 @@ export class Ledger {
     let seq = head === null ? 0 : head.seq + 1;
     let prevHash = head === null ? this.genesis : head.hash;
     return inputs.map((input, i) => {
-      const body = buildBody(input, {
-        position: { seq, prevHash },
-        id: input.id ?? uuidv7(),
-        recordedAt,
-        subjectHeads,
-        personal: (input as PreparedInput).sealed,
-        ...(this.meta.envelopeVersion === 2 ? { salts: freshSalt } : {}),
-      });
-      const sealed = sealEvent(body);
+      const sealed =
+        "parts" in input
+          ? spliceParts(input.parts, {
+              seq,
+              prevHash,
+              id: input.id,
+              recordedAt,
+              subjectHeads,
+              personal: input.sealed,
+            })
+          : sealEvent(
+              buildBody(input, {
+                position: { seq, prevHash },
+                id: input.id,
+                recordedAt,
+                subjectHeads,
+                personal: input.sealed,
+                ...(this.meta.envelopeVersion === 2 ? { salts: freshSalt } : {}),
+              }),
+            );
       const { stored } = sealed;
       if (
         stored.body.length > this.maxEventBytes / 3 &&
@@ -552,19 +669,59 @@ export class Ledger {
  * associated data, and sealing needs key-store I/O the synchronous sealer must not do.
  * The plaintext `personal` member is dropped from what is queued.
  */
-async function prepareInputs(
+function prepareInputs(
   ledger: Ledger,
   inputs: readonly EventInput[],
   lease: KeyLease | undefined,
   at: InputPath,
 ): Promise<PreparedInput[]> {
-  const out: PreparedInput[] = [];
+  return fixIdsAndSeal(ledger, inputs, lease, at, (input) => {
+    const { personal, ...rest } = input;
+    return {
+      id: rest.id,
+      personal,
+      queue: (id, sealed) => ({ ...rest, id, ...(sealed ? { sealed } : {}) }) as PreparedInput,
+    };
+  });
+}
+
+/** {@link prepareInputs} for inputs the append pool decoded into parts. */
+function preparePooled(
+  ledger: Ledger,
+  prepared: readonly PreparedParts[],
+  lease: KeyLease | undefined,
+  at: InputPath,
+): Promise<PooledInput[]> {
+  return fixIdsAndSeal(ledger, prepared, lease, at, ({ parts, personal }) => ({
+    id: parts.id,
+    personal,
+    queue: (id, sealed) => ({
+      parts,
+      subjects: parts.subjects,
+      id,
+      ...(sealed ? { sealed } : {}),
+    }),
+  }));
+}
+
+async function fixIdsAndSeal<I, Q>(
+  ledger: Ledger,
+  items: readonly I[],
+  lease: KeyLease | undefined,
+  at: InputPath,
+  split: (item: I) => {
+    readonly id: string | undefined;
+    readonly personal: EventInput["personal"];
+    readonly queue: (id: string, sealed?: readonly SealedField[]) => Q;
+  },
+): Promise<Q[]> {
+  const out: Q[] = [];
   let keys: DataKeySource | undefined;
-  for (let i = 0; i < inputs.length; i++) {
-    const { personal, ...rest } = inputs[i] as EventInput;
-    const id = rest.id ?? uuidv7();
+  for (let i = 0; i < items.length; i++) {
+    const { id: given, personal, queue } = split(items[i] as I);
+    const id = given ?? uuidv7();
     if (personal === undefined || personal.length === 0) {
-      out.push({ ...rest, id } as PreparedInput);
+      out.push(queue(id));
       continue;
     }
     if (ledger.keys === undefined) {
@@ -574,8 +731,7 @@ async function prepareInputs(
     }
     // One fence refresh for the whole batch (a fence recorded before it began is honoured).
     keys ??= await ledger.keys.session(lease);
-    const sealed = await sealPersonal(keys, ledger.ledgerId, id, personal);
-    out.push({ ...rest, id, sealed } as PreparedInput);
+    out.push(queue(id, await sealPersonal(keys, ledger.ledgerId, id, personal)));
   }
   return out;
 }
@@ -632,6 +788,24 @@ function overlay(
   };
 }
 
+/** Small batches gathered for one trip to the pool (see `Ledger.collect`). */
+interface Collected {
+  readonly inputs: unknown[];
+  readonly waiters: {
+    readonly from: number;
+    readonly to: number;
+    readonly resolve: (parts: PreparedParts[] | undefined) => void;
+    readonly reject: (e: unknown) => void;
+  }[];
+}
+
+/** Run `f` once the event loop has turned (after the I/O callbacks of this turn). */
+function later(f: () => void): void {
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+  if (immediate !== undefined) immediate(f);
+  else setTimeout(f, 0);
+}
+
 /** The JSON path error messages give the `i`-th input of a call. */
 type InputPath = (i: number) => string;
 /** `append` takes one input: its paths start at `$` (`$.payload.fields[2]`), never `$[0]`. */
@@ -651,6 +825,23 @@ function decodeBatch(
     if (E.isLeft(result)) throw result.left;
     return result.right;
   });
+}
+
+function workerCount(workers: number | undefined): number {
+  if (workers === undefined) return 0;
+  if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64) {
+    throw new DaichoError("INVALID_ARGUMENT", "workers is an integer from 0 to 64", {
+      path: "workers",
+    });
+  }
+  return workers;
+}
+
+function positiveInteger(n: number, path: string): number {
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new DaichoError("INVALID_ARGUMENT", `${path} is a positive integer`, { path });
+  }
+  return n;
 }
 
 /** Parse a stored event into the typed form handed to callers. */

@@ -3,6 +3,7 @@ import { DaichoError } from "./errors";
 import type { StoredEvent } from "./events/envelope";
 import type { CheckedEvent } from "./verify";
 import type { PageRequest, PageResult } from "./verify-worker";
+import { startWorker } from "./worker-threads";
 
 /** Events per page sent to a worker. */
 const PAGE = 1000;
@@ -71,11 +72,8 @@ class WorkerPool {
   private nextId = 0;
 
   constructor(count: number) {
-    const script = workerScript();
-    const Worker = workerClass();
     for (let i = 0; i < count; i++) {
-      const worker =
-        script.tsx === undefined ? new Worker(script.url) : new Worker(script.tsx, { eval: true });
+      const worker = startWorker("verify-worker", "workers");
       worker.on("message", (r: PageResult) => {
         this.pending.get(r.id)?.resolve(r);
         this.pending.delete(r.id);
@@ -116,37 +114,4 @@ class WorkerPool {
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
   }
-}
-
-/**
- * `node:worker_threads`' Worker, reached only when workers are asked for (as `sha256.ts`
- * reaches `node:crypto`), so that importing the verifier needs no Node built-in.
- */
-function workerClass(): typeof Worker {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const threads = proc?.getBuiltinModule?.("node:worker_threads") as
-    | { Worker?: typeof Worker }
-    | undefined;
-  if (threads?.Worker === undefined) {
-    throw new DaichoError(
-      "INVALID_ARGUMENT",
-      "this runtime has no worker threads: verify with `workers: 1` (the default)",
-      { path: "workers" },
-    );
-  }
-  return threads.Worker;
-}
-
-/**
- * The worker's script beside this module: the built `.js` in a package; under the tests,
- * which run the `.ts` sources, a worker that registers tsx and then imports the source.
- */
-function workerScript(): { url: URL; tsx?: string } {
-  const here = import.meta.url;
-  if (!here.endsWith(".ts")) return { url: new URL("./verify-worker.js", here) };
-  const url = new URL("./verify-worker.ts", here);
-  return {
-    url,
-    tsx: `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`,
-  };
 }

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as SqliteAdapter from "@daicho/adapters/sqlite";
 import type * as SqliteKeys from "@daicho/adapters/sqlite-keys";
@@ -64,6 +64,42 @@ export async function runScenario(pkgs: Packages, dir: string, label: string): P
   const report = await ledger.verify();
   assert.equal(report.ok, true, JSON.stringify(report));
   assert.equal(report.count, 1);
+
+  // A large batch goes to the append pool's worker threads (the built append-worker.js
+  // beside the package's modules); its bytes equal a single-threaded ledger's.
+  const batch = Array.from(
+    { length: 300 },
+    (_, i) =>
+      ({
+        type: "record.updated",
+        id: `0193a4c2-8f1e-7abc-9def-${String(i).padStart(12, "0")}`,
+        actor: { id: "import-job" },
+        subjects: [`contact-${i % 50}`],
+        payload: { resource: { type: "contact", id: `contact-${i % 50}` }, fields: ["name"] },
+      }) as Core.EventInput,
+  );
+  const clock = () => new Date("2026-12-02T00:00:00.000Z");
+  const pooled = await core.openLedger({
+    store: core.memoryStore(),
+    ledgerId: `consumer.example/${label}-pool`,
+    workers: 2,
+    clock,
+  });
+  const single = await core.openLedger({
+    store: core.memoryStore(),
+    ledgerId: `consumer.example/${label}-pool`,
+    workers: 0,
+    clock,
+  });
+  const threads = () => (existsSync("/proc/self/task") ? readdirSync("/proc/self/task").length : 0);
+  const before = threads();
+  const [viaPool, viaThread] = [await pooled.appendBatch(batch), await single.appendBatch(batch)];
+  assert.equal(JSON.stringify(viaPool), JSON.stringify(viaThread));
+  // On Linux, the two worker threads are there to count (the batch did not stay here).
+  if (before > 0) assert.ok(threads() >= before + 2, `no worker threads: ${before} → ${threads()}`);
+  assert.equal((await pooled.verify()).count, 300);
+  await pooled.close();
+  await single.close();
 
   const fields = await ledger.openPersonal(event);
   assert.deepEqual(
