@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildProofVectors } from "../src/bundle/proof-vectors";
+import { buildCategoryVectors } from "../src/erasure/category-vectors";
 import { buildExtractVectors } from "../src/extract/vectors";
 import { buildPseudonymVectors } from "../src/pseudonym/vectors";
 import { buildVectors } from "../src/vectors/build";
@@ -23,3 +24,8 @@ for (const [name, content] of Object.entries(await buildExtractVectors())) {
   writeFileSync(`${dir}${name}`, `${JSON.stringify(content, null, 2)}\n`);
   console.log(`wrote docs/vectors/${name}`);
 }
+writeFileSync(
+  `${dir}category-erasure-v1.json`,
+  `${JSON.stringify(await buildCategoryVectors(), null, 2)}\n`,
+);
+console.log("wrote docs/vectors/category-erasure-v1.json");
