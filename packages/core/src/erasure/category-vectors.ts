@@ -160,7 +160,7 @@ export async function buildCategoryVectors(): Promise<Record<string, unknown>> {
     sealed: {
       binding,
       value: "golf",
-      nonce: bytesToHex(CATEGORY_VECTOR_KEYS.nonce),
+      nonceHex: bytesToHex(CATEGORY_VECTOR_KEYS.nonce),
       associatedData: bytesToHex(fieldAssociatedData(binding)),
       ...sealed,
     },
