@@ -225,7 +225,7 @@ function isRequestRoute(route: Route): boolean {
   return route.action.startsWith("request.");
 }
 
-type RequestBody = { channel?: string; reason?: string; category?: string };
+type RequestBody = { channel?: string; reason?: string; category?: CategoryName };
 
 /** The channel list must be non-empty labels; the first is the default. */
 function checkedChannels(channels: readonly string[]): readonly [string, ...string[]] {
