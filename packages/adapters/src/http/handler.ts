@@ -240,7 +240,7 @@ function checkedChannels(channels: readonly string[]): readonly [string, ...stri
   return [first, ...rest];
 }
 
-function erasureRequestBody(channels: readonly string[]): t.Type<RequestBody, RequestBody> {
+function erasureRequestBody(channels: readonly string[]): t.Type<RequestBody, unknown> {
   const channel = t.keyof(
     Object.fromEntries(channels.map((c) => [c, null])) as Record<string, null>,
     "Channel",
@@ -262,7 +262,7 @@ const HOST_ONLY: Readonly<Record<string, string>> = {
 function decodeBody(
   route: Route,
   body: Record<string, unknown>,
-  requestBody: t.Type<RequestBody, RequestBody>,
+  requestBody: t.Type<RequestBody, unknown>,
 ): RequestBody {
   if (route.action === "erasure.request") {
     for (const key of Object.keys(body)) {
@@ -282,7 +282,7 @@ function decodeBody(
   return decoded.right;
 }
 
-const NoBody: t.Type<RequestBody, RequestBody> = strictStruct("EmptyBody", {});
+const NoBody: t.Type<RequestBody, unknown> = strictStruct("EmptyBody", {});
 
 async function dispatch(
   options: DsrHandlerOptions,
