@@ -106,3 +106,21 @@ describe("erasure requests that name a category", () => {
     );
   });
 });
+
+describe("APPI 利用停止等 naming a category", () => {
+  it("is carried out by the category's erasure", async () => {
+    const { erasure, requests } = await setup();
+    const r = await requests.receive("c-1", {
+      right: "appi.cessation",
+      requestedBy: "c-1",
+      channel: "web-form",
+      erasureCategory: "marketing",
+    });
+    await requests.verifyIdentity(r.requestId, { method: "login", verifiedBy: "dpo-1" });
+    const { request, certificate } = await requests.completeErasure(r.requestId, erasure);
+    expect(request.status).toBe("completed");
+    expect("category" in certificate.certificate && certificate.certificate.category).toBe(
+      "marketing",
+    );
+  });
+});

@@ -43,7 +43,12 @@ export const EVIDENCE_TYPES: Readonly<Record<RightKind, readonly EventType[]>> =
   access: ["data.exported"],
   rectification: ["record.updated", "record.deleted"],
   erasure: ["erasure.completed", "erasure.category-completed"],
-  restriction: ["processing.restricted", "consent.withdrawn", "erasure.completed"],
+  restriction: [
+    "processing.restricted",
+    "consent.withdrawn",
+    "erasure.completed",
+    "erasure.category-completed",
+  ],
 };
 
 /**

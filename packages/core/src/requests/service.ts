@@ -112,6 +112,14 @@ function assertErasureEvidence(r: DataSubjectRequest, e: LedgerEvent, path: stri
     });
 }
 
+/**
+ * Rights an erasure carries out: the erasure kind (GDPR Art. 17, CCPA delete) and those whose
+ * evidence may be an erasure (restriction kind: APPI Art. 35 利用停止等, which includes 消去).
+ */
+function erasable(right: RequestRight): boolean {
+  return EVIDENCE_TYPES[RIGHTS[right].kind].includes("erasure.completed");
+}
+
 /** A request with how its deadline stands at the time asked. */
 export type RequestWithDeadline = DataSubjectRequest & {
   readonly overdue: boolean;
@@ -473,7 +481,7 @@ export class RequestsService {
   }> {
     decode(Id, requestId, "requestId");
     const { request: r } = await this.readRequest(requestId);
-    if (RIGHTS[r.right].kind !== "erasure")
+    if (!erasable(r.right))
       throw invalid(`${RIGHTS[r.right].clause} is not carried out by an erasure`, "requestId");
     if (r.status !== "open")
       throw new DaichoError("REQUEST_CLOSED", `the request is already ${r.status}`, {
@@ -501,9 +509,9 @@ export class RequestsService {
 
   /** An erasure category on a request: only on an erasure, and one the ledger declares. */
   private async assertErasureCategory(right: RequestRight, category: string): Promise<void> {
-    if (RIGHTS[right].kind !== "erasure")
+    if (!erasable(right))
       throw invalid(
-        "an erasure category limits an erasure request only",
+        "an erasure category limits a request carried out by an erasure only",
         "options.erasureCategory",
       );
     const declared = await this.ledger.keys?.declaredCategory(category);
