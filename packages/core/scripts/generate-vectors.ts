@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildProofVectors } from "../src/bundle/proof-vectors";
 import { buildEnvelopeV2Vectors } from "../src/envelope/vectors";
+import { buildCategoryVectors } from "../src/erasure/category-vectors";
 import { buildExtractVectors } from "../src/extract/vectors";
 import { buildPseudonymVectors } from "../src/pseudonym/vectors";
 import { buildVectors } from "../src/vectors/build";
@@ -29,3 +30,8 @@ writeFileSync(
   `${JSON.stringify(await buildEnvelopeV2Vectors(), null, 2)}\n`,
 );
 console.log("wrote docs/vectors/envelope-v2.json");
+writeFileSync(
+  `${dir}category-erasure-v1.json`,
+  `${JSON.stringify(await buildCategoryVectors(), null, 2)}\n`,
+);
+console.log("wrote docs/vectors/category-erasure-v1.json");

@@ -1,4 +1,5 @@
 import {
+  CategoryName,
   DaichoError,
   decodeWith,
   isDaichoError,
@@ -101,9 +102,11 @@ export interface DsrHandler {
  * - `GET  /subjects/:subject/access` — subject access report (GDPR Art. 15/20), recorded as an export
  * - `GET  /subjects/:subject/extract` — verifiable extract anchored to the latest checkpoint
  *   (only with `extract`), recorded as an export when the ledger knows the subject
- * - `POST /subjects/:subject/erasure` — record an erasure request `{ channel?, reason? }`; the
- *   requester is the authenticated principal, the deadline the regime's, and `reason` (the
- *   requester's own words) is sealed under the subject's key as `erasure.statement`
+ * - `POST /subjects/:subject/erasure` — record an erasure request `{ channel?, reason?,
+ *   category? }`; the requester is the authenticated principal, the deadline the regime's,
+ *   and `reason` (the requester's own words) is sealed under the subject's key as
+ *   `erasure.statement`; `category` limits it to one erasure category the ledger declares
+ *   (400 `INVALID_ARGUMENT` for any other; docs/spec.md §10.11)
  * - `GET  /erasure-requests` — open requests with deadlines (staff)
  * - `GET  /erasure-requests/:id` — one request's status
  * - `POST /erasure-requests/:id/execute` — execute (staff): 200 with the certificate, 409 when held or exempt
@@ -222,7 +225,7 @@ function isRequestRoute(route: Route): boolean {
   return route.action.startsWith("request.");
 }
 
-type RequestBody = { channel?: string; reason?: string };
+type RequestBody = { channel?: string; reason?: string; category?: CategoryName };
 
 /** The channel list must be non-empty labels; the first is the default. */
 function checkedChannels(channels: readonly string[]): readonly [string, ...string[]] {
@@ -237,12 +240,16 @@ function checkedChannels(channels: readonly string[]): readonly [string, ...stri
   return [first, ...rest];
 }
 
-function erasureRequestBody(channels: readonly string[]): t.Type<RequestBody, RequestBody> {
+function erasureRequestBody(channels: readonly string[]): t.Type<RequestBody, unknown> {
   const channel = t.keyof(
     Object.fromEntries(channels.map((c) => [c, null])) as Record<string, null>,
     "Channel",
   );
-  return strictStruct("ErasureRequestBody", {}, { channel, reason: ErasureStatement });
+  return strictStruct(
+    "ErasureRequestBody",
+    {},
+    { channel, reason: ErasureStatement, category: CategoryName },
+  );
 }
 
 /** Members a caller may not set: the library takes them from the host, never from the body. */
@@ -255,7 +262,7 @@ const HOST_ONLY: Readonly<Record<string, string>> = {
 function decodeBody(
   route: Route,
   body: Record<string, unknown>,
-  requestBody: t.Type<RequestBody, RequestBody>,
+  requestBody: t.Type<RequestBody, unknown>,
 ): RequestBody {
   if (route.action === "erasure.request") {
     for (const key of Object.keys(body)) {
@@ -275,7 +282,7 @@ function decodeBody(
   return decoded.right;
 }
 
-const NoBody: t.Type<RequestBody, RequestBody> = strictStruct("EmptyBody", {});
+const NoBody: t.Type<RequestBody, unknown> = strictStruct("EmptyBody", {});
 
 async function dispatch(
   options: DsrHandlerOptions,
@@ -300,6 +307,7 @@ async function dispatch(
           requestedBy: principal.actorId,
           channel: body.channel as string,
           ...(body.reason === undefined ? {} : { statement: body.reason }),
+          ...(body.category === undefined ? {} : { category: body.category }),
         }),
       );
     case "erasure.list":

@@ -14,8 +14,15 @@ export interface PersonalValueInput {
 
 /** Where sealing and opening get data keys from (the `KeyRing` implements it). */
 export interface DataKeySource {
-  /** The subject's current key, created on first use; rejects `KEY_ERASED` for an erased subject. */
-  writeKey(subject: string): Promise<{ readonly keyId: string; readonly key: Uint8Array }>;
+  /**
+   * The current key for sealing `field` of `subject` — the subject's own, or its key for
+   * the category `field` is declared in (spec §10.11) — created on first use; rejects
+   * `KEY_ERASED` for an erased subject or category.
+   */
+  writeKey(
+    subject: string,
+    field?: string,
+  ): Promise<{ readonly keyId: string; readonly key: Uint8Array }>;
   /** The key `keyId` of `subject`, or why it cannot be had. */
   readKey(subject: string, keyId: string): Promise<Uint8Array | "erased" | "unavailable">;
 }
@@ -33,7 +40,7 @@ export async function sealPersonal(
 ): Promise<SealedField[]> {
   const out: SealedField[] = [];
   for (const p of inputs) {
-    const { keyId, key } = await keys.writeKey(p.subject);
+    const { keyId, key } = await keys.writeKey(p.subject, p.field);
     const binding: FieldBinding = {
       ledgerId,
       eventId,

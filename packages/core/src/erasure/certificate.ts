@@ -12,7 +12,8 @@ import { ed25519Verify, type Signer } from "./signer";
 /** Domain tag of the signed message (docs/spec.md §10.8). */
 export const CERTIFICATE_TAG = "daicho/erasure-certificate/v1";
 
-const EventRef = strictStruct("EventRef", { seq: Nat, id: Id, hash: Hash256 });
+/** An event named by sequence number, id and hash. */
+export const EventRef = strictStruct("EventRef", { seq: Nat, id: Id, hash: Hash256 });
 
 /**
  * What an erasure certificate attests, decoded from hostile input with this codec.
@@ -38,7 +39,8 @@ export const CertificateBody = strictStruct(
 );
 export type CertificateBody = t.TypeOf<typeof CertificateBody>;
 
-const CertificateSignature = strictStruct("CertificateSignature", {
+/** One signature of a certificate: `{ name, alg: "ed25519", publicKey, signature }` (base64url). */
+export const CertificateSignature = strictStruct("CertificateSignature", {
   name: t.string,
   alg: t.literal("ed25519"),
   publicKey: t.string,
@@ -56,8 +58,15 @@ export type ErasureCertificate = t.TypeOf<typeof ErasureCertificate>;
  * canonical JSON of the certificate body). Anyone can recompute them from the JSON.
  */
 export function certificateMessage(body: CertificateBody): Uint8Array {
-  const tag = utf8(CERTIFICATE_TAG);
-  const json = utf8(canonicalizeOrThrow(body));
+  return taggedMessage(CERTIFICATE_TAG, body);
+}
+
+/** UTF-8(`tag`) ‖ 0x00 ‖ UTF-8(RFC 8785 canonical JSON of `body`): what a certificate signs. */
+export function taggedMessage(tag: string, body: unknown): Uint8Array {
+  return taggedBytes(utf8(tag), utf8(canonicalizeOrThrow(body)));
+}
+
+function taggedBytes(tag: Uint8Array, json: Uint8Array): Uint8Array {
   const out = new Uint8Array(tag.length + 1 + json.length);
   out.set(tag, 0);
   out.set(json, tag.length + 1);
@@ -73,7 +82,16 @@ export async function signCertificate(
   body: CertificateBody,
   signer: Signer,
 ): Promise<ErasureCertificate> {
-  const signature = await signer.sign(certificateMessage(body));
+  return signTagged(CERTIFICATE_TAG, body, signer);
+}
+
+/** Sign `body` under `tag` (see {@link taggedMessage}) into `{ certificate, signatures }`. */
+export async function signTagged<B>(
+  tag: string,
+  body: B,
+  signer: Signer,
+): Promise<{ certificate: B; signatures: t.TypeOf<typeof CertificateSignature>[] }> {
+  const signature = await signer.sign(taggedMessage(tag, body));
   return {
     certificate: body,
     signatures: [
@@ -96,9 +114,22 @@ export function verifyCertificate(
   input: unknown,
   publicKey: Uint8Array,
 ): E.Either<DaichoError, CertificateBody> {
-  const decoded = decodeWith(ErasureCertificate, input);
+  return verifyTagged(ErasureCertificate, CERTIFICATE_TAG, input, publicKey);
+}
+
+/**
+ * Decode `input` strictly with `codec`, then require a valid Ed25519 signature by
+ * `publicKey` over `tag` and the body (see {@link taggedMessage}). Returns the body.
+ */
+export function verifyTagged<B>(
+  codec: t.Type<{ certificate: B; signatures: t.TypeOf<typeof CertificateSignature>[] }, unknown>,
+  tag: string,
+  input: unknown,
+  publicKey: Uint8Array,
+): E.Either<DaichoError, B> {
+  const decoded = decodeWith(codec, input);
   if (E.isLeft(decoded)) return decoded;
-  const message = certificateMessage(decoded.right.certificate);
+  const message = taggedMessage(tag, decoded.right.certificate);
   for (const s of decoded.right.signatures) {
     const sig = fromBase64Url(s.signature);
     const pk = fromBase64Url(s.publicKey);

@@ -5,6 +5,24 @@
  *
  * @module @daicho/core/erasure
  */
+
+export {
+  type CategoryErasureOutcome,
+  executeCategoryErasure,
+  type OutcomeWith,
+} from "./category";
+export {
+  CATEGORY_CERTIFICATE_TAG,
+  CategoryCertificateBody,
+  CategoryErasureCertificate,
+  categoryCertificateMessage,
+  signCategoryCertificate,
+  type VerifiedErasureCertificate,
+  verifyCategoryCertificate,
+  verifyCategoryCertificateOrThrow,
+  verifyErasureCertificate,
+  verifyErasureCertificateOrThrow,
+} from "./category-certificate";
 export {
   CERTIFICATE_TAG,
   CertificateBody,
@@ -15,7 +33,12 @@ export {
   verifyCertificateOrThrow,
 } from "./certificate";
 export { addPeriod, ERASURE_DEADLINES, type ErasureRegime } from "./deadlines";
-export { APPI_PROVISION_RECORDS, activeObligation, type RetentionObligation } from "./obligations";
+export {
+  APPI_PROVISION_RECORDS,
+  activeCategoryObligation,
+  activeObligation,
+  type RetentionObligation,
+} from "./obligations";
 export { policyCovers, type RetentionDue, retentionDue, triggerTime } from "./retention";
 export {
   type ErasureOutcome,
@@ -27,7 +50,13 @@ export {
   STATEMENT_FIELD,
 } from "./service";
 export { ed25519Signer, ed25519Verify, type Signer } from "./signer";
-export { type ActiveHold, foldSubjectState, type SubjectErasureState } from "./subject-state";
+export {
+  type ActiveHold,
+  type CategoryFacts,
+  type CategoryFence,
+  foldSubjectState,
+  type SubjectErasureState,
+} from "./subject-state";
 export {
   ERASURE_REQUEST_TYPES,
   type ErasureRequestStatus,

@@ -19,6 +19,13 @@ export interface RetentionObligation {
     | "archiving"
     | "freedom-of-expression";
   readonly basis: string;
+  /**
+   * Erasure categories (spec §10.11) whose data this obligation keeps in full: a category
+   * erasure of one of them is refused while any event of `eventTypes` about the subject is
+   * younger than `keepFor`. Whatever this says, a category erasure is also refused while
+   * such an event holds a value sealed under that category's keys (its key ids name it).
+   */
+  readonly categories?: readonly string[];
 }
 
 /** APPI Arts. 29–30 provision records: 3 years as a rule. Opt in by passing it in `obligations`. */
@@ -40,10 +47,39 @@ export function activeObligation(
   state: SubjectErasureState,
   now: Date,
 ): { readonly obligation: RetentionObligation; readonly until: Date } | undefined {
+  return firstBinding(obligations, () => state.lastByType, now);
+}
+
+/**
+ * The first obligation binding a category erasure (spec §10.11) of `category` at `now`:
+ * one that lists the category in `categories` (counting every event of its types about
+ * the subject), or one whose types' events hold a value sealed under the category's keys
+ * (counting those events only). Pure.
+ */
+export function activeCategoryObligation(
+  obligations: readonly RetentionObligation[],
+  state: SubjectErasureState,
+  category: string,
+  now: Date,
+): { readonly obligation: RetentionObligation; readonly until: Date } | undefined {
+  const sealed = state.byCategory.get(category)?.lastByType ?? new Map<string, string>();
+  return firstBinding(
+    obligations,
+    (o) => (o.categories?.includes(category) === true ? state.lastByType : sealed),
+    now,
+  );
+}
+
+function firstBinding(
+  obligations: readonly RetentionObligation[],
+  lastByType: (o: RetentionObligation) => ReadonlyMap<string, string>,
+  now: Date,
+): { readonly obligation: RetentionObligation; readonly until: Date } | undefined {
   for (const o of obligations) {
     if (E.isLeft(RetentionPeriod.decode(o.keepFor))) continue;
+    const latest = lastByType(o);
     const last = o.eventTypes
-      .map((ty) => state.lastByType.get(ty))
+      .map((ty) => latest.get(ty))
       .filter((x): x is string => x !== undefined)
       .sort()
       .pop();

@@ -5,15 +5,26 @@ import type { Kek } from "../crypto/key-wrap";
 import { decodeWith } from "../decode";
 import { DaichoError, isDaichoError } from "../errors";
 import type { Actor, LedgerEvent } from "../events/envelope";
-import { Id, Label, Note, strictStruct, Timestamp } from "../events/index";
+import { CategoryName, Id, Label, Note, strictStruct, Timestamp } from "../events/index";
 import { uuidv7 } from "../ids";
 import type { KeyRing } from "../keys/ring";
 import type { Ledger } from "../ledger";
 import { subjectEventsVerified } from "../subject-events";
+import {
+  type CategoryErasureContext,
+  type CategoryErasureOutcome,
+  executeCategoryErasure,
+  type OutcomeWith,
+} from "./category";
+import type { CategoryErasureCertificate } from "./category-certificate";
 import { type CertificateBody, type ErasureCertificate, signCertificate } from "./certificate";
 import { addPeriod, ERASURE_DEADLINES, type ErasureRegime } from "./deadlines";
 import { closeKeyWindow } from "./key-copies";
-import { activeObligation, type RetentionObligation } from "./obligations";
+import {
+  activeCategoryObligation,
+  activeObligation,
+  type RetentionObligation,
+} from "./obligations";
 import { type RetentionDue, retentionDue } from "./retention";
 import type { Signer } from "./signer";
 import { foldSubjectState, type SubjectErasureState } from "./subject-state";
@@ -64,20 +75,19 @@ const RequestOptions = strictStruct(
     statement: ErasureStatement,
     regime: t.keyof({ gdpr: null, ccpa: null }),
     dueBy: Timestamp,
+    category: CategoryName,
   },
+);
+
+const CategoriesInput = t.array(
+  strictStruct("CategoryInput", { name: CategoryName, fields: t.array(t.string) }),
 );
 
 /** How often `execute` re-reads and re-decides after events about the subject raced its fence. */
 const MAX_DECISIONS = 20;
 
 /** The outcome of `execute`: erased now, or erased before (idempotent). Refusals reject. */
-export type ErasureOutcome =
-  | { readonly outcome: "erased"; readonly certificate: ErasureCertificate }
-  | {
-      readonly outcome: "already-erased";
-      readonly code: "ALREADY_ERASED";
-      readonly certificate: ErasureCertificate;
-    };
+export type ErasureOutcome = OutcomeWith<ErasureCertificate>;
 
 /** An open (or refused, still unanswered) request, with how its deadline stands. */
 export type OpenRequest = ErasureRequestStatus & {
@@ -139,6 +149,11 @@ export class ErasureService {
    * and `openPersonal` shows it until then. Rejects with `NOT_FOUND` for a subject the
    * ledger has never seen, `ALREADY_ERASED` for an erased one, `DECODE_ERROR` for bad
    * options (a `reason` that looks like contact data among them).
+   *
+   * With `category`, the request is to erase only that category of the subject's data
+   * (docs/spec.md §10.11): it must be a category the ledger declares now
+   * (`INVALID_ARGUMENT` otherwise, nothing recorded), and one not already erased for the
+   * subject (`ALREADY_ERASED`).
    */
   async request(
     subject: string,
@@ -159,6 +174,8 @@ export class ErasureService {
         details: { subject },
       });
     }
+    const category = o.right.category;
+    if (category !== undefined) await this.assertCategoryErasable(subject, category);
     const now = this.clock();
     const regime = ERASURE_DEADLINES[o.right.regime ?? this.options.regime ?? "gdpr"];
     const dueBy = o.right.dueBy ?? (addPeriod(now, regime.period) as Date).toISOString();
@@ -174,6 +191,7 @@ export class ErasureService {
         channel: o.right.channel,
         dueBy,
         ...(o.right.reason ? { reason: o.right.reason } : {}),
+        ...(category === undefined ? {} : { category }),
       },
       ...(o.right.statement === undefined
         ? {}
@@ -195,12 +213,36 @@ export class ErasureService {
    * process (`expectSubjectHeads`); otherwise the subject is read again and the decision
    * re-made, so a hold that precedes the fence in the log always stops the erasure.
    */
-  async execute(requestId: string): Promise<ErasureOutcome> {
+  async execute(requestId: string): Promise<ErasureOutcome | CategoryErasureOutcome> {
     await this.view.catchUpRequests(this.ledger.store);
     const request = this.view.requests.get(requestId);
     if (request === undefined)
       throw new DaichoError("NOT_FOUND", "no such erasure request", { path: "requestId" });
+    const { category } = request;
+    if (category !== undefined)
+      return this.serialised(request.subject, () =>
+        executeCategoryErasure(this.categoryContext(), { ...request, category }),
+      );
     return this.serialised(request.subject, () => this.executeLocked(request));
+  }
+
+  /**
+   * Declare the ledger's erasure categories (docs/spec.md §10.11) by recording
+   * `personal.categories-set`: from then on, a value of a field in a category is sealed
+   * under a key of its own per (subject, category), so that the category can be erased
+   * alone. Values sealed before stay under the key they name. Rejects with `DECODE_ERROR`
+   * (nothing recorded) for a bad name, a field in two categories, or repeated names.
+   */
+  async declareCategories(
+    categories: readonly { readonly name: string; readonly fields: readonly string[] }[],
+  ): Promise<LedgerEvent> {
+    const input = decodeWith(CategoriesInput, categories, "categories");
+    if (E.isLeft(input)) throw input.left;
+    return this.ledger.append({
+      type: "personal.categories-set",
+      actor: this.options.actor,
+      payload: { categories: input.right },
+    } as never);
   }
 
   /** One request's status, or `NOT_FOUND`. */
@@ -226,10 +268,17 @@ export class ErasureService {
   }
 
   /** The signed certificate of a completed request (re-signed; Ed25519 is deterministic). */
-  async certificate(requestId: string): Promise<ErasureCertificate> {
+  async certificate(requestId: string): Promise<ErasureCertificate | CategoryErasureCertificate> {
     const r = await this.status(requestId);
     if (r.status !== "completed")
       throw new DaichoError("NOT_FOUND", "request is not completed", { path: "requestId" });
+    if (r.category !== undefined) {
+      const done = await executeCategoryErasure(this.categoryContext(), {
+        ...r,
+        category: r.category,
+      });
+      return done.certificate;
+    }
     const state = await this.subjectState(r.subject);
     return this.certify(r, state);
   }
@@ -320,6 +369,39 @@ export class ErasureService {
     return () => clearInterval(timer);
   }
 
+  /** Refuse a category request the ledger cannot honour: undeclared, or erased already. */
+  private async assertCategoryErasable(subject: string, category: string): Promise<void> {
+    if ((await this.keys.declaredCategory(category)) === undefined) {
+      throw new DaichoError(
+        "INVALID_ARGUMENT",
+        "the ledger declares no such erasure category: declare it first (declareCategories), or request erasure of the whole subject",
+        { path: "options.category", details: { category } },
+      );
+    }
+    if ((await this.subjectState(subject)).categoryFences.has(category)) {
+      throw new DaichoError("ALREADY_ERASED", "this category of the subject is already erased", {
+        path: "options.category",
+        details: { subject, category },
+      });
+    }
+  }
+
+  /** What `executeCategoryErasure` needs from this service. */
+  private categoryContext(): CategoryErasureContext {
+    return {
+      ledgerId: this.ledger.ledgerId,
+      keys: this.keys,
+      signer: this.options.signer,
+      ...(this.options.nextKek ? { nextKek: this.options.nextKek } : {}),
+      maxDecisions: MAX_DECISIONS,
+      record: (type, subject, payload, heads) => this.record(type, subject, payload, heads),
+      subjectState: (subject) => this.subjectState(subject),
+      refuseIfExempt: (requestId, state, category) =>
+        this.refuseIfExempt(requestId, state, category),
+      requestOf: (requestId) => this.view.requests.get(requestId),
+    };
+  }
+
   private async executeLocked(request: ErasureRequestStatus): Promise<ErasureOutcome> {
     const { subject, requestId } = request;
     for (let attempt = 0; ; attempt++) {
@@ -374,7 +456,10 @@ export class ErasureService {
   ): Promise<boolean> {
     await this.refuseIfExempt(requestId, state);
     const keyIds = [
-      ...new Set([...(await this.keys.keyIds(state.subject)), ...state.keyIdsSeen]),
+      ...new Set([
+        ...(await this.keys.keyIds(state.subject, state.byCategory.keys())),
+        ...state.keyIdsSeen,
+      ]),
     ].sort();
     try {
       await this.record(
@@ -396,7 +481,7 @@ export class ErasureService {
    * whether copies of the destroyed keys could still unwrap (`keyCopies`).
    */
   private async finish(requestId: string, fenced: SubjectErasureState): Promise<void> {
-    await this.keys.destroy(fenced.subject);
+    await this.keys.destroy(fenced.subject, fenced.byCategory.keys());
     await this.record("erasure.completed", fenced.subject, {
       requestId,
       keyIds: [...(fenced.fence?.keyIds ?? [])],
@@ -405,7 +490,11 @@ export class ErasureService {
     });
   }
 
-  private async refuseIfExempt(requestId: string, state: SubjectErasureState): Promise<void> {
+  private async refuseIfExempt(
+    requestId: string,
+    state: SubjectErasureState,
+    category?: string,
+  ): Promise<void> {
     const hold = [...state.holds.values()][0];
     if (hold !== undefined) {
       const refusal = await this.record("erasure.refused", state.subject, {
@@ -419,7 +508,11 @@ export class ErasureService {
         details: { holdId: hold.holdId, refusalEventId: refusal.id, requestId },
       });
     }
-    const active = activeObligation(this.options.obligations ?? [], state, this.clock());
+    const obligations = this.options.obligations ?? [];
+    const active =
+      category === undefined
+        ? activeObligation(obligations, state, this.clock())
+        : activeCategoryObligation(obligations, state, category, this.clock());
     if (active !== undefined) {
       const { obligation: o, until } = active;
       const refusal = await this.record("erasure.refused", state.subject, {
@@ -442,7 +535,12 @@ export class ErasureService {
   }
 
   private async record(
-    type: "erasure.fenced" | "erasure.completed" | "erasure.refused",
+    type:
+      | "erasure.fenced"
+      | "erasure.completed"
+      | "erasure.refused"
+      | "erasure.category-fenced"
+      | "erasure.category-completed",
     subject: string,
     payload: unknown,
     expectSubjectHeads?: ReadonlyMap<string, SubjectHead | null>,

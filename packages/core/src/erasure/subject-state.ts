@@ -1,5 +1,6 @@
 import type { SubjectHead } from "../chain";
 import type { LedgerEvent } from "../events/envelope";
+import { keyIdCategory } from "../keys/categories";
 
 /** A legal hold in force over a subject. */
 export interface ActiveHold {
@@ -32,6 +33,29 @@ export interface SubjectErasureState {
   readonly requests: ReadonlyMap<string, LedgerEvent<"erasure.requested">>;
   /** Event types the subject appears in, with the latest `occurredAt` of each. */
   readonly lastByType: ReadonlyMap<string, string>;
+  /** Per erasure category (spec §10.11), what the subject's events sealed under its keys. */
+  readonly byCategory: ReadonlyMap<string, CategoryFacts>;
+  /** Category fences recorded, by category (the first one of each). */
+  readonly categoryFences: ReadonlyMap<string, CategoryFence>;
+  /** Category completions recorded, by request id. */
+  readonly categoryCompletions: ReadonlyMap<string, LedgerEvent<"erasure.category-completed">>;
+}
+
+/** A recorded category fence: which request, the category's fields then, and the keys. */
+export interface CategoryFence {
+  readonly requestId: string;
+  readonly fields: readonly string[];
+  readonly keyIds: readonly string[];
+  readonly event: LedgerEvent;
+}
+
+/** What a subject's events sealed under the keys of one category (their key ids name it). */
+export interface CategoryFacts {
+  readonly keyIds: Set<string>;
+  /** Events holding at least one of the subject's fields sealed under the category's keys. */
+  events: number;
+  /** Event types with such a field, with the latest `occurredAt` of each. */
+  readonly lastByType: Map<string, string>;
 }
 
 /**
@@ -53,17 +77,30 @@ export function foldSubjectState(
   let eventCount = 0;
   let eventsWithPersonal = 0;
   let head: SubjectHead | null = null;
+  const byCategory = new Map<string, CategoryFacts>();
+  const categoryFences = new Map<string, CategoryFence>();
+  const categoryCompletions = new Map<string, LedgerEvent<"erasure.category-completed">>();
   for (const e of events) {
     eventCount++;
     head = { seq: e.seq, hash: e.hash };
     lastByType.set(e.type, e.occurredAt);
     let mine = false;
+    const categories = new Set<string>();
     for (const f of e.personal ?? []) {
       if (f.subject !== subject) continue;
       mine = true;
       keyIdsSeen.add(f.keyId);
+      const c = keyIdCategory(f.keyId);
+      if (c === undefined) continue;
+      categories.add(c);
+      categoryFacts(byCategory, c).keyIds.add(f.keyId);
     }
     if (mine) eventsWithPersonal++;
+    for (const c of categories) {
+      const facts = categoryFacts(byCategory, c);
+      facts.events++;
+      facts.lastByType.set(e.type, e.occurredAt);
+    }
     switch (e.type) {
       case "legal-hold.placed": {
         const p = (e as LedgerEvent<"legal-hold.placed">).payload;
@@ -89,6 +126,22 @@ export function foldSubjectState(
         fence ??= { requestId: c.payload.requestId, keyIds: c.payload.keyIds, event: e };
         break;
       }
+      case "erasure.category-fenced": {
+        const p = (e as LedgerEvent<"erasure.category-fenced">).payload;
+        if (!categoryFences.has(p.category))
+          categoryFences.set(p.category, {
+            requestId: p.requestId,
+            fields: p.fields,
+            keyIds: p.keyIds,
+            event: e,
+          });
+        break;
+      }
+      case "erasure.category-completed": {
+        const c = e as LedgerEvent<"erasure.category-completed">;
+        categoryCompletions.set(c.payload.requestId, c);
+        break;
+      }
       case "erasure.requested": {
         const r = e as LedgerEvent<"erasure.requested">;
         requests.set(r.payload.requestId, r);
@@ -110,5 +163,17 @@ export function foldSubjectState(
     completions,
     requests,
     lastByType,
+    byCategory,
+    categoryFences,
+    categoryCompletions,
   };
+}
+
+function categoryFacts(map: Map<string, CategoryFacts>, category: string): CategoryFacts {
+  let facts = map.get(category);
+  if (facts === undefined) {
+    facts = { keyIds: new Set(), events: 0, lastByType: new Map() };
+    map.set(category, facts);
+  }
+  return facts;
 }

@@ -12,6 +12,8 @@ export interface ErasureRequestStatus {
   readonly requestedBy: string;
   readonly channel: string;
   readonly reason?: string;
+  /** The erasure category requested (docs/spec.md §10.11); absent: the whole subject. */
+  readonly category?: string;
   readonly requestedAt: string;
   readonly dueBy: string;
   readonly status: "open" | "refused" | "completed";
@@ -49,6 +51,7 @@ export const ERASURE_REQUEST_TYPES = [
   "erasure.requested",
   "erasure.refused",
   "erasure.completed",
+  "erasure.category-completed",
 ] as const;
 
 /**
@@ -146,6 +149,7 @@ export class ErasureView {
           requestedBy: p.requestedBy,
           channel: p.channel,
           ...(p.reason ? { reason: p.reason } : {}),
+          ...(p.category ? { category: p.category } : {}),
           requestedAt: e.recordedAt,
           dueBy: p.dueBy,
           status: "open",
@@ -171,7 +175,8 @@ export class ErasureView {
         }
         break;
       }
-      case "erasure.completed": {
+      case "erasure.completed":
+      case "erasure.category-completed": {
         const p = (e as LedgerEvent<"erasure.completed">).payload;
         const r = this.requests.get(p.requestId);
         if (r !== undefined)

@@ -1,6 +1,7 @@
 import * as t from "io-ts";
 import { ALERT_HANDLING_PAYLOADS } from "./alert-handling";
 import { AssuranceLevel, LoginFailed, LoginSucceeded, MfaPassed, SessionEnded } from "./auth";
+import { CATEGORY_PAYLOADS, CategoryName } from "./categories";
 import { CONTRACT_PAYLOADS } from "./contract";
 import { Country } from "./country";
 import { Destination, DestinationKind } from "./destination";
@@ -281,7 +282,8 @@ export const LegalHoldReleased = strictStruct(
 export const ErasureRequested = strictStruct(
   "ErasureRequested",
   { requestId: Id, requestedBy: Id, channel: Label, dueBy: Timestamp },
-  { reason: Note },
+  // `category`: erase only that declared category (docs/spec.md §10.11), not the subject.
+  { reason: Note, category: CategoryName },
 );
 /**
  * Whether copies of the destroyed keys can still unwrap (docs/spec.md §10.8): `none` — the
@@ -297,6 +299,20 @@ export type KeyCopies = t.TypeOf<typeof KeyCopies>;
 export const ErasureCompleted = strictStruct(
   "ErasureCompleted",
   { requestId: Id, keyIds: boundedList(Id, 1024), eventsAffected: Nat },
+  { keyCopies: KeyCopies, kekId: Id },
+);
+
+/** `erasure.category-completed`: a (subject, category) key is destroyed (docs/spec.md §10.11). */
+export const ErasureCategoryCompleted = strictStruct(
+  "ErasureCategoryCompleted",
+  {
+    requestId: Id,
+    category: CategoryName,
+    keyIds: boundedList(Id, 1024),
+    // The subject's own keys (not the category's), which this erasure left alive.
+    subjectKeyIds: boundedList(Id, 1024),
+    eventsAffected: Nat,
+  },
   { keyCopies: KeyCopies, kekId: Id },
 );
 
@@ -509,6 +525,9 @@ export const EVENT_PAYLOADS = {
   ...GOVERNANCE_PAYLOADS,
   ...INSTRUCTION_PAYLOADS,
   ...RECEIPT_PAYLOADS,
+  // Erasure by category (issue 15 item 3; events/categories.ts).
+  ...CATEGORY_PAYLOADS,
+  "erasure.category-completed": ErasureCategoryCompleted,
   // Data-subject requests and incidents (issue 15; events/requests.ts, events/incidents.ts).
   "request.received": RequestReceived,
   "request.identity-verified": RequestIdentityVerified,

@@ -2,6 +2,7 @@ export * from "./alert-handling";
 export * from "./auth";
 export * from "./catalogue";
 export * from "./catalogue";
+export * from "./categories";
 export * from "./contact-screen";
 export * from "./contact-screen";
 export * from "./contract";

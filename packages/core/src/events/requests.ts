@@ -1,4 +1,5 @@
 import * as t from "io-ts";
+import { CategoryName } from "./categories";
 import {
   boundedList,
   FieldName,
@@ -66,7 +67,13 @@ export type RequestRefusalGround = t.TypeOf<typeof RequestRefusalGround>;
 export const RequestReceived = strictStruct(
   "RequestReceived",
   { requestId: Id, right: RequestRight, requestedBy: Id, channel: Label, dueBy: Timestamp },
-  { confirmBy: Timestamp, categories: boundedList(FieldName, 256, "Categories"), reason: Note },
+  {
+    confirmBy: Timestamp,
+    categories: boundedList(FieldName, 256, "Categories"),
+    reason: Note,
+    // An erasure of one declared erasure category only (docs/spec.md §10.11).
+    erasureCategory: CategoryName,
+  },
 );
 
 /** The requester's identity was verified (GDPR Art. 12(6); 11 CCR §7060; APPI Art. 37(2)). */

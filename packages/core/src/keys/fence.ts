@@ -3,11 +3,19 @@ import { DaichoError } from "../errors";
 import type { LedgerEvent } from "../events/envelope";
 import type { ChainHead, Store } from "../store/store";
 import { readSubjectVerified } from "../subject-events";
+import { readByTypeVerified } from "../type-events";
+import { CATEGORIES_EVENT, CategoryPolicy, categoryKeySubject, fieldCovers } from "./categories";
 
 /** Event types whose presence about a subject fences its keys (docs/erasure.md). */
 export const FENCE_EVENT_TYPES: ReadonlySet<string> = new Set([
   "erasure.fenced",
   "erasure.completed",
+]);
+
+/** Event types whose presence about a subject fences one category of its keys (spec §10.11). */
+export const CATEGORY_FENCE_EVENT_TYPES: ReadonlySet<string> = new Set([
+  "erasure.category-fenced",
+  "erasure.category-completed",
 ]);
 
 /**
@@ -36,6 +44,25 @@ export interface ErasureFence {
   mark(subject: string): void;
   /** Events this process appended, in order: followed without reading them back. */
   observe(events: readonly LedgerEvent[]): void;
+  /**
+   * True when a category fence about (`subject`, `category`) — or a whole-subject fence — is
+   * known without a store read. `isFenced(subject)` learns the subject's category fences
+   * from the same verified read, and `refresh` from every new event.
+   */
+  knownCategoryFenced(subject: string, category: string): boolean;
+  /**
+   * True when a known category fence of `subject` covered `field` when it was recorded:
+   * such a value is refused for the subject whatever the declaration in force says now.
+   */
+  knownErasedField(subject: string, field: string): boolean;
+  /** Note a category fence this process has just appended, without a store read. */
+  markCategory(subject: string, category: string, fields: readonly string[]): void;
+  /**
+   * The ledger's erasure categories (spec §10.11), folded from hash-verified
+   * `personal.categories-set` bodies: read through the index by type at the first
+   * `refresh`, then followed with every new event.
+   */
+  readonly categories: CategoryPolicy;
 }
 
 /**
@@ -48,11 +75,28 @@ export interface ErasureFence {
  */
 export function ledgerFence(store: Store): ErasureFence {
   const fenced = new Set<string>();
+  /** Per subject, the field entries its category fences covered when recorded. */
+  const erasedFields = new Map<string, Set<string>>();
+  const categories = new CategoryPolicy();
+  const markCategory = (subject: string, category: string, fields: readonly string[]) => {
+    fenced.add(categoryKeySubject(subject, category));
+    const known = erasedFields.get(subject) ?? new Set<string>();
+    for (const f of fields) known.add(f);
+    erasedFields.set(subject, known);
+  };
   /** The last event whose successors were all checked for fences (undefined: not started). */
   let seen: ChainHead | null | undefined;
   let scanning: Promise<void> = Promise.resolve();
 
   const note = (body: LedgerEvent) => {
+    categories.apply(body);
+    if (CATEGORY_FENCE_EVENT_TYPES.has(body.type)) {
+      const p = body.payload as { category?: unknown; fields?: unknown };
+      if (typeof p?.category !== "string") return;
+      const fields = Array.isArray(p.fields) ? p.fields.filter((f) => typeof f === "string") : [];
+      for (const s of body.subjects ?? []) markCategory(s.id, p.category, fields);
+      return;
+    }
     if (!FENCE_EVENT_TYPES.has(body.type)) return;
     for (const s of body.subjects ?? []) fenced.add(s.id);
   };
@@ -84,10 +128,23 @@ export function ledgerFence(store: Store): ErasureFence {
     if (seen === undefined || seen === null || previous.seq > seen.seq) seen = previous;
   };
 
+  /** The declarations recorded so far, read once through the index by type (verified bodies). */
+  let loading: Promise<void> | undefined;
+  const loadCategories = async (): Promise<void> => {
+    for await (const e of readByTypeVerified(store, [CATEGORIES_EVENT])) categories.apply(e);
+  };
+
   return {
+    categories,
+    knownCategoryFenced: (subject, category) =>
+      fenced.has(subject) || fenced.has(categoryKeySubject(subject, category)),
+    knownErasedField: (subject, field) =>
+      [...(erasedFields.get(subject) ?? [])].some((entry) => fieldCovers(entry, field)),
+    markCategory,
     async isFenced(subject: string): Promise<boolean> {
       if (fenced.has(subject)) return true;
       for await (const e of readSubjectVerified(store, subject)) {
+        if (CATEGORY_FENCE_EVENT_TYPES.has(e.type)) note(e);
         if (FENCE_EVENT_TYPES.has(e.type)) {
           fenced.add(subject);
           return true;
@@ -95,13 +152,24 @@ export function ledgerFence(store: Store): ErasureFence {
       }
       return false;
     },
-    refresh(): Promise<void> {
+    refresh(this: ErasureFence): Promise<void> {
       // On the hot path (nothing moved) this is one head() read and no other promise.
       return store.head().then((head) => {
         if (seen === undefined) {
           seen = head; // older fences are found by `isFenced` when a key is first loaded
-          return;
+          // Declarations up to (at least) this head; later ones arrive with the scan. A
+          // concurrent refresh waits for them, so no value is sealed before they are known.
+          loading = loadCategories()
+            .catch((e: unknown) => {
+              seen = undefined; // not loaded: the next refresh reads them again
+              throw e;
+            })
+            .finally(() => {
+              loading = undefined;
+            });
+          return loading;
         }
+        if (loading !== undefined) return loading.then(() => this.refresh());
         if (head?.seq === seen?.seq && head?.hash === seen?.hash) return;
         const run = scanning.then(() => scanTo(head));
         scanning = run.catch(() => undefined);

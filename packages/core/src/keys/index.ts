@@ -6,7 +6,22 @@
  * @module @daicho/core/keys
  */
 export { KeyCache } from "./cache";
-export { type ErasureFence, FENCE_EVENT_TYPES, ledgerFence } from "./fence";
+export {
+  CATEGORIES_EVENT,
+  type CategoryDeclaration,
+  CategoryPolicy,
+  categoryKeySubject,
+  fieldCovers,
+  holderSubject,
+  keyIdCategory,
+  newCategoryKeyId,
+} from "./categories";
+export {
+  CATEGORY_FENCE_EVENT_TYPES,
+  type ErasureFence,
+  FENCE_EVENT_TYPES,
+  ledgerFence,
+} from "./fence";
 export {
   assertRewrapFrom,
   assertSameKek,

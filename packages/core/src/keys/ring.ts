@@ -14,6 +14,13 @@ import { DaichoError } from "../errors";
 import type { LedgerEvent } from "../events/envelope";
 import { bytesToHex } from "../hash";
 import { KeyCache } from "./cache";
+import {
+  type CategoryDeclaration,
+  categoryKeySubject,
+  holderSubject,
+  keyIdCategory,
+  newCategoryKeyId,
+} from "./categories";
 import type { ErasureFence } from "./fence";
 import { isTombstone, type KeyStore, type KeyTombstone, type WrappedKeyRecord } from "./key-store";
 
@@ -89,55 +96,82 @@ export class KeyRing implements DataKeySource {
   }
 
   /**
-   * The subject's data key for sealing; created and stored on first use. Rejects
-   * `KEY_ERASED` once erased. With a `lease` (one batch's), a key created here is stored
+   * The data key for sealing `field` of `subject` (its category's key when the field is in
+   * a declared category, spec §10.11; the subject's own otherwise); created and stored on
+   * first use. Rejects `KEY_ERASED` once the subject or that category is erased. With a `lease` (one batch's), a key created here is stored
    * *provisional* and tracked in the lease, so that `settle` can discard it if the batch is
    * rejected; a provisional key some other writer created is confirmed in the key store
    * before it is used, so its creator can no longer discard it.
    */
-  async writeKey(subject: string, lease?: KeyLease): Promise<{ keyId: string; key: Uint8Array }> {
+  async writeKey(
+    subject: string,
+    field?: string,
+    lease?: KeyLease,
+  ): Promise<{ keyId: string; key: Uint8Array }> {
     await this.fence.refresh();
-    return this.writeKeyRefreshed(subject, lease);
+    return this.writeKeyRefreshed(subject, lease, field);
+  }
+
+  /**
+   * Where the key for sealing `field` of `subject` lives: the subject's own key, or — when
+   * the declaration in force puts `field` in a category (spec §10.11) — the key of that
+   * (subject, category). Throws `KEY_ERASED` when the subject, the category, or a category
+   * fence that covered `field` when it was recorded is known.
+   */
+  private sealingHolder(subject: string, field: string | undefined): string {
+    if (this.knownFenced(subject)) throw erased(subject);
+    if (field === undefined) return subject;
+    const category = this.fence.categories.categoryOf(field)?.name;
+    if (
+      this.fence.knownErasedField(subject, field) ||
+      (category !== undefined && this.fence.knownCategoryFenced(subject, category))
+    ) {
+      throw categoryErased(subject, category, field);
+    }
+    return category === undefined ? subject : categoryKeySubject(subject, category);
   }
 
   /** `writeKey` for a caller that refreshed the fence since it started (see `session`). */
   private async writeKeyRefreshed(
     subject: string,
     lease: KeyLease | undefined,
+    field?: string,
   ): Promise<{ keyId: string; key: Uint8Array }> {
-    if (this.knownFenced(subject)) throw erased(subject);
-    const cached = this.cache.get(subject);
+    const holder = this.sealingHolder(subject, field);
+    const cached = this.cache.get(holder);
     if (cached !== undefined) {
-      if (this.provisional.has(cached.keyId)) await this.join(lease, subject, cached.keyId);
+      if (this.provisional.has(cached.keyId)) await this.join(lease, holder, cached.keyId);
       return cached;
     }
     if (await this.fence.isFenced(subject)) throw erased(subject);
+    this.sealingHolder(subject, field); // the verified read may have found a category fence
+    const category = holder === subject ? undefined : keyIdCategoryOf(holder);
     for (let attempt = 0; ; attempt++) {
-      const existing = await this.store.forSubject(subject);
-      if (isTombstone(existing)) throw erased(subject);
+      const existing = await this.store.forSubject(holder);
+      if (isTombstone(existing)) throw erasedHolder(subject, category, field);
       let record = existing[existing.length - 1];
       let key: Uint8Array | undefined;
       if (record === undefined) {
-        const keyId = newKeyId();
+        const keyId = category === undefined ? newKeyId() : newCategoryKeyId(category);
         key = randomBytes(DATA_KEY_BYTES);
         const fresh: WrappedKeyRecord = {
           keyId,
-          subject,
+          subject: holder,
           kekId: this.kek.id,
-          wrapped: wrapDataKey(this.kek, { keyId, subject, kekId: this.kek.id }, key),
+          wrapped: wrapDataKey(this.kek, { keyId, subject: holder, kekId: this.kek.id }, key),
           createdAt: this.clock().toISOString(),
           ...(lease === undefined ? {} : { provisional: true }),
         };
         const stored = await this.store.putIfAbsent(fresh);
-        if (isTombstone(stored)) throw erased(subject);
+        if (isTombstone(stored)) throw erasedHolder(subject, category, field);
         if (stored.keyId !== keyId)
           key = undefined; // another writer won the race: use theirs
-        else if (lease !== undefined) this.provisional.set(keyId, { subject, users: 0 });
+        else if (lease !== undefined) this.provisional.set(keyId, { subject: holder, users: 0 });
         record = stored;
       }
       if (record.provisional === true && !this.provisional.has(record.keyId)) {
         // Another writer's provisional key: make it permanent before sealing under it.
-        if (!(await this.store.confirm(subject, record.keyId))) {
+        if (!(await this.store.confirm(holder, record.keyId))) {
           if (attempt < 5) continue; // discarded meanwhile: create one afresh
           throw new DaichoError(
             "STORE_UNAVAILABLE",
@@ -149,8 +183,8 @@ export class KeyRing implements DataKeySource {
         }
       }
       key ??= this.unwrap(record);
-      this.cache.set(subject, record.keyId, key);
-      await this.join(lease, subject, record.keyId);
+      this.cache.set(holder, record.keyId, key);
+      await this.join(lease, holder, record.keyId);
       return { keyId: record.keyId, key };
     }
   }
@@ -180,7 +214,7 @@ export class KeyRing implements DataKeySource {
       this.provisional.delete(keyId);
       if (committed) continue;
       this.cache.evict(subject, keyId);
-      const used = await referenced(subject, keyId).catch(() => true);
+      const used = await referenced(holderSubject(subject), keyId).catch(() => true);
       if (!used) await this.store.discardProvisional(subject, keyId).catch(() => false);
     }
     lease.keys.clear();
@@ -215,14 +249,14 @@ export class KeyRing implements DataKeySource {
     await this.fence.refresh();
     if (lease === undefined) return this.refreshed;
     return {
-      writeKey: (subject) => this.writeKeyRefreshed(subject, lease),
+      writeKey: (subject, field) => this.writeKeyRefreshed(subject, lease, field),
       readKey: (subject, keyId) => this.readKeyRefreshed(subject, keyId),
     };
   }
 
   /** The key source `session()` hands out without a lease. */
   private readonly refreshed: DataKeySource = {
-    writeKey: (subject) => this.writeKeyRefreshed(subject, undefined),
+    writeKey: (subject, field) => this.writeKeyRefreshed(subject, undefined, field),
     readKey: (subject, keyId) => this.readKeyRefreshed(subject, keyId),
   };
 
@@ -232,15 +266,24 @@ export class KeyRing implements DataKeySource {
     keyId: string,
   ): Promise<Uint8Array | "erased" | "unavailable"> {
     if (this.knownFenced(subject)) return "erased";
-    const cached = this.cache.get(subject, keyId);
+    // A category key's id names its category (hashed bytes), whatever is declared now.
+    const category = keyIdCategory(keyId);
+    const holder = category === undefined ? subject : categoryKeySubject(subject, category);
+    if (category !== undefined && this.fence.knownCategoryFenced(subject, category)) {
+      this.cache.evict(holder);
+      return "erased";
+    }
+    const cached = this.cache.get(holder, keyId);
     if (cached !== undefined) return cached.key;
     if (await this.fence.isFenced(subject)) return "erased";
-    const records = await this.store.forSubject(subject);
+    if (category !== undefined && this.fence.knownCategoryFenced(subject, category))
+      return "erased";
+    const records = await this.store.forSubject(holder);
     if (isTombstone(records)) return "erased";
     const record = records.find((r) => r.keyId === keyId);
     if (record === undefined) return "unavailable";
     const key = this.unwrap(record);
-    this.cache.set(subject, keyId, key);
+    this.cache.set(holder, keyId, key);
     return key;
   }
 
@@ -250,25 +293,86 @@ export class KeyRing implements DataKeySource {
     return isTombstone(await this.store.forSubject(subject));
   }
 
-  /** Ids of the subject's live keys (empty when none or erased). */
-  async keyIds(subject: string): Promise<string[]> {
-    const records = await this.store.forSubject(subject);
+  /**
+   * Ids of the subject's keys (live, or named by the tombstone), with the keys of each of
+   * its categories (spec §10.11): every category ever declared, and `categories` (those the
+   * subject's sealed fields name).
+   */
+  async keyIds(subject: string, categories: Iterable<string> = []): Promise<string[]> {
+    const out: string[] = [];
+    for (const holder of this.holders(subject, categories)) {
+      const records = await this.store.forSubject(holder);
+      out.push(...(isTombstone(records) ? records.keyIds : records.map((r) => r.keyId)));
+    }
+    return out;
+  }
+
+  /**
+   * Ids of the keys of one holder — the subject's own (`category` left out), or of its
+   * `category` (spec §10.11) — live or named by the tombstone.
+   */
+  async holderKeyIds(subject: string, category?: string): Promise<string[]> {
+    const holder = category === undefined ? subject : categoryKeySubject(subject, category);
+    const records = await this.store.forSubject(holder);
     return isTombstone(records) ? [...records.keyIds] : records.map((r) => r.keyId);
+  }
+
+  /** The declaration of `category` in force, after catching up with the ledger (spec §10.11). */
+  async declaredCategory(category: string): Promise<CategoryDeclaration | undefined> {
+    await this.fence.refresh();
+    return this.fence.categories.declared(category);
   }
 
   /**
    * Destroy the subject's keys: mark the fence in this process, evict the cache, then
-   * have the store delete the records and leave a tombstone. Idempotent: a second call
-   * resolves with the tombstone.
+   * have the store delete the records and leave a tombstone — first the keys of each of
+   * its categories (as in `keyIds`), then its own. Idempotent: a second call resolves with
+   * the tombstone.
    */
   async destroy(
     subject: string,
+    categories: Iterable<string> = [],
   ): Promise<{ readonly destroyed: readonly string[] } | KeyTombstone> {
     this.fence.mark(subject);
-    this.cache.evict(subject);
-    const result = await this.store.destroy(subject, this.clock().toISOString());
-    this.cache.evict(subject);
+    const destroyed: string[] = [];
+    for (const holder of this.holders(subject, categories)) {
+      if (holder === subject) continue;
+      const r = await this.destroyHolder(holder);
+      if (!isTombstone(r)) destroyed.push(...r.destroyed);
+    }
+    const result = await this.destroyHolder(subject);
+    return isTombstone(result) ? result : { destroyed: [...destroyed, ...result.destroyed] };
+  }
+
+  /**
+   * Destroy the keys of one category of a subject (spec §10.11) and leave a tombstone for
+   * (subject, category): mark the category fence in this process (with the category's
+   * `fields` when fenced), evict the cache, then have the store delete the records. The
+   * subject's other keys are untouched. Idempotent.
+   */
+  async destroyCategory(
+    subject: string,
+    category: string,
+    fields: readonly string[],
+  ): Promise<{ readonly destroyed: readonly string[] } | KeyTombstone> {
+    this.fence.markCategory(subject, category, fields);
+    return this.destroyHolder(categoryKeySubject(subject, category));
+  }
+
+  /** Evict, destroy in the key store, evict again (a load racing the destroy). */
+  private async destroyHolder(
+    holder: string,
+  ): Promise<{ readonly destroyed: readonly string[] } | KeyTombstone> {
+    this.cache.evict(holder);
+    const result = await this.store.destroy(holder, this.clock().toISOString());
+    this.cache.evict(holder);
     return result;
+  }
+
+  /** The key-store subjects of a subject: its category holders (sorted, distinct), then itself. */
+  private holders(subject: string, categories: Iterable<string>): string[] {
+    const names = new Set([...this.fence.categories.names(), ...categories]);
+    return [...[...names].sort().map((c) => categoryKeySubject(subject, c)), subject];
   }
 
   /** A fence about `subject` was appended or observed: refuse its key from now on. */
@@ -330,6 +434,33 @@ export class KeyRing implements DataKeySource {
     if (E.isLeft(key)) throw key.left;
     return key.right;
   }
+}
+
+/** The category of a holder `subject@category`. */
+function keyIdCategoryOf(holder: string): string {
+  return holder.slice(holder.indexOf("@") + 1);
+}
+
+function erasedHolder(subject: string, category: string | undefined, field?: string): DaichoError {
+  return category === undefined ? erased(subject) : categoryErased(subject, category, field);
+}
+
+function categoryErased(
+  subject: string,
+  category: string | undefined,
+  field?: string,
+): DaichoError {
+  return new DaichoError(
+    "KEY_ERASED",
+    "this category of the subject's data is erased: values of its fields are no longer recorded for the subject",
+    {
+      details: {
+        subject,
+        ...(category === undefined ? {} : { category }),
+        ...(field ? { field } : {}),
+      },
+    },
+  );
 }
 
 function erased(subject: string): DaichoError {

@@ -29,6 +29,8 @@ export interface DataSubjectRequest {
   readonly reason?: string;
   /** Field names the request is limited to (rectify or erase only these). */
   readonly categories?: readonly string[];
+  /** For an erasure: the one declared erasure category to erase (docs/spec.md §10.11). */
+  readonly erasureCategory?: string;
   readonly receivedAt: string;
   /** The deadline in force (after extensions). */
   readonly dueBy: string;
@@ -85,6 +87,7 @@ export function applyRequestEvent(requests: Map<string, DataSubjectRequest>, e: 
       channel: p.channel,
       ...(p.reason === undefined ? {} : { reason: p.reason }),
       ...(p.categories === undefined ? {} : { categories: [...p.categories] }),
+      ...(p.erasureCategory === undefined ? {} : { erasureCategory: p.erasureCategory }),
       receivedAt: e.occurredAt,
       dueBy: p.dueBy,
       originalDueBy: p.dueBy,

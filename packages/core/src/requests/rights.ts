@@ -42,8 +42,13 @@ export const RIGHTS: Readonly<
 export const EVIDENCE_TYPES: Readonly<Record<RightKind, readonly EventType[]>> = {
   access: ["data.exported"],
   rectification: ["record.updated", "record.deleted"],
-  erasure: ["erasure.completed"],
-  restriction: ["processing.restricted", "consent.withdrawn", "erasure.completed"],
+  erasure: ["erasure.completed", "erasure.category-completed"],
+  restriction: [
+    "processing.restricted",
+    "consent.withdrawn",
+    "erasure.completed",
+    "erasure.category-completed",
+  ],
 };
 
 /**

@@ -1,7 +1,11 @@
 import * as t from "io-ts";
 import type { SubjectHead } from "../chain";
 import { decodeWithOrThrow as decode } from "../decode";
+import type { CategoryErasureCertificate } from "../erasure/category-certificate";
+import type { ErasureCertificate } from "../erasure/certificate";
+import type { ErasureService } from "../erasure/service";
 import { DaichoError, isDaichoError } from "../errors";
+import { CategoryName } from "../events/categories";
 import type { Actor, LedgerEvent } from "../events/envelope";
 import type { EventInput } from "../events/input";
 import {
@@ -51,6 +55,7 @@ const ReceiveOptions = strictStruct(
     reason: Note,
     statement: Statement,
     categories: boundedList(FieldName, 256, "Categories"),
+    erasureCategory: CategoryName,
     receivedAt: Timestamp,
     dueBy: Timestamp,
   },
@@ -86,6 +91,33 @@ function notifiable(r: DataSubjectRequest): void {
       "recipients are notified after a completed rectification, erasure or restriction",
       "requestId",
     );
+}
+
+/**
+ * An erasure request limited to a category is carried out by that category's erasure or
+ * by the whole subject's (which erases more); one for the whole subject never by a
+ * category's (which erases less, docs/spec.md §10.11).
+ */
+function assertErasureEvidence(r: DataSubjectRequest, e: LedgerEvent, path: string): void {
+  if (e.type !== "erasure.category-completed") return;
+  const category = (e as LedgerEvent<"erasure.category-completed">).payload.category;
+  if (r.erasureCategory === undefined)
+    throw invalid("a category erasure does not carry out an erasure of the whole subject", path, {
+      category,
+    });
+  if (category !== r.erasureCategory)
+    throw invalid("the evidence erased another category than the request names", path, {
+      category,
+      requested: r.erasureCategory,
+    });
+}
+
+/**
+ * Rights an erasure carries out: the erasure kind (GDPR Art. 17, CCPA delete) and those whose
+ * evidence may be an erasure (restriction kind: APPI Art. 35 利用停止等, which includes 消去).
+ */
+function erasable(right: RequestRight): boolean {
+  return EVIDENCE_TYPES[RIGHTS[right].kind].includes("erasure.completed");
 }
 
 /** A request with how its deadline stands at the time asked. */
@@ -171,6 +203,8 @@ export class RequestsService {
       });
     if (this.ledger.keys !== undefined && (await this.ledger.keys.isErased(subject)))
       throw new DaichoError("ALREADY_ERASED", "the subject is already erased", { path: "subject" });
+    if (o.erasureCategory !== undefined)
+      await this.assertErasureCategory(o.right, o.erasureCategory);
     if (o.statement !== undefined && this.ledger.keys === undefined)
       throw new DaichoError(
         "KEY_UNAVAILABLE",
@@ -193,6 +227,7 @@ export class RequestsService {
         dueBy: o.dueBy ?? dates.dueBy.toISOString(),
         ...(dates.confirmBy ? { confirmBy: dates.confirmBy.toISOString() } : {}),
         ...(o.categories ? { categories: o.categories } : {}),
+        ...(o.erasureCategory ? { erasureCategory: o.erasureCategory } : {}),
         ...(o.reason ? { reason: o.reason } : {}),
       },
       ...(o.statement === undefined
@@ -309,6 +344,7 @@ export class RequestsService {
           throw invalid(`a ${e.type} event does not carry out ${RIGHTS[r.right].clause}`, path, {
             allowed,
           });
+        assertErasureEvidence(r, e, path);
         if (e.type === "data.exported" && e.payload.destination.kind !== "data-subject")
           throw invalid(
             "an access answer is an export to the data subject (destination kind data-subject)",
@@ -436,6 +472,66 @@ export class RequestsService {
         return { ...r, msLeft, overdue: r.status === "open" && msLeft < 0 };
       })
       .sort((a, b) => a.msLeft - b.msLeft);
+  }
+
+  /**
+   * Carry out an erasure-kind request with the erasure service and complete it with the
+   * erasure's completion event as evidence: the whole subject, or — when the request names
+   * an `erasureCategory` — only that category (docs/spec.md §10.11), whose certificate is
+   * then a category erasure certificate. The requester's identity is checked first
+   * (`IDENTITY_UNVERIFIED`, nothing erased); `INVALID_ARGUMENT` for a right that is not an
+   * erasure, `REQUEST_CLOSED` for a closed request; a legal hold or exemption rejects as
+   * the erasure service does (`LEGAL_HOLD`, `ERASURE_EXEMPT`) and leaves the request open.
+   */
+  async completeErasure(
+    requestId: string,
+    erasure: ErasureService,
+  ): Promise<{
+    readonly request: DataSubjectRequest;
+    readonly certificate: ErasureCertificate | CategoryErasureCertificate;
+  }> {
+    decode(Id, requestId, "requestId");
+    const { request: r } = await this.readRequest(requestId);
+    if (!erasable(r.right))
+      throw invalid(`${RIGHTS[r.right].clause} is not carried out by an erasure`, "requestId");
+    if (r.status !== "open")
+      throw new DaichoError("REQUEST_CLOSED", `the request is already ${r.status}`, {
+        path: "requestId",
+        details: { status: r.status },
+      });
+    if (needsIdentity(r.right) && r.identity === undefined)
+      throw new DaichoError(
+        "IDENTITY_UNVERIFIED",
+        "verify the requester's identity (verifyIdentity) before completing the request",
+        { path: "requestId" },
+      );
+    const filed = await erasure.request(r.subject, {
+      requestedBy: r.requestedBy,
+      channel: r.channel,
+      ...(r.erasureCategory === undefined ? {} : { category: r.erasureCategory }),
+    });
+    const { certificate } = await erasure.execute(filed.requestId);
+    const request = await this.complete(requestId, {
+      outcome: r.erasureCategory === undefined ? "erased" : "category-erased",
+      evidence: [certificate.certificate.completion.id],
+    });
+    return { request, certificate };
+  }
+
+  /** An erasure category on a request: only on an erasure, and one the ledger declares. */
+  private async assertErasureCategory(right: RequestRight, category: string): Promise<void> {
+    if (!erasable(right))
+      throw invalid(
+        "an erasure category limits a request carried out by an erasure only",
+        "options.erasureCategory",
+      );
+    const declared = await this.ledger.keys?.declaredCategory(category);
+    if (declared === undefined)
+      throw invalid(
+        "the ledger declares no such erasure category: declare it first, or erase the whole subject",
+        "options.erasureCategory",
+        { category },
+      );
   }
 
   /** The request folded from its subject's hash-verified events, with those events. */
