@@ -21,7 +21,8 @@ import { readVerified } from "./watch";
 export interface Download {
   readonly name: string;
   readonly type: string;
-  readonly body: string;
+  /** Text, or bytes (a PDF report). */
+  readonly body: string | Uint8Array;
 }
 
 /** Most events one bundle download may hold (ask for several ranges beyond that). */

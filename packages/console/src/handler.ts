@@ -266,7 +266,7 @@ const EXPORTS: Readonly<
 };
 
 function download(d: Download): Response {
-  return new Response(d.body, {
+  return new Response(typeof d.body === "string" ? d.body : (d.body as Uint8Array<ArrayBuffer>), {
     status: 200,
     headers: {
       "content-type": d.type,

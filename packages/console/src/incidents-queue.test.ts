@@ -1,4 +1,7 @@
 /// <reference lib="dom" />
+
+import { createHash } from "node:crypto";
+import { checkPdfStructure, extractPdfText } from "@daicho/core/testing";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   EMAIL,
@@ -111,6 +114,34 @@ describe("the incident queue", () => {
     });
   });
 
+  it("downloads the PPC report as a PDF whose SHA-256 is recorded and whose text is the report's", async () => {
+    const h = fx.handler({ incidentContact: CONTACT });
+    const before = await headSeq();
+    const res = await fx.call(
+      h,
+      "dpo",
+      `/api/incidents/${work.incidentId}/report?report=ppc-preliminary&format=pdf`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/pdf");
+    expect(res.headers.get("content-disposition")).toContain(".pdf");
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(checkPdfStructure(bytes).problems).toEqual([]);
+    expect(extractPdfText(bytes).join("\n")).toContain("速報");
+    const [recorded] = await eventsSince(before);
+    expect(recorded?.payload).toMatchObject({
+      format: "incident-report-ppc-preliminary-pdf",
+      contentHash: createHash("sha256").update(bytes).digest("hex"),
+    });
+    // The same incident renders to the same bytes: the recorded hash recomputes.
+    const again = await fx.call(
+      h,
+      "dpo",
+      `/api/incidents/${work.incidentId}/report?report=ppc-preliminary&format=pdf`,
+    );
+    expect(new Uint8Array(await again.arrayBuffer())).toEqual(bytes);
+  });
+
   it("downloads the report of an incident whose id a Note's phone screen would refuse", async () => {
     const incidentId = "inc-01a2354a-7bdd-74bf-b264-415018276590"; // as uuidv7 makes ~4 % of them
     await fx.ledger.append({
@@ -141,7 +172,7 @@ describe("the incident queue", () => {
     const before = await headSeq();
     const base = `/api/incidents/${work.incidentId}/report`;
     expect((await fx.call(h, "dpo", `${base}?report=gdpr&format=md`)).status).toBe(404);
-    expect((await fx.call(h, "dpo", `${base}?report=ppc-final&format=pdf`)).status).toBe(400);
+    expect((await fx.call(h, "dpo", `${base}?report=ppc-final&format=docx`)).status).toBe(400);
     expect((await fx.call(h, "dpo", `${base}?report=../../etc/passwd`)).status).toBe(400);
     expect((await fx.call(h, "dpo", `${base}`)).status).toBe(400);
     expect((await fx.call(h, "dpo", "/api/incidents/inc-nope/report?report=gdpr")).status).toBe(

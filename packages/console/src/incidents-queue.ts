@@ -18,15 +18,7 @@ import {
   strictStruct,
   Timestamp,
 } from "@daicho/core";
-import {
-  gdprNotification,
-  type Incident,
-  type IncidentReport,
-  overdueReports,
-  ppcReport,
-  reportHtml,
-  reportMarkdown,
-} from "@daicho/core/incidents";
+import { type Incident, overdueReports, renderReportFile } from "@daicho/core/incidents";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import type { LedgerContext } from "./context";
@@ -245,20 +237,12 @@ function reportKinds(ctx: LedgerContext, i: Incident): string[] {
   ];
 }
 
-/**
- * How a report is rendered, by `format`. The PDF renderer (wp-pdf) plugs in here as
- * `pdf`, taking the same `IncidentReport`; nothing else changes.
- */
-const RENDERERS: Readonly<
-  Record<string, { readonly ext: string; readonly type: string; render(r: IncidentReport): string }>
-> = {
-  md: { ext: "md", type: "text/markdown; charset=utf-8", render: reportMarkdown },
-  html: { ext: "html", type: "text/html; charset=utf-8", render: reportHtml },
-};
+/** The console's `format` names for the core renderer's (`renderReportFile`). */
+const FORMATS = { md: "markdown", html: "html", pdf: "pdf" } as const;
 
 const ReportQuery = strictStruct("ReportQuery", {
   report: t.keyof({ "ppc-preliminary": null, "ppc-final": null, gdpr: null }),
-  format: t.keyof({ md: null, html: null }),
+  format: t.keyof({ md: null, html: null, pdf: null }),
 });
 
 /**
@@ -289,14 +273,15 @@ export async function incidentReport(
         : "no PPC report: the incident is not under APPI",
       { path: "report" },
     );
-  const content =
-    report === "gdpr"
-      ? gdprNotification(
-          i,
-          ctx.source.incidentContact as NonNullable<typeof ctx.source.incidentContact>,
-        )
-      : ppcReport(i, report === "ppc-final" ? "final" : "preliminary");
-  const renderer = RENDERERS[format] as (typeof RENDERERS)[string];
+  // One renderer for every format (`@daicho/core/incidents`): the same bytes the incident
+  // service's `exportReport` produces, so the hash recorded here recomputes from the ledger.
+  const file = renderReportFile(i, {
+    report: report === "gdpr" ? "gdpr-notification" : report,
+    format: FORMATS[format],
+    ...(report === "gdpr" && ctx.source.incidentContact !== undefined
+      ? { contact: ctx.source.incidentContact }
+      : {}),
+  });
   await recordExport(ctx.ledger, actor, {
     format: `incident-report-${report}-${format}`,
     recordCount: 1,
@@ -306,10 +291,11 @@ export async function incidentReport(
     resourceType: /^[a-z0-9][a-z0-9._:-]{0,54}$/.test(i.incidentId)
       ? `incident:${i.incidentId}`
       : "incident",
+    contentHash: file.sha256,
   });
   return {
-    name: `${i.incidentId}-${report}.${renderer.ext}`,
-    type: renderer.type,
-    body: renderer.render(content),
+    name: `${i.incidentId}-${report}.${file.name.split(".").pop()}`,
+    type: file.type,
+    body: file.body,
   };
 }

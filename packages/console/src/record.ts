@@ -71,6 +71,8 @@ export function recordExport(
     query?: string;
     /** What was exported (a Label, default `evidence`), e.g. `incident:<incidentId>`. */
     resourceType?: string;
+    /** Hex SHA-256 of the downloaded file, when its bytes are evidence (a regulator report). */
+    contentHash?: string;
   },
 ): Promise<LedgerEvent> {
   return ledger.append({
@@ -84,6 +86,7 @@ export function recordExport(
       purpose: what.purpose,
       resourceType: what.resourceType ?? "evidence",
       ...(what.query === undefined ? {} : { query: what.query }),
+      ...(what.contentHash === undefined ? {} : { contentHash: what.contentHash }),
     },
   });
 }

@@ -384,7 +384,7 @@ export function renderIncident(detail, can, on) {
           "ul",
           { class: "plain" },
           ...detail.reports.flatMap((r) =>
-            ["md", "html"].map((format) =>
+            ["md", "html", "pdf"].map((format) =>
               h(
                 "li",
                 {},
@@ -395,7 +395,7 @@ export function renderIncident(detail, can, on) {
                     id: `report-${r}-${format}`,
                     onclick: () => on.report(i, r, format),
                   },
-                  `${t(r === "gdpr" ? "rGdpr" : r === "ppc-final" ? "rPpcFinal" : "rPpcPreliminary")} · ${format === "md" ? "Markdown" : "HTML"}`,
+                  `${t(r === "gdpr" ? "rGdpr" : r === "ppc-final" ? "rPpcFinal" : "rPpcPreliminary")} · ${format === "md" ? "Markdown" : format === "pdf" ? "PDF" : "HTML"}`,
                 ),
               ),
             ),
