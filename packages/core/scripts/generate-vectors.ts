@@ -10,6 +10,7 @@ import { buildEnvelopeV2Vectors } from "../src/envelope/vectors";
 import { buildExtractVectors } from "../src/extract/vectors";
 import { buildPseudonymVectors } from "../src/pseudonym/vectors";
 import { buildVectors } from "../src/vectors/build";
+import { buildSnapshotVectors } from "../src/views/snapshot-vectors";
 
 const dir = fileURLToPath(new URL("../../../docs/vectors/", import.meta.url));
 for (const [name, content] of Object.entries(buildVectors())) {
@@ -29,3 +30,5 @@ writeFileSync(
   `${JSON.stringify(await buildEnvelopeV2Vectors(), null, 2)}\n`,
 );
 console.log("wrote docs/vectors/envelope-v2.json");
+writeFileSync(`${dir}snapshot-v2.json`, `${JSON.stringify(buildSnapshotVectors(), null, 2)}\n`);
+console.log("wrote docs/vectors/snapshot-v2.json");
