@@ -1,7 +1,7 @@
 import os from "node:os";
 import type { LedgerEvent } from "@daicho/core";
 import { compilePolicy, DENY_REASONS, decide } from "@daicho/core/policy";
-import { decodeSnapshot, encodeSnapshot, Views } from "@daicho/core/views";
+import { decodeSnapshot, deriveSnapshotKey, encodeSnapshot, Views } from "@daicho/core/views";
 import { Report, timeMs } from "./report";
 import type { Section } from "./sections";
 
@@ -493,8 +493,9 @@ function decisions(report: Report, views: Views): void {
 
 async function snapshots(report: Report, views: Views): Promise<void> {
   let text = "";
+  const key = deriveSnapshotKey(new Uint8Array(32).fill(1), "bench.example/views");
   const enc = await timeMs(() => {
-    text = encodeSnapshot(views, "bench.example/views");
+    text = encodeSnapshot(views, "bench.example/views", new Date(), key);
   });
   report.add({
     name: "snapshot encode",
@@ -506,10 +507,10 @@ async function snapshots(report: Report, views: Views): Promise<void> {
   report.add({ name: "JSON.parse of snapshot (baseline)", value: parse, unit: "ms" });
   let ok = false;
   const restore = await timeMs(() => {
-    ok = decodeSnapshot(text, "bench.example/views")._tag === "Right";
+    ok = decodeSnapshot(text, "bench.example/views", { key })._tag === "Right";
   });
   report.add({
-    name: "snapshot restore (decode + digest + rebuild indexes)",
+    name: "snapshot restore (decode + HMAC + rebuild indexes)",
     value: restore,
     unit: "ms",
     vs: "JSON.parse of snapshot (baseline)",

@@ -71,6 +71,8 @@ function bothVerdicts(outcomes: Outcome[]): void {
   expect(outcomes.some((o) => o !== "right")).toBe(true);
 }
 
+const SNAPSHOT_KEY = new Uint8Array(32).fill(9);
+
 describe("plain forms give the Either forms' verdicts", () => {
   it("canonicalizeOrThrow, decodeWithOrThrow, decodeEventInputOrThrow (property)", () => {
     const out: Outcome[] = [];
@@ -364,14 +366,14 @@ describe("plain forms give the Either forms' verdicts", () => {
     fc.assert(
       fc.property(historyArb, mutation, fc.nat(3), (inputs, [at, by], how) => {
         const restored = new views.Views().applyAll(chainEvents(inputs));
-        const good = views.encodeSnapshot(restored, ledgerId, new Date(T0));
+        const good = views.encodeSnapshot(restored, ledgerId, new Date(T0), SNAPSHOT_KEY);
         const text = how === 1 ? mutate(good, at, by) : good;
         const expected = how === 2 ? "other.example.com/ledger" : ledgerId;
         out.push(agree(views.snapshotHeader(text), () => views.snapshotHeaderOrThrow(text)));
         out.push(
           agree(
-            views.decodeSnapshot(text, expected),
-            () => views.decodeSnapshotOrThrow(text, expected),
+            views.decodeSnapshot(text, expected, { key: SNAPSHOT_KEY }),
+            () => views.decodeSnapshotOrThrow(text, expected, { key: SNAPSHOT_KEY }),
             (r) => ({ header: r.header, state: state(r.views) }),
           ),
         );

@@ -3,7 +3,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { decodeEventInput, type EventInput } from "../events/input";
 import { decodeSnapshot, encodeSnapshot } from "../views/snapshot";
-import { chainEvents, HOUR, iso, T0 } from "../views/test-history";
+import { chainEvents, HOUR, iso, T0, TEST_SNAPSHOT_KEY } from "../views/test-history";
 import { Views } from "../views/view-set";
 import { compilePolicy } from "./config";
 import { type DecisionRequest, decide } from "./decide";
@@ -182,7 +182,11 @@ describe("grants tied to an outsourcing contract (委託契約)", () => {
 
   it("survive a snapshot round trip", () => {
     const v = views(agency([terminate(48)]));
-    const restored = decodeSnapshot(encodeSnapshot(v, "views.test/ledger"), "views.test/ledger");
+    const restored = decodeSnapshot(
+      encodeSnapshot(v, "views.test/ledger", undefined, TEST_SNAPSHOT_KEY),
+      "views.test/ledger",
+      { key: TEST_SNAPSHOT_KEY },
+    );
     if (E.isLeft(restored)) throw restored.left;
     const w = restored.right.views;
     expect(reasons(w, read("agent-abe", "acme-1", 47))).toEqual(["allowed"]);

@@ -42,7 +42,12 @@ export {
   PermissionsView,
 } from "./permissions";
 export { PolicyTimeline } from "./policy-timeline";
-export { type AppliedListener, Projector, type ProjectorOptions } from "./projector";
+export {
+  type AppliedListener,
+  Projector,
+  type ProjectorOptions,
+  type SnapshotRestore,
+} from "./projector";
 export { type ProvenanceEntry, ProvenanceView } from "./provenance";
 export { type ErasureInfo, type RecordInfo, RecordsView } from "./records";
 export { type RestrictionEntry, RestrictionView } from "./restriction";
@@ -50,9 +55,13 @@ export { type SessionState, SessionsView } from "./sessions";
 export {
   decodeSnapshot,
   decodeSnapshotOrThrow,
+  deriveSnapshotKey,
   encodeSnapshot,
   SNAPSHOT_FORMAT,
+  SNAPSHOT_KEY_BYTES,
+  type SnapshotAuth,
   type SnapshotHeader,
+  type SnapshotTrust,
   snapshotHeader,
   snapshotHeaderOrThrow,
 } from "./snapshot";

@@ -1,11 +1,10 @@
-import { createHash } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import type { EventInput } from "../events/input";
 import { compilePolicy } from "../policy/config";
 import { type DecisionRequest, decide } from "../policy/decide";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot";
-import { chainEvents, HOUR, iso, T0 } from "./test-history";
+import { chainEvents, HOUR, iso, resealSnapshot, T0, TEST_SNAPSHOT_KEY } from "./test-history";
 import { Views } from "./view-set";
 
 const LEDGER = "views.test/ledger";
@@ -76,24 +75,21 @@ const read: DecisionRequest = {
   context: { at: T0 + 2 * HOUR },
 };
 
-/** Re-encode with a fresh digest: a well-formed snapshot whose content was changed. */
+const KEY = TEST_SNAPSHOT_KEY;
+const trust = { key: KEY };
+
+/** Re-tag under the test key: a well-formed snapshot whose content was changed. */
 function reencode(text: string, edit: (views: Record<string, unknown>) => void): string {
-  const parsed = JSON.parse(text) as { views: Record<string, unknown>; digest: string };
+  const parsed = JSON.parse(text) as { views: Record<string, unknown> };
   edit(parsed.views);
-  const json = JSON.stringify(parsed.views);
-  const digest = createHash("sha256")
-    .update(
-      Buffer.concat([Buffer.from("daicho/views-snapshot/v1"), Buffer.from([0]), Buffer.from(json)]),
-    )
-    .digest("hex");
-  return JSON.stringify({ ...parsed, digest });
+  return resealSnapshot(parsed, KEY);
 }
 
 describe("snapshots keep approvals, instructions and alerts", () => {
   const views = new Views().applyAll(chainEvents(history, LEDGER));
 
   it("restore the same decisions and alert states", () => {
-    const restored = decodeSnapshot(encodeSnapshot(views, LEDGER), LEDGER);
+    const restored = decodeSnapshot(encodeSnapshot(views, LEDGER, undefined, KEY), LEDGER, trust);
     if (E.isLeft(restored)) throw restored.left;
     const w = restored.right.views;
     expect(decide(w, policy, read).reasons).toEqual(decide(views, policy, read).reasons);
@@ -105,10 +101,10 @@ describe("snapshots keep approvals, instructions and alerts", () => {
   });
 
   it("fail closed on a snapshot from before approvals: its grants stay pending", () => {
-    const old = reencode(encodeSnapshot(views, LEDGER), (v) => {
+    const old = reencode(encodeSnapshot(views, LEDGER, undefined, KEY), (v) => {
       delete v.approvals;
     });
-    const restored = decodeSnapshot(old, LEDGER);
+    const restored = decodeSnapshot(old, LEDGER, trust);
     if (E.isLeft(restored)) throw restored.left;
     expect(decide(restored.right.views, policy, read).reasons).toEqual([
       "no-grant",
@@ -123,10 +119,10 @@ describe("snapshots keep approvals, instructions and alerts", () => {
       ["instructions", [["k", [{ at: "x" }]]]],
       ["contracts", { versions: [{}], terminations: [] }],
     ] as const) {
-      const text = reencode(encodeSnapshot(views, LEDGER), (v) => {
+      const text = reencode(encodeSnapshot(views, LEDGER, undefined, KEY), (v) => {
         v[section] = bad;
       });
-      const r = decodeSnapshot(text, LEDGER);
+      const r = decodeSnapshot(text, LEDGER, trust);
       expect(E.isLeft(r) && r.left.code, section).toBe("DECODE_ERROR");
       expect(E.isLeft(r) && r.left.path, section).toContain(section);
     }

@@ -1,4 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
+import { eventHash } from "../chain";
+import { readChainVerified } from "../chain-read";
 import { DaichoError, isDaichoError } from "../errors";
 import type { LedgerEvent } from "../events/envelope";
 import type { Ledger } from "../ledger";
@@ -9,9 +11,23 @@ export interface ProjectorOptions {
   readonly ledger: Ledger;
   /** Snapshot text from `projector.snapshot()`; the runner catches up from its position. */
   readonly snapshot?: string;
+  /**
+   * Key the snapshot is MACed under, and that `projector.snapshot()` MACs with (at least
+   * 32 bytes; see `deriveSnapshotKey`). Without it, `snapshot()` writes an unkeyed snapshot.
+   */
+  readonly snapshotKey?: Uint8Array;
+  /** Restore an unkeyed snapshot (default false: it is refused and the views rebuilt). */
+  readonly trustUnkeyedSnapshot?: boolean;
   /** Where failures of `onApplied` listeners and background catch-ups go (default console.error). */
   readonly onError?: (e: unknown) => void;
 }
+
+/** What `start` did with the snapshot it was given. */
+export type SnapshotRestore =
+  | { readonly status: "none" }
+  | { readonly status: "restored"; readonly seq: number }
+  /** Refused (the reason also went to `onError`); the views were folded from the ledger instead. */
+  | { readonly status: "rebuilt"; readonly reason: DaichoError };
 
 /** Called with the events just folded into the views, in sequence order. */
 export type AppliedListener = (events: readonly LedgerEvent[], views: Views) => void;
@@ -35,6 +51,9 @@ export class Projector {
   private constructor(
     readonly ledger: Ledger,
     readonly views: Views,
+    /** What happened to the snapshot passed to `start`. */
+    readonly restore: SnapshotRestore,
+    private readonly snapshotKey: Uint8Array | undefined,
     onError?: (e: unknown) => void,
   ) {
     this.onError =
@@ -43,30 +62,33 @@ export class Projector {
 
   /**
    * Start a projector: restore (or start empty), subscribe, and catch up to the head.
-   * Rejects with `LEDGER_MISMATCH` when the snapshot's last event is not in this ledger
-   * with the same hash, and with the snapshot's decode error when it is malformed.
+   * A snapshot is restored only when its tag verifies (under `snapshotKey`, or unkeyed with
+   * `trustUnkeyedSnapshot`) and the ledger's stored bytes at its `seq` hash to its `hash`;
+   * otherwise it is refused (`restore.status === "rebuilt"`, the reason sent to `onError`)
+   * and the views are folded from the start. Every event read is hash- and link-checked
+   * (`readChainVerified`) from the restored position, so the fold continues from exactly
+   * the snapshot's event; a tampered row rejects with `STORE_CORRUPT`.
    */
   static async start(options: ProjectorOptions): Promise<Projector> {
     let views = new Views();
+    let restore: SnapshotRestore = { status: "none" };
     if (options.snapshot !== undefined) {
-      const restored = decodeSnapshot(options.snapshot, options.ledger.ledgerId);
-      if (E.isLeft(restored)) throw restored.left;
-      views = restored.right.views;
-      const { seq, hash } = views.at;
-      if (seq >= 0) {
-        const stored = await options.ledger.store.get(seq);
-        if (stored === undefined || stored.hash !== hash) {
-          throw new DaichoError(
-            "LEDGER_MISMATCH",
-            "snapshot does not match this ledger's history",
-            {
-              path: `seq ${seq}`,
-            },
-          );
-        }
+      const restored = await restoreSnapshot(options, options.snapshot);
+      if (E.isRight(restored)) {
+        views = restored.right;
+        restore = { status: "restored", seq: views.at.seq };
+      } else {
+        restore = { status: "rebuilt", reason: restored.left };
       }
     }
-    const projector = new Projector(options.ledger, views, options.onError);
+    const projector = new Projector(
+      options.ledger,
+      views,
+      restore,
+      options.snapshotKey,
+      options.onError,
+    );
+    if (restore.status === "rebuilt") projector.onError(restore.reason);
     projector.unsubscribe = options.ledger.onAppend((events) => projector.receive(events));
     await projector.catchUp();
     return projector;
@@ -89,9 +111,9 @@ export class Projector {
     return this.catching;
   }
 
-  /** Snapshot text of the current views (see `encodeSnapshot`). */
+  /** Snapshot text of the current views, MACed under `snapshotKey` when given (see `encodeSnapshot`). */
   snapshot(now?: Date): string {
-    return encodeSnapshot(this.views, this.ledger.ledgerId, now);
+    return encodeSnapshot(this.views, this.ledger.ledgerId, now, this.snapshotKey);
   }
 
   /** Stop following the ledger. */
@@ -131,8 +153,9 @@ export class Projector {
   private async readUntilCaughtUp(): Promise<void> {
     for (;;) {
       const applied: LedgerEvent[] = [];
-      for await (const e of this.ledger.read({ from: this.views.at.seq + 1 })) {
-        if (e.seq !== this.views.at.seq + 1) continue;
+      const { seq, hash } = this.views.at;
+      const after = seq < 0 ? undefined : { seq, hash: hash ?? "" };
+      for await (const e of readChainVerified(this.ledger.store, this.ledger.genesis, after)) {
         this.views.apply(e);
         applied.push(e);
       }
@@ -163,5 +186,48 @@ export class Projector {
         this.onError(e);
       }
     }
+  }
+}
+
+/**
+ * The snapshot's views, when its tag verifies and the ledger's event at its `seq` is stored
+ * with bytes that hash to its `hash` (that hash commits to the whole chain before it).
+ */
+async function restoreSnapshot(
+  options: ProjectorOptions,
+  text: string,
+): Promise<E.Either<DaichoError, Views>> {
+  const { ledger } = options;
+  const decoded = decodeSnapshot(text, ledger.ledgerId, {
+    ...(options.snapshotKey !== undefined ? { key: options.snapshotKey } : {}),
+    trustUnkeyedSnapshot: options.trustUnkeyedSnapshot === true,
+  });
+  if (E.isLeft(decoded)) return decoded;
+  const views = decoded.right.views;
+  const { seq, hash } = views.at;
+  if (seq < 0) return E.right(views);
+  const stored = await ledger.store.get(seq);
+  if (
+    stored === undefined ||
+    stored.hash !== hash ||
+    eventHash(stored.body) !== hash ||
+    bodySeq(stored.body) !== seq
+  ) {
+    return E.left(
+      new DaichoError(
+        "LEDGER_MISMATCH",
+        "snapshot does not match this ledger's history: delete it and let the projector rebuild",
+        { path: `seq ${seq}` },
+      ),
+    );
+  }
+  return E.right(views);
+}
+
+function bodySeq(body: string): unknown {
+  try {
+    return (JSON.parse(body) as { seq?: unknown }).seq;
+  } catch {
+    return undefined;
   }
 }

@@ -4,6 +4,7 @@
  * that grants, revocations, offboardings, consents and restrictions collide often.
  */
 
+import { createHash, createHmac } from "node:crypto";
 import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { buildBody, type SubjectHead, sealBody } from "../chain";
@@ -266,3 +267,37 @@ export const historyArb = fc.array(
   ),
   { minLength: 0, maxLength: 60 },
 );
+
+/** A fixed 32-byte snapshot key for tests. */
+export const TEST_SNAPSHOT_KEY = new Uint8Array(32).fill(7);
+
+/**
+ * Re-tag a parsed (and possibly edited) snapshot as a writer of the file would: an
+ * independent implementation of §5 with node:crypto, HMAC under `key`, or the plain
+ * SHA-256 an unkeyed snapshot carries. Simulates a well-formed but wrong file.
+ */
+export function resealSnapshot(
+  parsed: Record<string, unknown> & { views: unknown },
+  key?: Uint8Array,
+): string {
+  const { views, tag: _tag, ...header } = parsed;
+  const h = { ...header, auth: key === undefined ? "sha256" : "hmac-sha256" } as Record<
+    string,
+    unknown
+  >;
+  const fields = JSON.stringify([h.format, h.ledgerId, h.seq, h.hash, h.createdAt, h.auth]);
+  const viewsJson = JSON.stringify(views);
+  const message = Buffer.concat([
+    Buffer.from("daicho/views-snapshot/v2"),
+    Buffer.from([0]),
+    Buffer.from(fields),
+    Buffer.from([0]),
+    Buffer.from(viewsJson),
+  ]);
+  const tag =
+    key === undefined
+      ? createHash("sha256").update(message).digest("hex")
+      : createHmac("sha256", key).update(message).digest("hex");
+  const head = JSON.stringify({ ...h, tag });
+  return `${head.slice(0, -1)},"views":${viewsJson}}`;
+}

@@ -8,7 +8,16 @@ import { ms } from "./event";
 import { grantEndsAt } from "./permissions";
 import { Projector } from "./projector";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot";
-import { ACTORS, chainEvents, HOUR, historyArb, PURPOSES, SUBJECTS, T0 } from "./test-history";
+import {
+  ACTORS,
+  chainEvents,
+  HOUR,
+  historyArb,
+  PURPOSES,
+  SUBJECTS,
+  T0,
+  TEST_SNAPSHOT_KEY,
+} from "./test-history";
 import { Views } from "./view-set";
 
 const stateOf = (v: Views) => JSON.stringify(v.state());
@@ -20,14 +29,26 @@ describe("views are a deterministic fold", () => {
         const events = chainEvents(inputs);
         const incremental = new Views();
         const cut = events.length === 0 ? 0 : cutSeed % (events.length + 1);
-        let snapshot = encodeSnapshot(incremental, "views.test/ledger");
+        let snapshot = encodeSnapshot(
+          incremental,
+          "views.test/ledger",
+          undefined,
+          TEST_SNAPSHOT_KEY,
+        );
         events.forEach((e, i) => {
-          if (i === cut) snapshot = encodeSnapshot(incremental, "views.test/ledger");
+          if (i === cut)
+            snapshot = encodeSnapshot(
+              incremental,
+              "views.test/ledger",
+              undefined,
+              TEST_SNAPSHOT_KEY,
+            );
           incremental.apply(e);
         });
-        if (cut === events.length) snapshot = encodeSnapshot(incremental, "views.test/ledger");
+        if (cut === events.length)
+          snapshot = encodeSnapshot(incremental, "views.test/ledger", undefined, TEST_SNAPSHOT_KEY);
         const rebuilt = new Views().applyAll(events);
-        const restored = decodeSnapshot(snapshot, "views.test/ledger");
+        const restored = decodeSnapshot(snapshot, "views.test/ledger", { key: TEST_SNAPSHOT_KEY });
         if (E.isLeft(restored)) throw restored.left;
         const caughtUp = restored.right.views.applyAll(
           events.slice(restored.right.views.at.seq + 1),
@@ -50,7 +71,8 @@ describe("views are a deterministic fold", () => {
             store: memoryStore(),
             ledgerId: "projector.test/ledger",
           });
-          const live = await Projector.start({ ledger });
+          const key = TEST_SNAPSHOT_KEY;
+          const live = await Projector.start({ ledger, snapshotKey: key });
           let i = 0;
           let k = 0;
           let snapshot: string | undefined;
@@ -61,7 +83,12 @@ describe("views are a deterministic fold", () => {
             if (snapshot === undefined && i >= inputs.length / 2) snapshot = live.snapshot();
           }
           const rebuilt = await new Views().applyAllAsync(ledger.read());
-          const restarted = await Projector.start({ ledger, ...(snapshot ? { snapshot } : {}) });
+          const restarted = await Projector.start({
+            ledger,
+            snapshotKey: key,
+            ...(snapshot ? { snapshot } : {}),
+          });
+          expect(restarted.restore.status).toBe(snapshot ? "restored" : "none");
           expect(stateOf(live.views)).toBe(stateOf(rebuilt));
           expect(stateOf(restarted.views)).toBe(stateOf(rebuilt));
           live.stop();

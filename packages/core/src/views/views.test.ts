@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { buildBody, sealBody } from "../chain";
@@ -9,7 +8,7 @@ import { openLedger, toLedgerEvent } from "../ledger";
 import { memoryStore } from "../store/memory";
 import { Projector } from "./projector";
 import { decodeSnapshot, encodeSnapshot, snapshotHeader } from "./snapshot";
-import { chainEvents, iso, T0 } from "./test-history";
+import { chainEvents, iso, resealSnapshot, T0, TEST_SNAPSHOT_KEY } from "./test-history";
 import { Views } from "./view-set";
 
 const DAY = 86_400_000;
@@ -161,13 +160,19 @@ describe("point-in-time questions", () => {
     expect(v.actors.statusAt("u-1", T0 + 1000)).toMatchObject({ status: "active", country: "VN" });
     // A new profile replaces the old one: a country left out is not carried over.
     expect(v.actors.statusAt("u-1", T0 + 2 * DAY).country).toBeUndefined();
-    const restored = decodeSnapshot(encodeSnapshot(v, "views.test/ledger"));
+    const restored = decodeSnapshot(
+      encodeSnapshot(v, "views.test/ledger", undefined, KEY),
+      undefined,
+      {
+        key: KEY,
+      },
+    );
     if (E.isLeft(restored)) throw restored.left;
     expect(restored.right.views.actors.statusAt("u-1", T0 + 1000).country).toBe("VN");
     // A snapshot cannot smuggle in a country the event catalogue would refuse.
-    const parsed = JSON.parse(encodeSnapshot(v, "views.test/ledger"));
+    const parsed = JSON.parse(encodeSnapshot(v, "views.test/ledger", undefined, KEY));
     parsed.views.actors[0][1][0].country = "Vietnam";
-    expect(decodeSnapshot(encodeLike(parsed))).toMatchObject({
+    expect(decodeSnapshot(encodeLike(parsed), undefined, { key: KEY })).toMatchObject({
       left: { code: "DECODE_ERROR", path: expect.stringContaining("$.views.actors") },
     });
   });
@@ -217,13 +222,14 @@ describe("snapshots", () => {
     const views = new Views().applyAll(
       chainEvents([{ type: "actor.onboarded", actor: admin, payload: { actorId: "u-1" } }]),
     );
-    const text = encodeSnapshot(views, "views.test/ledger");
-    expect(E.isRight(decodeSnapshot(text, "views.test/ledger"))).toBe(true);
+    const text = encodeSnapshot(views, "views.test/ledger", undefined, KEY);
+    const trust = { key: KEY };
+    expect(E.isRight(decodeSnapshot(text, "views.test/ledger", trust))).toBe(true);
     const tampered = text.replace('"u-1"', '"u-2"');
-    expect(decodeSnapshot(tampered, "views.test/ledger")).toMatchObject({
+    expect(decodeSnapshot(tampered, "views.test/ledger", trust)).toMatchObject({
       left: { code: "STORE_CORRUPT" },
     });
-    expect(decodeSnapshot(text, "other/ledger")).toMatchObject({
+    expect(decodeSnapshot(text, "other/ledger", trust)).toMatchObject({
       left: {
         code: "LEDGER_MISMATCH",
         message: expect.stringMatching(/holds ledger "views.test\/ledger", not "other\/ledger"/),
@@ -236,21 +242,29 @@ describe("snapshots", () => {
     const parsed = JSON.parse(text);
     parsed.views.actors = [["u-1", [{ at: "yesterday" }]]];
     const rebuilt = encodeLike(parsed);
-    expect(decodeSnapshot(rebuilt)).toMatchObject({
+    expect(decodeSnapshot(rebuilt, undefined, trust)).toMatchObject({
       left: { code: "DECODE_ERROR", path: expect.stringContaining("$.views.actors") },
     });
   });
 
-  it("the projector refuses a snapshot whose last event is not in the ledger", async () => {
+  it("the projector refuses a snapshot whose last event is not in the ledger, and rebuilds", async () => {
     const a = await openLedger({ store: memoryStore(), ledgerId: "views.test/ledger" });
     await a.append({ type: "actor.onboarded", actor: admin, payload: { actorId: "u-1" } });
-    const p = await Projector.start({ ledger: a });
+    const p = await Projector.start({ ledger: a, snapshotKey: KEY });
     const snap = p.snapshot();
     const b = await openLedger({ store: memoryStore(), ledgerId: "views.test/ledger" });
     await b.append({ type: "actor.onboarded", actor: admin, payload: { actorId: "u-2" } });
-    await expect(Projector.start({ ledger: b, snapshot: snap })).rejects.toMatchObject({
-      code: "LEDGER_MISMATCH",
+    const errors: unknown[] = [];
+    const q = await Projector.start({
+      ledger: b,
+      snapshot: snap,
+      snapshotKey: KEY,
+      onError: (e) => errors.push(e),
     });
+    expect(q.restore).toMatchObject({ status: "rebuilt", reason: { code: "LEDGER_MISMATCH" } });
+    expect(errors).toMatchObject([{ code: "LEDGER_MISMATCH" }]);
+    expect(q.views.actors.statusAt("u-1", Date.now()).status).not.toBe("active");
+    expect(q.views.actors.statusAt("u-2", Date.now()).status).toBe("active");
   });
 
   it("the projector picks up appends made by another writer on catchUp", async () => {
@@ -269,17 +283,7 @@ describe("snapshots", () => {
   });
 });
 
-/** Re-encode a parsed snapshot with a fresh digest (simulates a well-formed but wrong file). */
-function encodeLike(parsed: { views: unknown; digest: string }): string {
-  const viewsJson = JSON.stringify(parsed.views);
-  const digest = createHash("sha256")
-    .update(
-      Buffer.concat([
-        Buffer.from("daicho/views-snapshot/v1"),
-        Buffer.from([0]),
-        Buffer.from(viewsJson),
-      ]),
-    )
-    .digest("hex");
-  return JSON.stringify({ ...parsed, digest });
-}
+const KEY = TEST_SNAPSHOT_KEY;
+/** Re-tag a parsed snapshot under the test key (simulates a well-formed but wrong file). */
+const encodeLike = (parsed: Record<string, unknown> & { views: unknown }) =>
+  resealSnapshot(parsed, KEY);
