@@ -2,10 +2,10 @@ import { assuranceRank } from "../events/auth";
 import type { VolumeWindow } from "../events/catalogue";
 import { DestinationKind } from "../events/destination";
 import type { ActorEntry } from "../views/actors";
-import { levelRank } from "../views/classification";
+import { levelRank, timelineEntryAt } from "../views/classification";
 import type { Views } from "../views/view-set";
 import type { CompiledPolicy } from "./config";
-import type { DecisionRequest } from "./decide";
+import type { DecisionRequest, ItemClass } from "./decide";
 import type { DenyReason } from "./reasons";
 import { volumeProblem } from "./volume-check";
 
@@ -22,6 +22,7 @@ export function checkControls(
   policy: CompiledPolicy,
   request: DecisionRequest,
   actor: ActorEntry | undefined,
+  item: ItemClass,
   at: number,
   reasons: DenyReason[],
 ): void {
@@ -40,10 +41,10 @@ export function checkControls(
   ) {
     return; // no control in force: existing behaviour, at the cost of four lookups
   }
-  // The request's level costs a classification lookup per field: only when a rule asks.
+  // The request's level costs a look at each requested field's timeline: only when a rule asks.
   let cached = -1;
   const level = () => {
-    if (cached < 0) cached = requestLevel(views, policy, request, at);
+    if (cached < 0) cached = requestLevel(policy, request, item, at);
     return cached;
   };
   const action = request.action;
@@ -149,18 +150,22 @@ function deviceProblem(
 
 /** Rank of the most sensitive thing asked for: the record's level, or a requested field's. */
 function requestLevel(
-  views: Views,
   policy: CompiledPolicy,
   request: DecisionRequest,
+  item: ItemClass,
   at: number,
 ): number {
-  const { type, id } = request.resource;
-  const own = views.classification.resourceAt(type, id, at);
+  const { own, timelines } = item;
   let level = own === undefined ? policy.defaultLevelRank : levelRank(own.level);
   const fields = request.fields;
-  if (fields !== undefined && fields.length > 0 && views.classification.hasFieldEntries(type, id)) {
+  if (
+    fields !== undefined &&
+    fields.length > 0 &&
+    timelines !== undefined &&
+    timelines.fields.size > 0
+  ) {
     for (const f of fields) {
-      const e = views.classification.fieldAt(type, id, f, at);
+      const e = timelineEntryAt(timelines, f, at);
       if (e !== undefined) level = Math.max(level, levelRank(e.level));
     }
   }
