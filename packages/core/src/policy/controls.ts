@@ -41,12 +41,8 @@ export function checkControls(
   ) {
     return; // no control in force: existing behaviour, at the cost of four lookups
   }
-  // The request's level costs a look at each requested field's timeline: only when a rule asks.
-  let cached = -1;
-  const level = () => {
-    if (cached < 0) cached = requestLevel(policy, request, item, at);
-    return cached;
-  };
+  // The request's level (a look at each requested field's timeline), once, not per rule.
+  const level = requestLevel(policy, request, item, at);
   const action = request.action;
   const teams = actor?.kind === "onboarded" ? (actor.teams ?? NONE) : NONE;
   const moves = action === "export" || action === "share";
@@ -63,7 +59,7 @@ export function checkControls(
       const ok = destinationPolicy.rules.some(
         (r) =>
           r.kinds.includes(d.kind) &&
-          levelRank(r.upTo) >= level() &&
+          levelRank(r.upTo) >= level &&
           (r.ids === undefined || r.ids.includes(d.id as never)) &&
           appliesTo(r, request.actor, teams),
       );
@@ -83,7 +79,7 @@ export function checkControls(
   else if (authPolicy !== undefined) {
     let required = 0;
     for (const r of authPolicy.rules) {
-      if (r.atLeast !== undefined && levelRank(r.atLeast) > level()) continue;
+      if (r.atLeast !== undefined && levelRank(r.atLeast) > level) continue;
       if (r.actions !== undefined && !r.actions.includes(action as never)) continue;
       required = Math.max(required, assuranceRank(r.minimum));
     }
@@ -128,7 +124,7 @@ function deviceProblem(
     readonly actions?: readonly string[];
   }[],
   request: DecisionRequest,
-  level: () => number,
+  level: number,
   at: number,
 ): DenyReason | undefined {
   const device = request.context?.device;
@@ -140,7 +136,7 @@ function deviceProblem(
   if (entry.kind === "retired") return "device-retired";
   if (entry.owner !== request.actor) return "device-not-owned";
   for (const r of rules) {
-    if (levelRank(r.atLeast as never) > level()) continue;
+    if (levelRank(r.atLeast as never) > level) continue;
     if (r.actions !== undefined && !r.actions.includes(request.action)) continue;
     if (!r.ownership.includes(entry.ownership as string)) return "device-not-allowed";
     if (r.managedOnly === true && entry.managed !== true) return "device-not-allowed";

@@ -346,12 +346,14 @@ function endedGrantReason(
   subjects: readonly string[],
   at: number,
 ): DenyReason | undefined {
-  const lists = [
-    views.permissions.grantsOfActor(request.actor),
-    ...(actor.roles ?? []).map((r) => views.permissions.grantsOfRole(r)),
-  ];
+  // No arrays per call: the actor's own grants first, then each role's, as before.
+  const roles = actor.roles ?? NO_FIELDS;
   let found: DenyReason | undefined;
-  for (const list of lists) {
+  for (let i = -1; i < roles.length; i++) {
+    const list =
+      i < 0
+        ? views.permissions.grantsOfActor(request.actor)
+        : views.permissions.grantsOfRole(roles[i] as string);
     for (const g of list) {
       if (g.grantedAt > at || !grantCovers(g, request, owner, subjects)) continue;
       const end = grantEndReason(g, at);
