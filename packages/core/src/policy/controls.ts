@@ -2,10 +2,10 @@ import { assuranceRank } from "../events/auth";
 import type { VolumeWindow } from "../events/catalogue";
 import { DestinationKind } from "../events/destination";
 import type { ActorEntry } from "../views/actors";
-import { levelRank } from "../views/classification";
+import { levelRank, timelineEntryAt } from "../views/classification";
 import type { Views } from "../views/view-set";
 import type { CompiledPolicy } from "./config";
-import type { DecisionRequest } from "./decide";
+import type { DecisionRequest, ItemClass } from "./decide";
 import type { DenyReason } from "./reasons";
 import { volumeProblem } from "./volume-check";
 
@@ -22,6 +22,7 @@ export function checkControls(
   policy: CompiledPolicy,
   request: DecisionRequest,
   actor: ActorEntry | undefined,
+  item: ItemClass,
   at: number,
   reasons: DenyReason[],
 ): void {
@@ -40,12 +41,8 @@ export function checkControls(
   ) {
     return; // no control in force: existing behaviour, at the cost of four lookups
   }
-  // The request's level costs a classification lookup per field: only when a rule asks.
-  let cached = -1;
-  const level = () => {
-    if (cached < 0) cached = requestLevel(views, policy, request, at);
-    return cached;
-  };
+  // The request's level (a look at each requested field's timeline), once, not per rule.
+  const level = requestLevel(policy, request, item, at);
   const action = request.action;
   const teams = actor?.kind === "onboarded" ? (actor.teams ?? NONE) : NONE;
   const moves = action === "export" || action === "share";
@@ -62,7 +59,7 @@ export function checkControls(
       const ok = destinationPolicy.rules.some(
         (r) =>
           r.kinds.includes(d.kind) &&
-          levelRank(r.upTo) >= level() &&
+          levelRank(r.upTo) >= level &&
           (r.ids === undefined || r.ids.includes(d.id as never)) &&
           appliesTo(r, request.actor, teams),
       );
@@ -82,7 +79,7 @@ export function checkControls(
   else if (authPolicy !== undefined) {
     let required = 0;
     for (const r of authPolicy.rules) {
-      if (r.atLeast !== undefined && levelRank(r.atLeast) > level()) continue;
+      if (r.atLeast !== undefined && levelRank(r.atLeast) > level) continue;
       if (r.actions !== undefined && !r.actions.includes(action as never)) continue;
       required = Math.max(required, assuranceRank(r.minimum));
     }
@@ -127,7 +124,7 @@ function deviceProblem(
     readonly actions?: readonly string[];
   }[],
   request: DecisionRequest,
-  level: () => number,
+  level: number,
   at: number,
 ): DenyReason | undefined {
   const device = request.context?.device;
@@ -139,7 +136,7 @@ function deviceProblem(
   if (entry.kind === "retired") return "device-retired";
   if (entry.owner !== request.actor) return "device-not-owned";
   for (const r of rules) {
-    if (levelRank(r.atLeast as never) > level()) continue;
+    if (levelRank(r.atLeast as never) > level) continue;
     if (r.actions !== undefined && !r.actions.includes(request.action)) continue;
     if (!r.ownership.includes(entry.ownership as string)) return "device-not-allowed";
     if (r.managedOnly === true && entry.managed !== true) return "device-not-allowed";
@@ -149,18 +146,22 @@ function deviceProblem(
 
 /** Rank of the most sensitive thing asked for: the record's level, or a requested field's. */
 function requestLevel(
-  views: Views,
   policy: CompiledPolicy,
   request: DecisionRequest,
+  item: ItemClass,
   at: number,
 ): number {
-  const { type, id } = request.resource;
-  const own = views.classification.resourceAt(type, id, at);
+  const { own, timelines } = item;
   let level = own === undefined ? policy.defaultLevelRank : levelRank(own.level);
   const fields = request.fields;
-  if (fields !== undefined && fields.length > 0 && views.classification.hasFieldEntries(type, id)) {
+  if (
+    fields !== undefined &&
+    fields.length > 0 &&
+    timelines !== undefined &&
+    timelines.fields.size > 0
+  ) {
     for (const f of fields) {
-      const e = views.classification.fieldAt(type, id, f, at);
+      const e = timelineEntryAt(timelines, f, at);
       if (e !== undefined) level = Math.max(level, levelRank(e.level));
     }
   }

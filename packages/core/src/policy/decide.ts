@@ -2,7 +2,14 @@ import type { AssuranceLevel } from "../events/auth";
 import type { Action } from "../events/catalogue";
 import type { DestinationKind } from "../events/destination";
 import type { ActorEntry } from "../views/actors";
-import { type ClassEntry, levelRank, outsideScope, type ScopeRule } from "../views/classification";
+import {
+  type ClassEntry,
+  levelRank,
+  outsideScope,
+  type ResourceTimelines,
+  type ScopeRule,
+  timelineEntryAt,
+} from "../views/classification";
 import { type Instant, instantMs } from "../views/event";
 import { type GrantRecord, grantEndReason } from "../views/permissions";
 import type { Views } from "../views/view-set";
@@ -142,6 +149,9 @@ export function decide(
     }
   }
   const subjects = mergeSubjects(request.subjects, record?.subjects);
+  // The resource's classification, looked up once for the clearance, scope and control checks.
+  const timelines = views.classification.timelines(type, id);
+  const own = timelineEntryAt(timelines, undefined, at);
 
   let matching: GrantRecord[] = [];
   const mask: string[] = [];
@@ -156,7 +166,19 @@ export function decide(
       const ended = endedGrantReason(views, actorEntry, request, record?.owner, subjects, at);
       if (ended !== undefined) reasons.push(ended);
     } else {
-      checkClassification(views, policy, actorEntry, request, matching, at, reasons, mask, blocked);
+      const item = { timelines, own };
+      checkClassification(
+        views,
+        policy,
+        actorEntry,
+        request,
+        item,
+        matching,
+        at,
+        reasons,
+        mask,
+        blocked,
+      );
     }
   }
 
@@ -178,7 +200,7 @@ export function decide(
   if (matching.length === 0 && blocked.contract !== undefined) reasons.push(blocked.contract);
   if (matching.length === 0 && blocked.pending) reasons.push("grant-pending-approval");
   if (blocked.uninstructed && reasons.length > 0) reasons.push("scope-not-instructed");
-  checkControls(views, policy, request, actorEntry, at, reasons);
+  checkControls(views, policy, request, actorEntry, { timelines, own }, at, reasons);
 
   if (reasons.length > 0) return denied(reasons, subjects, at);
   return {
@@ -238,6 +260,13 @@ function grantCovers(
   return true;
 }
 
+/** The requested resource's classification, looked up once per decision. */
+export interface ItemClass {
+  readonly timelines: ResourceTimelines | undefined;
+  /** The resource's own entry in effect at the decision's instant. */
+  readonly own: ClassEntry | undefined;
+}
+
 /** Why covering grants in force were still unusable (the strongest reason seen). */
 interface Blocked {
   contract?: ContractReason;
@@ -256,22 +285,56 @@ function matchingGrants(
   at: number,
   checks: { readonly policy: CompiledPolicy; readonly blocked: Blocked },
 ): GrantRecord[] {
-  const { policy, blocked } = checks;
   const out: GrantRecord[] = [];
-  const consider = (list: readonly GrantRecord[]) => {
-    for (const g of list) {
-      if (g.grantedAt > at || grantEndReason(g, at) !== undefined) continue;
-      if (!grantCovers(g, request, owner, subjects)) continue;
-      const problem = contractProblem(views, g, actor, request, owner, subjects, at);
-      if (problem !== undefined)
-        blocked.contract = strongerContractReason(blocked.contract, problem);
-      else if (approvalProblem(views, policy, g, at) !== undefined) blocked.pending = true;
-      else out.push(g);
-    }
-  };
-  consider(views.permissions.grantsOfActor(request.actor));
-  for (const role of actor.roles ?? NO_FIELDS) consider(views.permissions.grantsOfRole(role));
+  consider(
+    views,
+    views.permissions.grantsOfActor(request.actor),
+    actor,
+    request,
+    owner,
+    subjects,
+    at,
+    checks,
+    out,
+  );
+  const roles = actor.roles;
+  if (roles !== undefined)
+    for (const role of roles)
+      consider(
+        views,
+        views.permissions.grantsOfRole(role),
+        actor,
+        request,
+        owner,
+        subjects,
+        at,
+        checks,
+        out,
+      );
   return out;
+}
+
+/** Push the grants of `list` usable at `at` onto `out`; note why covering ones were not. */
+function consider(
+  views: Views,
+  list: readonly GrantRecord[],
+  actor: ActorEntry,
+  request: DecisionRequest,
+  owner: string | undefined,
+  subjects: readonly string[],
+  at: number,
+  checks: { readonly policy: CompiledPolicy; readonly blocked: Blocked },
+  out: GrantRecord[],
+): void {
+  const blocked = checks.blocked;
+  for (const g of list) {
+    if (g.grantedAt > at || grantEndReason(g, at) !== undefined) continue;
+    if (!grantCovers(g, request, owner, subjects)) continue;
+    const problem = contractProblem(views, g, actor, request, owner, subjects, at);
+    if (problem !== undefined) blocked.contract = strongerContractReason(blocked.contract, problem);
+    else if (approvalProblem(views, checks.policy, g, at) !== undefined) blocked.pending = true;
+    else out.push(g);
+  }
 }
 
 /** Only on the deny path: did a covering grant exist that has since ended, and why? */
@@ -283,12 +346,14 @@ function endedGrantReason(
   subjects: readonly string[],
   at: number,
 ): DenyReason | undefined {
-  const lists = [
-    views.permissions.grantsOfActor(request.actor),
-    ...(actor.roles ?? []).map((r) => views.permissions.grantsOfRole(r)),
-  ];
+  // No arrays per call: the actor's own grants first, then each role's, as before.
+  const roles = actor.roles ?? NO_FIELDS;
   let found: DenyReason | undefined;
-  for (const list of lists) {
+  for (let i = -1; i < roles.length; i++) {
+    const list =
+      i < 0
+        ? views.permissions.grantsOfActor(request.actor)
+        : views.permissions.grantsOfRole(roles[i] as string);
     for (const g of list) {
       if (g.grantedAt > at || !grantCovers(g, request, owner, subjects)) continue;
       const end = grantEndReason(g, at);
@@ -305,6 +370,7 @@ function checkClassification(
   policy: CompiledPolicy,
   actor: ActorEntry,
   request: DecisionRequest,
+  item: ItemClass,
   matching: readonly GrantRecord[],
   at: number,
   reasons: DenyReason[],
@@ -322,7 +388,7 @@ function checkClassification(
   for (const g of matching) best = Math.max(best, clearanceOf(g));
 
   const before = reasons.length;
-  const own = views.classification.resourceAt(type, id, at);
+  const { own, timelines } = item;
   const ownLevel = own === undefined ? policy.defaultLevelRank : levelRank(own.level);
   // マル秘: a widened scope counts only with the customer's instruction (scope-check.ts).
   const scopeOf = (field: string | undefined, entry: ClassEntry | undefined) => {
@@ -347,10 +413,10 @@ function checkClassification(
   // The record as a whole is refused: field-level findings would only repeat it.
   if (fields.length === 0 || reasons.length > before) return;
   const maskable = policy.maskActions.has(request.action);
-  const hasFieldEntries = views.classification.hasFieldEntries(type, id);
+  const hasFieldEntries = timelines !== undefined && timelines.fields.size > 0;
   for (const f of fields) {
     const entry: ClassEntry | undefined = hasFieldEntries
-      ? views.classification.fieldAt(type, id, f, at)
+      ? timelineEntryAt(timelines, f, at)
       : undefined;
     const level = entry === undefined ? ownLevel : Math.max(ownLevel, levelRank(entry.level));
     const fieldScope = scopeOf(f, entry);

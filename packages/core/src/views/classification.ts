@@ -62,6 +62,25 @@ interface ResourceClass {
   readonly fields: Map<string, ClassEntry[]>;
 }
 
+/**
+ * One resource's classification timelines, read-only: lets `decide()` look the resource up
+ * once and read its own and its fields' entries from there (see {@link ClassificationView.timelines}).
+ */
+export interface ResourceTimelines {
+  readonly own: readonly ClassEntry[];
+  readonly fields: ReadonlyMap<string, readonly ClassEntry[]>;
+}
+
+/** The entry in effect at `at` for the resource (`field` undefined) or one of its fields. */
+export function timelineEntryAt(
+  rc: ResourceTimelines | undefined,
+  field: string | undefined,
+  at: number,
+): ClassEntry | undefined {
+  if (rc === undefined) return undefined;
+  return entryAt(field === undefined ? rc.own : rc.fields.get(field), at);
+}
+
 const LevelCodec = t.keyof({
   public: null,
   internal: null,
@@ -177,6 +196,11 @@ export class ClassificationView {
     const list = field === undefined ? rc?.own : rc?.fields.get(field);
     const i = list === undefined ? -1 : list.indexOf(entry);
     return i > 0 ? list?.[i - 1] : undefined;
+  }
+
+  /** The resource's classification timelines (live, read-only), or undefined if none was ever set. */
+  timelines(type: string, id: string): ResourceTimelines | undefined {
+    return this.resourceClass(type, id, false);
   }
 
   /** True when the resource has any field-level entries (lets `decide` skip field lookups). */

@@ -24,6 +24,14 @@ export interface SessionState {
   readonly ended: boolean;
 }
 
+/** A session's entries, and its state after the newest entry (computed on demand, reset on add). */
+interface SessionRecord {
+  readonly actorId: string;
+  readonly entries: SessionEntry[];
+  /** State at or after the newest entry's time; `null` = not opened; undefined = not computed. */
+  final?: SessionState | null;
+}
+
 const rankOf = (a: string) => (a === "aal3" ? 3 : a === "aal2" ? 2 : 1);
 const SessionCodec = t.type({
   actorId: t.string,
@@ -48,7 +56,7 @@ const SessionsSnapshot = t.type({
 export class SessionsView {
   /** The authentication policy (`auth.policy-set` payload) in force over time. */
   readonly policy = new PolicyTimeline(AuthPolicySet);
-  private readonly sessions = new Map<string, { actorId: string; entries: SessionEntry[] }>();
+  private readonly sessions = new Map<string, SessionRecord>();
 
   /** Fold one event into the view (ignores types it does not track). */
   apply(event: ViewEvent): void {
@@ -84,6 +92,7 @@ export class SessionsView {
       return; // a login or step-up under another actor's session id raises nothing
     }
     insertEntry(s.entries, entry);
+    s.final = undefined;
   }
 
   /**
@@ -94,18 +103,13 @@ export class SessionsView {
   stateAt(sessionId: string, at: number): SessionState | undefined {
     const s = this.sessions.get(sessionId);
     if (s === undefined) return undefined;
-    let opened = false;
-    let rank = 0;
-    let ended = false;
-    for (const e of s.entries) {
-      if (e.at > at) break;
-      if (e.kind === "opened") {
-        opened = true;
-        rank = Math.max(rank, e.rank ?? 1);
-      } else if (e.kind === "raised" && opened) rank = Math.max(rank, e.rank ?? 1);
-      else if (e.kind === "ended") ended = true;
+    const last = s.entries[s.entries.length - 1];
+    // Entries only grow: the state at or after the newest entry is folded once, until the next add.
+    if (last !== undefined && at >= last.at) {
+      if (s.final === undefined) s.final = fold(s, Number.POSITIVE_INFINITY) ?? null;
+      return s.final ?? undefined;
     }
-    return opened ? { actorId: s.actorId, rank, ended } : undefined;
+    return fold(s, at);
   }
 
   /** JSON-safe state; ids, ranks and times only. */
@@ -138,4 +142,20 @@ export class SessionsView {
       }),
     );
   }
+}
+
+/** The state of `s` at `at`: entries in effect by then, in (at, seq) order. */
+function fold(s: SessionRecord, at: number): SessionState | undefined {
+  let opened = false;
+  let rank = 0;
+  let ended = false;
+  for (const e of s.entries) {
+    if (e.at > at) break;
+    if (e.kind === "opened") {
+      opened = true;
+      rank = Math.max(rank, e.rank ?? 1);
+    } else if (e.kind === "raised" && opened) rank = Math.max(rank, e.rank ?? 1);
+    else if (e.kind === "ended") ended = true;
+  }
+  return opened ? { actorId: s.actorId, rank, ended } : undefined;
 }
