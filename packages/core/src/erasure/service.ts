@@ -254,6 +254,18 @@ export class ErasureService {
     return r;
   }
 
+  /**
+   * The erasure requests about `subject` (any status), in the order they were filed, folded
+   * from hash-verified events: what a caller retrying an interrupted erasure looks at before
+   * it files another request.
+   */
+  async requestsAbout(subject: string): Promise<ErasureRequestStatus[]> {
+    const id = decodeWith(Id, subject, "subject");
+    if (E.isLeft(id)) throw id.left;
+    await this.view.catchUpRequests(this.ledger.store);
+    return [...this.view.requests.values()].filter((r) => r.subject === subject);
+  }
+
   /** Requests not yet completed (open or refused), earliest deadline first, with overdue flags. */
   async openRequests(now: Date = this.clock()): Promise<OpenRequest[]> {
     await this.view.catchUpRequests(this.ledger.store);

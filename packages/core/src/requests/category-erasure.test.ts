@@ -124,3 +124,41 @@ describe("APPI 利用停止等 naming a category", () => {
     );
   });
 });
+
+describe("completeErasure retried", () => {
+  const erasureRequests = async (ledger: Awaited<ReturnType<typeof setup>>["ledger"]) => {
+    let n = 0;
+    for await (const e of ledger.store.read(0)) if (e.type === "erasure.requested") n++;
+    return n;
+  };
+
+  it("after a refusal for a legal hold since lifted, carries on with the erasure request it filed", async () => {
+    const { ledger, erasure, requests } = await setup();
+    const r = await requests.receive("c-1", receive);
+    await requests.verifyIdentity(r.requestId, { method: "login", verifiedBy: "dpo-1" });
+    await erasure.placeHold(["c-1"], { holdId: "h-1", reason: "litigation" });
+    await rejectsWith(requests.completeErasure(r.requestId, erasure), "LEGAL_HOLD");
+    expect((await requests.get(r.requestId)).status).toBe("open");
+    await erasure.releaseHold(["c-1"], "h-1");
+    const { request } = await requests.completeErasure(r.requestId, erasure);
+    expect(request.status).toBe("completed");
+    expect(await erasureRequests(ledger)).toBe(1);
+  });
+
+  it("after an interruption between the erasure and the request's completion, completes with that erasure's certificate", async () => {
+    const { ledger, erasure, requests } = await setup();
+    const r = await requests.receive("c-1", { ...receive, erasureCategory: "marketing" });
+    await requests.verifyIdentity(r.requestId, { method: "login", verifiedBy: "dpo-1" });
+    // The erasure ran (as completeErasure would) but the process died before completing r.
+    const er = await erasure.request("c-1", {
+      requestedBy: "c-1",
+      channel: "web-form",
+      category: "marketing",
+    });
+    const { certificate: first } = await erasure.execute(er.requestId);
+    const { request, certificate } = await requests.completeErasure(r.requestId, erasure);
+    expect(request.status).toBe("completed");
+    expect(certificate.certificate.completion.id).toBe(first.certificate.completion.id);
+    expect(await erasureRequests(ledger)).toBe(1);
+  });
+});

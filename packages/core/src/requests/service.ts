@@ -482,6 +482,9 @@ export class RequestsService {
    * (`IDENTITY_UNVERIFIED`, nothing erased); `INVALID_ARGUMENT` for a right that is not an
    * erasure, `REQUEST_CLOSED` for a closed request; a legal hold or exemption rejects as
    * the erasure service does (`LEGAL_HOLD`, `ERASURE_EXEMPT`) and leaves the request open.
+   * Safe to retry: a second call carries on with the erasure request the first one filed
+   * for the same subject and category (or completes with its certificate if it already
+   * erased), so a retry never files a second erasure request.
    */
   async completeErasure(
     requestId: string,
@@ -505,11 +508,21 @@ export class RequestsService {
         "verify the requester's identity (verifyIdentity) before completing the request",
         { path: "requestId" },
       );
-    const filed = await erasure.request(r.subject, {
-      requestedBy: r.requestedBy,
-      channel: r.channel,
-      ...(r.erasureCategory === undefined ? {} : { category: r.erasureCategory }),
-    });
+    // A retry after a refusal (a hold since lifted) or after an interruption between the
+    // erasure and this request's completion carries on with the erasure request already
+    // filed for the same subject and category, instead of filing a second one (or failing
+    // with ALREADY_ERASED once the first has erased the subject).
+    const earlier = (await erasure.requestsAbout(r.subject)).filter(
+      (e) => e.category === r.erasureCategory,
+    );
+    const filed =
+      earlier.find((e) => e.status === "completed") ??
+      earlier.find((e) => e.status !== "completed") ??
+      (await erasure.request(r.subject, {
+        requestedBy: r.requestedBy,
+        channel: r.channel,
+        ...(r.erasureCategory === undefined ? {} : { category: r.erasureCategory }),
+      }));
     const { certificate } = await erasure.execute(filed.requestId);
     const request = await this.complete(requestId, {
       outcome: r.erasureCategory === undefined ? "erased" : "category-erased",
