@@ -128,7 +128,7 @@ describe("APPI 利用停止等 naming a category", () => {
 describe("completeErasure retried", () => {
   const erasureRequests = async (ledger: Awaited<ReturnType<typeof setup>>["ledger"]) => {
     let n = 0;
-    for await (const e of ledger.store.read(0)) if (e.type === "erasure.requested") n++;
+    for await (const e of ledger.store.read({ from: 0 })) if (e.type === "erasure.requested") n++;
     return n;
   };
 

@@ -36,5 +36,7 @@ export function tamperedStore(
       (async function* () {
         for await (const s of inner.readSubject(subject)) yield tamper(s);
       })(),
+    readByType: async (types, fromSeq, limit) =>
+      (await inner.readByType(types, fromSeq, limit)).map(tamper),
   });
 }

@@ -1,18 +1,27 @@
-import type { SubjectHead } from "../chain";
-import { readChainVerified } from "../chain-read";
+import { EVENT_PAYLOADS } from "../events/catalogue";
 import type { LedgerEvent } from "../events/envelope";
 import type { Ledger } from "../ledger";
-import { applyRequestEvent, type DataSubjectRequest } from "./model";
+import { readByTypeVerified } from "../type-events";
+import { applyRequestEvent, type DataSubjectRequest, REQUEST_EVENT } from "./model";
+
+/** The request lifecycle's event types (`request.*` in the catalogue). */
+const REQUEST_EVENT_TYPES = Object.keys(EVENT_PAYLOADS).filter((t) => REQUEST_EVENT.test(t));
 
 /**
- * The ledger-wide fold of every data-subject request, for queues and lists. Built by
- * folding the ledger once, then kept current by reading only the events appended since
- * (`catchUp`); every event is checked against its hash and the chain link to the one
- * before it (`readChainVerified`) before it is folded, so the queue a DPO works from
- * rests on the hashed bytes. A tampered event rejects with `STORE_CORRUPT`.
+ * The ledger-wide fold of every data-subject request, for queues and lists. Built from the
+ * `request.*` events only, read through the store's index by type and checked against
+ * their hashed bytes (`readByTypeVerified`: the body hashes to the stored hash, is of an
+ * asked-for type, sequence numbers increase), then kept current by reading only the
+ * events appended since (`catchUp`), so a first list does not read the whole ledger
+ * (issue 16 item 7). A tampered event rejects with `STORE_CORRUPT`.
+ *
+ * What this view cannot see is an index row deleted outright (`verify` reports it as an
+ * index mismatch, spec §11); that is why every step of a request decides on the
+ * subject's own events read through the per-subject back-links (`subjectEventsVerified`),
+ * never on this view.
  */
 export class RequestsView {
-  private last: SubjectHead | undefined;
+  private nextSeq = 0;
   private readonly map = new Map<string, DataSubjectRequest>();
 
   /** Requests by id. */
@@ -20,17 +29,17 @@ export class RequestsView {
     return this.map;
   }
 
-  /** Fold the events appended since the last call, each verified first. */
+  /** Fold the request events appended since the last call, each verified first. */
   async catchUp(ledger: Ledger): Promise<void> {
-    for await (const e of readChainVerified(ledger.store, ledger.genesis, this.last)) {
+    for await (const e of readByTypeVerified(ledger.store, REQUEST_EVENT_TYPES, this.nextSeq)) {
       this.apply(e);
     }
   }
 
   /** Fold one verified event (in sequence order; repeats are ignored). */
   private apply(e: LedgerEvent): void {
-    if (this.last !== undefined && e.seq <= this.last.seq) return;
-    this.last = { seq: e.seq, hash: e.hash };
+    if (e.seq < this.nextSeq) return;
+    this.nextSeq = e.seq + 1;
     applyRequestEvent(this.map, e);
   }
 }
