@@ -44,7 +44,7 @@ const input: fc.Arbitrary<unknown> = fc.oneof(
   fc.record({
     type: fc.constant("data.exported"),
     actor: fc.record({ id }, { requiredKeys: ["id"] }),
-    subjects: fc.array(id, { maxLength: 6 }),
+    subjects: fc.uniqueArray(id, { maxLength: 6 }),
     payload: fc.record(
       {
         format: fc.constant("csv"),
@@ -67,7 +67,7 @@ const input: fc.Arbitrary<unknown> = fc.oneof(
   fc.record({
     type: fc.constant("permission.granted"),
     actor: fc.record({ id }),
-    subjects: fc.array(id, { maxLength: 3 }),
+    subjects: fc.uniqueArray(id, { maxLength: 3 }),
     payload: fc.record({
       grantId: id,
       purposes: fc.constant(["sales-follow-up"]),
