@@ -7,9 +7,9 @@
  */
 import { base64 } from "@scure/base";
 
-/** Encode bytes as standard padded base64. */
+/** Encode bytes as standard padded base64 (32 bytes, a hash, in a table loop: the same text). */
 export function toBase64(bytes: Uint8Array): string {
-  return base64.encode(bytes);
+  return bytes.length === 32 ? hashToBase64(bytes) : base64.encode(bytes);
 }
 
 /**
@@ -73,4 +73,20 @@ export function fromBase64Hash(text: string): Uint8Array | undefined {
   out[30] = (a << 2) | (b >> 4);
   out[31] = ((b & 15) << 4) | (c >> 2);
   return out;
+}
+
+/** The base64 text of 32 bytes: ten 3-byte groups, then 2 bytes as 3 characters and "=". */
+function hashToBase64(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < 30; i += 3) {
+    const n =
+      ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out +=
+      ALPHABET.charAt(n >> 18) +
+      ALPHABET.charAt((n >> 12) & 63) +
+      ALPHABET.charAt((n >> 6) & 63) +
+      ALPHABET.charAt(n & 63);
+  }
+  const n = ((bytes[30] as number) << 8) | (bytes[31] as number);
+  return `${out}${ALPHABET.charAt(n >> 10)}${ALPHABET.charAt((n >> 4) & 63)}${ALPHABET.charAt((n << 2) & 63)}=`;
 }
