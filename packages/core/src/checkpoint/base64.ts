@@ -44,8 +44,8 @@ function sextet(text: string, i: number): number {
 
 /**
  * The same function as {@link fromBase64} for texts of a 32-byte value, in a table loop
- * (extracts and proofs carry thousands of node hashes; the generic codec cost about 5 µs
- * each, docs/benchmarks.md "extract"). Canonical only, exactly as the codec: 43 alphabet
+ * (extracts and proofs carry thousands of node hashes, each decoded twice: through the
+ * generic codec that was a tenth of `verifyExtract`, docs/benchmarks.md "extract"). Canonical only, exactly as the codec: 43 alphabet
  * characters and one "=", and the last character's two unused bits zero, so a hash still
  * has one text form; undefined for anything else. `base64.test.ts` holds the two equal by
  * property test.
