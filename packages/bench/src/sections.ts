@@ -1,6 +1,7 @@
 import { appendSection } from "./append";
 import { envelopeSection } from "./envelope";
 import { extractSection } from "./extract";
+import { extractScaleSection } from "./extract-scale";
 import { merkleSection } from "./merkle";
 import { pdfSection } from "./pdf";
 import { pgServersSection } from "./pg-servers";
@@ -28,6 +29,7 @@ export const SECTIONS: Section[] = [
   viewsSection,
   verifySection,
   extractSection,
+  extractScaleSection,
   envelopeSection,
   pdfSection,
   scaleSection,

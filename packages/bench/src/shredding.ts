@@ -4,20 +4,17 @@ import { join } from "node:path";
 import { sqliteStore } from "@daicho/adapters/sqlite";
 import { sqliteKeyStore } from "@daicho/adapters/sqlite-keys";
 import {
-  buildBody,
   type EventInput,
   type Ledger,
   memoryKeyStore,
   memoryStore,
   openLedger,
   type Store,
-  type StoredEvent,
   type SubjectHead,
-  sealBody,
-  uuidv7,
 } from "@daicho/core";
 import { ed25519Signer, erasureService } from "@daicho/core/erasure";
 import { subjectAccess } from "@daicho/core/subject-access";
+import { bulkAppend } from "./bulk-append";
 import { Report, timeMs } from "./report";
 import type { Section } from "./sections";
 
@@ -102,45 +99,16 @@ async function throughput(report: Report, dir: string): Promise<void> {
   }
 }
 
-/**
- * Bulk path for filler events: build and hash bodies with the core's own `buildBody` /
- * `sealBody` and write them with `store.append` in batches of 10,000, skipping decode
- * and sealing. Fillers carry no sealed fields; they exist to grow the ledger and its
- * subject index. The chain stays valid (verify passes) because links are computed as the
- * ledger would.
- */
-async function bulkFill(
+/** Filler events [from, to) about `subjectOf(i)`, without sealed fields, on the bulk path. */
+function bulkFill(
   store: Store,
   from: number,
   to: number,
   subjectOf: (i: number) => string,
   heads: Map<string, SubjectHead>,
 ): Promise<void> {
-  let head = await store.head();
-  const recordedAt = new Date().toISOString();
-  for (let start = from; start < to; start += 10_000) {
-    const batch: StoredEvent[] = [];
-    let seq = head === null ? 0 : head.seq + 1;
-    let prevHash = head === null ? "" : head.hash;
-    for (let i = start; i < Math.min(to, start + 10_000); i++) {
-      const input = event(i, subjectOf(i), false);
-      const stored = sealBody(
-        buildBody(input, {
-          position: { seq, prevHash },
-          id: uuidv7(),
-          recordedAt,
-          subjectHeads: heads,
-        }),
-      );
-      for (const s of stored.subjects) heads.set(s, { seq: stored.seq, hash: stored.hash });
-      batch.push(stored);
-      seq++;
-      prevHash = stored.hash;
-    }
-    await store.append(batch, head);
-    const last = batch[batch.length - 1] as StoredEvent;
-    head = { seq: last.seq, hash: last.hash };
-  }
+  // The store already holds events here, so the genesis hash is never used.
+  return bulkAppend(store, { from, to }, (i) => event(i, subjectOf(i), false), heads, "");
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   INCLUSION_PROOF_FORMAT,
   type InclusionProofFile,
   parseProofFile,
+  repeatsMemberName,
 } from "./proof-file";
 import { buildProofVectors } from "./proof-vectors";
 import { verifyProofFile } from "./verify-proof";
@@ -203,5 +204,75 @@ describe("proof files: random valid proofs verify, any single mutation is reject
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+/** The plain one-character-at-a-time scan `repeatsMemberName` must agree with. */
+function repeatsMemberNameReference(text: string): boolean {
+  const objects: (Set<string> | undefined)[] = [];
+  let expectName = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      const names = objects[objects.length - 1];
+      if (expectName && names !== undefined) {
+        const name = JSON.parse(text.slice(i, j + 1)) as string;
+        if (names.has(name)) return true;
+        names.add(name);
+      }
+      expectName = false;
+      i = j;
+    } else if (c === "{") {
+      objects.push(new Set());
+      expectName = true;
+    } else if (c === "[") objects.push(undefined);
+    else if (c === "}" || c === "]") objects.pop();
+    else if (c === ",") expectName = objects[objects.length - 1] !== undefined;
+  }
+  return false;
+}
+
+describe("repeatsMemberName", () => {
+  // Names from a small set, some spelled with escapes, so repeats are common; string
+  // values full of quotes, backslashes and braces, as event bodies inside an extract are.
+  const name = fc.constantFrom("a", "b", "\\u0061", 'a\\"', "a\\\\", "{", '\\\\\\"', "");
+  const tricky = fc.string({
+    unit: fc.constantFrom('"', "\\", "{", "}", "[", "]", ",", ":", "x", "é", "\n"),
+  });
+  const ws = fc.constantFrom("", " ", "\n  ");
+  const json: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small" },
+      tricky.map((v) => JSON.stringify(v)),
+      fc.integer().map(String),
+      fc
+        .array(fc.tuple(name, ws, tie("value")), { maxLength: 5 })
+        .map((es) => `{${es.map(([k, w, v]) => `${w}"${k}"${w}:${w}${v}`).join(",")}}`),
+      fc.array(tie("value"), { maxLength: 4 }).map((vs) => `[${vs.join(", ")}]`),
+    ),
+  })).value;
+
+  it("agrees with the one-character scan on JSON with repeated, escaped and quoted names (fast-check)", () => {
+    let repeats = 0;
+    fc.assert(
+      fc.property(json, (text) => {
+        JSON.parse(text); // the function's precondition: the text parses
+        const expected = repeatsMemberNameReference(text);
+        if (expected) repeats++;
+        expect(repeatsMemberName(text)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(repeats).toBeGreaterThan(50); // the generator does produce repeats
+  });
+
+  it("sees a repeat spelled with an escape, and none across sibling objects", () => {
+    expect(repeatsMemberName('{"a":1,"\\u0061":2}')).toBe(true);
+    expect(repeatsMemberName('{"x":"\\"a\\":{","a":1}')).toBe(false);
+    expect(repeatsMemberName('[{"a":1},{"a":2}]')).toBe(false);
+    expect(repeatsMemberName('{"a":{"b":1},"b":2}')).toBe(false);
+    expect(repeatsMemberName('{"a":"\\\\","a":2}')).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import { memoryMapStore } from "../map/memory-store";
 import type { MapStore } from "../map/store";
 import { catchUp } from "../merkle/ledger-tree";
 import { memoryTreeStore } from "../merkle/memory-tree-store";
+import type { TreeStore } from "../merkle/tree-store";
 import { memoryStore } from "../store/memory";
 import { accessInput as access } from "../testing/fixtures";
 import { overrideStore } from "../testing/override-store";
@@ -392,6 +393,60 @@ describe("extracts are refused from stores that lie", () => {
     await expect(
       exportExtract(t2, ledgerId, { subjects: ["alice"], policy }),
     ).rejects.toMatchObject({ code: "STORE_CORRUPT" });
+  });
+
+  it("an edited stored event body is refused, not handed out", async () => {
+    const { store } = await setup();
+    const editing = overrideStore(store, {
+      async *readSubject(s) {
+        for await (const e of store.readSubject(s))
+          yield e.seq === 50
+            ? { ...e, body: e.body.replace("sales-follow-up", "sales-follow-uq") }
+            : e;
+      },
+    });
+    const t2 = await catchUp(memoryTreeStore(), editing);
+    await emitCheckpoint(t2, log, ledgerId);
+    await expect(
+      exportExtract(t2, ledgerId, { subjects: ["alice"], policy }),
+    ).rejects.toMatchObject({ code: "STORE_CORRUPT", path: "seq 50" });
+    // bob's events are untouched: his extract is still given.
+    await expect(
+      exportExtract(t2, ledgerId, { subjects: ["bob"], policy, shared: "reveal" }),
+    ).resolves.toBeDefined();
+  });
+
+  it("an edited stored tree node is refused by the self-check, whichever node it is", async () => {
+    const { store } = await setup();
+    const inner = memoryTreeStore();
+    let lie: number | undefined;
+    const lying: TreeStore = {
+      kind: inner.kind,
+      size: () => inner.size(),
+      append: (n, e, z) => inner.append(n, e, z),
+      nodeCount: () => inner.nodeCount(),
+      putCheckpoint: (c) => inner.putCheckpoint(c),
+      getCheckpoint: (z) => inner.getCheckpoint(z),
+      latestCheckpoint: () => inner.latestCheckpoint(),
+      listCheckpoints: (r) => inner.listCheckpoints(r),
+      close: () => inner.close(),
+      readNodes: async (ids) =>
+        (await inner.readNodes(ids)).map((h, i) => {
+          if (i !== lie) return h;
+          const edited = Uint8Array.from(h);
+          edited[31] = (edited[31] as number) ^ 1;
+          return edited;
+        }),
+    };
+    const t2 = await catchUp(lying, store);
+    await emitCheckpoint(t2, log, ledgerId);
+    const honest = await exportExtract(t2, ledgerId, { subjects: ["alice"], policy });
+    for (let k = 0; k < honest.inclusion.length; k++) {
+      lie = k;
+      await expect(
+        exportExtract(t2, ledgerId, { subjects: ["alice"], policy }),
+      ).rejects.toMatchObject({ code: "PROOF_INVALID" });
+    }
   });
 
   it("refuses bad subject ids and a checkpoint of another ledger", async () => {

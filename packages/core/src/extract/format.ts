@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { repeatsMemberName } from "../bundle/proof-file";
-import { fromBase64 } from "../checkpoint/base64";
+import { fromBase64Hash } from "../checkpoint/base64";
 import { isValidOrigin } from "../checkpoint/checkpoint";
 import { decodeWith } from "../decode";
 import { DaichoError } from "../errors";
@@ -37,7 +37,7 @@ const Hex64 = t.refinement(t.string, (s) => /^[0-9a-f]{64}$/.test(s), "Hex64");
 /** Canonical padded base64 of exactly 32 bytes. */
 const Base64Hash = t.refinement(
   t.string,
-  (s) => s.length === 44 && fromBase64(s)?.length === 32,
+  (s) => fromBase64Hash(s) !== undefined,
   "Base64Hash (canonical base64 of 32 bytes)",
 );
 const Origin = t.refinement(t.string, isValidOrigin, "Origin");
