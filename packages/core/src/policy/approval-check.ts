@@ -22,8 +22,19 @@ export function needsApproval(policy: CompiledPolicy, g: GrantRecord): boolean {
  * `grantedBy`, the actor who recorded the grant, or the grantee, and the approver is
  * onboarded (not offboarded) at the approval's time. A grant whose recorder is unknown
  * (views restored from a snapshot older than approvals) is never approved: fail closed.
+ * Remembered per version in `views.derived`, which forgets it when an approval of the
+ * grant or any actor's lifecycle event is folded.
  */
 export function approvedAt(views: Views, g: GrantRecord): number {
+  const known = views.derived.approvedAtOf(g);
+  if (known !== undefined) return known;
+  const fresh = firstValidApproval(views, g);
+  views.derived.rememberApproval(g, fresh);
+  return fresh;
+}
+
+/** {@link approvedAt} computed from the approvals and actors views, without the memo. */
+function firstValidApproval(views: Views, g: GrantRecord): number {
   const recorder = views.approvals.grantRecordedBy(g.seq);
   if (recorder === undefined) return Number.POSITIVE_INFINITY;
   let best = Number.POSITIVE_INFINITY;

@@ -1,13 +1,9 @@
 import type { ClassEntry, ScopeRule } from "../views/classification";
+import type { EffectiveScope } from "../views/derived";
 import type { Instruction } from "../views/instructions";
 import type { Views } from "../views/view-set";
 
-/** The disclosure scope that applies to an item, and whether a widening was set aside. */
-export interface EffectiveScope {
-  readonly scope?: ScopeRule;
-  /** True when a newer, wider scope was ignored for want of the customer's instruction. */
-  readonly setAside: boolean;
-}
+export type { EffectiveScope } from "../views/derived";
 
 const UNSCOPED: EffectiveScope = Object.freeze({ setAside: false });
 
@@ -18,7 +14,9 @@ const UNSCOPED: EffectiveScope = Object.freeze({ setAside: false });
  * instruction in force at the change (`confidentiality.instructed` for the same item,
  * recorded at or before it) covers the new scope; otherwise the scope in effect before
  * stays. Folded forward over the item's timeline, so repeating an ignored widening does
- * not make it stick. Narrowing never needs an instruction. Pure; reads only the views.
+ * not make it stick. Narrowing never needs an instruction. Reads only the views; the
+ * answer is remembered per entry in `views.derived`, which forgets it when the item's
+ * timeline or instructions change, so it always equals a fresh walk.
  */
 export function effectiveScope(
   views: Views,
@@ -28,6 +26,21 @@ export function effectiveScope(
   entry: ClassEntry | undefined,
 ): EffectiveScope {
   if (entry === undefined) return UNSCOPED;
+  const known = views.derived.scopeOf(entry);
+  if (known !== undefined) return known;
+  const fresh = walkScopes(views, type, id, field, entry);
+  views.derived.rememberScope(entry, fresh);
+  return fresh;
+}
+
+/** {@link effectiveScope} computed from the timeline, without the memo. */
+function walkScopes(
+  views: Views,
+  type: string,
+  id: string,
+  field: string | undefined,
+  entry: ClassEntry,
+): EffectiveScope {
   const before = views.classification.entryBefore(type, id, field, entry);
   // Fast path (decide() runs this per item): nothing before it, nothing to widen.
   if (before === undefined)

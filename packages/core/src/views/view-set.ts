@@ -7,9 +7,10 @@ import { ApprovalsView } from "./approvals";
 import { ClassificationView } from "./classification";
 import { ConsentView } from "./consent";
 import { ContractsView } from "./contracts";
+import { DerivedFacts } from "./derived";
 import { DestinationsView } from "./destinations";
 import { DevicesView } from "./devices";
-import type { ViewEvent } from "./event";
+import { payloadOf, type ViewEvent } from "./event";
 import { InstructionsView } from "./instructions";
 import { PermissionsView } from "./permissions";
 import { ProvenanceView } from "./provenance";
@@ -71,6 +72,8 @@ export class Views {
   readonly destinations: DestinationsView;
   readonly volume: VolumeView;
   readonly sessions: SessionsView;
+  /** Facts derived from several views, remembered for `decide()`; never snapshotted. */
+  readonly derived = new DerivedFacts();
   private position: ViewsPosition = { seq: -1 };
 
   constructor(parts?: {
@@ -129,10 +132,12 @@ export class Views {
     switch (event.type) {
       case "actor.onboarded":
         this.actors.apply(event);
+        this.derived.forgetAllApprovals();
         break;
       case "actor.offboarded":
         this.actors.apply(event);
         this.permissions.apply(event);
+        this.derived.forgetAllApprovals();
         break;
       case "permission.granted":
         this.permissions.apply(event);
@@ -148,6 +153,7 @@ export class Views {
         break;
       case "classification.changed":
         this.classification.apply(event);
+        this.forgetItemScopes(payloadOf(event, "classification.changed"));
         break;
       case "provenance.recorded":
         this.provenance.apply(event);
@@ -174,9 +180,13 @@ export class Views {
         break;
       case "permission.approved":
         this.approvals.apply(event);
+        this.derived.forgetApprovals(
+          this.permissions.versionsOf(payloadOf(event, "permission.approved").grantId),
+        );
         break;
       case "confidentiality.instructed":
         this.instructions.apply(event);
+        this.forgetItemScopes(payloadOf(event, "confidentiality.instructed"));
         break;
       case "device.registered":
       case "device.lost":
@@ -204,6 +214,15 @@ export class Views {
       this.devices.apply(event);
     }
     this.position = { seq: event.seq, hash: event.hash };
+  }
+
+  /** A classification change or an instruction for an item: its entries' scopes may differ now. */
+  private forgetItemScopes(p: {
+    readonly resource: { readonly type: string; readonly id: string };
+    readonly field?: string;
+  }): void {
+    const rc = this.classification.timelines(p.resource.type, p.resource.id);
+    this.derived.forgetScopes(p.field === undefined ? rc?.own : rc?.fields.get(p.field));
   }
 
   /** Fold a sequence of events, in order. */
