@@ -75,8 +75,9 @@ export interface LedgerOptions {
    * and lowered throughput (docs/benchmarks.md, "append pool"); use it where the calling
    * thread is the bottleneck and cores are idle. Threads start on the first large batch,
    * never hold the process open while idle, and end with `close()`. Inputs must be structured-cloneable plain data (what `EventInput` describes);
-   * any other input is appended on the calling thread, with that path's errors. Ignored on
-   * an envelope version 2 ledger, which seals on the calling thread.
+   * any other input is appended on the calling thread, with that path's errors. Works for
+   * both envelope versions (on v2 the threads also draw each subject's salt and hash its
+   * commitment).
    */
   readonly workers?: number;
   /** Smallest batch handed to the workers (default 256 inputs); smaller ones stay on the calling thread. */
@@ -242,9 +243,9 @@ export class Ledger {
     this.maxGroupEvents = options.maxGroupEvents ?? 2000;
     this.decodeOptions = { allowPhoneLikeIds: options.allowPhoneLikeIds === true };
     const workers = workerCount(options.workers);
-    // The pool's splice (seal-parts.ts) writes the v1 body only; a v2 ledger (§13) seals
-    // every event on the calling thread.
-    this.pool = workers > 0 && meta.envelopeVersion !== 2 ? new AppendPool(workers) : undefined;
+    // The pool's splice (seal-parts.ts) writes both envelope versions' bodies.
+    this.pool =
+      workers > 0 ? new AppendPool(workers, meta.envelopeVersion === 2 ? 2 : 1) : undefined;
     this.workerThreshold = positiveInteger(
       options.workerThreshold ?? DEFAULT_WORKER_THRESHOLD,
       "workerThreshold",
