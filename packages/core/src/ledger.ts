@@ -5,7 +5,7 @@ import { buildBody, type SubjectHead, sealEvent } from "./chain";
 import type { Kek } from "./crypto/key-wrap";
 import { type DataKeySource, openPersonal, sealPersonal } from "./crypto/personal";
 import type { PersonalField } from "./crypto/redacted";
-import { type EnvelopeVersion, freshSalt } from "./envelope/v2-body";
+import type { EnvelopeVersion } from "./envelope/v2-body";
 import { DaichoError, isDaichoError, ledgerMismatch } from "./errors";
 import type { EventType } from "./events/catalogue";
 import type { LedgerEvent, SealedField, StoredEvent } from "./events/envelope";
@@ -15,7 +15,7 @@ import { uuidv7 } from "./ids";
 import { FENCE_EVENT_TYPES, ledgerFence } from "./keys/fence";
 import type { KeyStore } from "./keys/key-store";
 import { type KeyLease, type KeyRing, openKeyRing } from "./keys/ring";
-import { type SealParts, spliceParts } from "./seal-parts";
+import { type SealParts, sealParts, spliceParts } from "./seal-parts";
 import type { AppendLimit, ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
 import { readSubjectVerified } from "./subject-events";
 import type { VerifyReport } from "./verify";
@@ -637,16 +637,27 @@ export class Ledger {
               subjectHeads,
               personal: input.sealed,
             })
-          : sealEvent(
-              buildBody(input, {
-                position: { seq, prevHash },
+          : this.meta.envelopeVersion === 2
+            ? // v2 on this thread through the same splice as the pool (seal-parts.ts): the
+              // body is canonicalized once, in pieces, and its parts hashed from those
+              // strings (the property test holds it equal to `sealEvent(buildBody(…))`).
+              spliceParts(sealParts(input, { envelope: 2 }), {
+                seq,
+                prevHash,
                 id: input.id,
                 recordedAt,
                 subjectHeads,
                 personal: input.sealed,
-                ...(this.meta.envelopeVersion === 2 ? { salts: freshSalt } : {}),
-              }),
-            );
+              })
+            : sealEvent(
+                buildBody(input, {
+                  position: { seq, prevHash },
+                  id: input.id,
+                  recordedAt,
+                  subjectHeads,
+                  personal: input.sealed,
+                }),
+              );
       const { stored } = sealed;
       if (
         stored.body.length > this.maxEventBytes / 3 &&
