@@ -26,7 +26,9 @@ import { insertRow } from "./sqlite";
  *
  * Knobs: BENCH_APPEND_EVENTS (default 10000), BENCH_APPEND_ROUNDS (3),
  * BENCH_APPEND_WORKERS (comma-separated worker counts, default 0,1,2,4),
- * BENCH_APPEND_INFLIGHT (concurrent appendBatch callers, default 1).
+ * BENCH_APPEND_INFLIGHT (concurrent appendBatch callers, default 1), BENCH_APPEND_ENVELOPES
+ * (envelope versions, default 1,2: the pool seals both). Worker CPU is process CPU minus
+ * main-thread CPU, reported on its own row.
  */
 export const appendSection: Section = {
   name: "append",
@@ -35,17 +37,20 @@ export const appendSection: Section = {
     const events = Number(process.env.BENCH_APPEND_EVENTS ?? 10_000);
     const rounds = Number(process.env.BENCH_APPEND_ROUNDS ?? 3);
     const workers = (process.env.BENCH_APPEND_WORKERS ?? "0,1,2,4").split(",").map(Number);
+    const envelopes = (process.env.BENCH_APPEND_ENVELOPES ?? "1,2")
+      .split(",")
+      .map((v) => (v === "2" ? 2 : 1) as 1 | 2);
     const dir = mkdtempSync(join(tmpdir(), "daicho-bench-append-"));
     try {
       const inputs = sampleInputs(events);
       const rows = await sealedRows(inputs);
       const runs: Run[] = [
-        ...workers.map((w) => memoryRun(w, inputs)),
+        ...envelopes.flatMap((v) => workers.map((w) => memoryRun(w, v, inputs))),
         {
           name: "raw insert, same indexes (SQLite)",
           once: (k) => rawInsert(join(dir, `raw-${k}.db`), rows),
         },
-        ...workers.map((w) => sqliteRun(w, inputs, dir)),
+        ...envelopes.flatMap((v) => workers.map((w) => sqliteRun(w, v, inputs, dir))),
         {
           name: "emmett-sqlite appendToStream",
           once: (k) => emmett(join(dir, `emmett-${k}.db`), inputs),
@@ -71,6 +76,11 @@ export const appendSection: Section = {
         const p = perEvent(med(run.name));
         report.add({ name: `${run.name}: main-thread CPU`, value: p.main, unit: "µs/event" });
         report.add({ name: `${run.name}: process CPU`, value: p.proc, unit: "µs/event" });
+        report.add({
+          name: `${run.name}: worker CPU (process − main)`,
+          value: p.proc - p.main,
+          unit: "µs/event",
+        });
         report.add({ name: `${run.name}: wall`, value: p.rate, unit: "events/s" });
         if (run.name.startsWith("daicho sqlite")) {
           const r = perEvent(raw);
@@ -141,8 +151,8 @@ function medianMeasure(ms: Measure[]): Measure {
 /** Batches each caller keeps in flight (BENCH_APPEND_INFLIGHT, default 1: one after another). */
 const INFLIGHT = Number(process.env.BENCH_APPEND_INFLIGHT ?? 1);
 
-async function appendAll(store: Store, workers: number, inputs: EventInput[]) {
-  const ledger = await openLedger({ store, ledgerId: "bench.example/append", workers });
+async function appendAll(store: Store, workers: number, envelope: 1 | 2, inputs: EventInput[]) {
+  const ledger = await openLedger({ store, ledgerId: "bench.example/append", workers, envelope });
   // Warm-up outside the measurement: starts the threads and the store's statements.
   await ledger.appendBatch(sampleInputs(BATCH, inputs.length));
   return async () => {
@@ -160,17 +170,23 @@ async function appendAll(store: Store, workers: number, inputs: EventInput[]) {
   };
 }
 
-function memoryRun(workers: number, inputs: EventInput[]): Run {
+function memoryRun(workers: number, envelope: 1 | 2, inputs: EventInput[]): Run {
   return {
-    name: `daicho memory store, ${workers} worker(s)`,
-    once: () => appendAll(memoryStore(), workers, inputs),
+    name: `daicho memory store, v${envelope}, ${workers} worker(s)`,
+    once: () => appendAll(memoryStore(), workers, envelope, inputs),
   };
 }
 
-function sqliteRun(workers: number, inputs: EventInput[], dir: string): Run {
+function sqliteRun(workers: number, envelope: 1 | 2, inputs: EventInput[], dir: string): Run {
   return {
-    name: `daicho sqlite, ${workers} worker(s)`,
-    once: (k) => appendAll(sqliteStore(join(dir, `ours-${workers}-${k}.db`)), workers, inputs),
+    name: `daicho sqlite, v${envelope}, ${workers} worker(s)`,
+    once: (k) =>
+      appendAll(
+        sqliteStore(join(dir, `ours-v${envelope}-${workers}-${k}.db`)),
+        workers,
+        envelope,
+        inputs,
+      ),
   };
 }
 

@@ -106,6 +106,50 @@ describe("the append pool", () => {
     expect((await l.verify()).ok).toBe(true);
   }, 60_000);
 
+  it("pools an envelope version 2 ledger: same bodies but for the fresh salts, verified, values open", async () => {
+    const v2 = async (workers: number, name: string) => {
+      const l = await openLedger({
+        store: memoryStore(),
+        ledgerId: name,
+        clock,
+        workers,
+        workerThreshold: 1,
+        envelope: 2,
+        keys: { store: memoryKeyStore(), kek },
+      });
+      opened.push(l);
+      return l;
+    };
+    const pooled = await v2(2, "pool.test/v2");
+    const single = await v2(0, "pool.test/v2");
+    const inputs = Array.from({ length: 120 }, (_, i) => ({
+      type: "record.updated",
+      id: `0193a4c2-8f1e-7abc-9def-${String(i).padStart(12, "0")}`,
+      actor: { id: "agent-1" },
+      subjects: [`contact-${i % 7}`, `contact-${(i + 3) % 7}`],
+      payload: { resource: { type: "contact", id: `contact-${i % 7}` }, fields: ["name"] },
+      personal: [{ subject: `contact-${(i + 3) % 7}`, field: "name", value: `山田${i}` }],
+    })) as EventInput[];
+    const events = await pooled.appendBatch(inputs);
+    await single.appendBatch(inputs);
+    expect(poolOf(pooled).workers.length).toBe(2);
+    expect((await pooled.verify()).ok).toBe(true);
+    expect((await pooled.openPersonal(events[44] as never))[0]?.value).toBe("山田44");
+    const [a, s] = [await stored(pooled), await stored(single)];
+    // Salts are fresh per (event, subject), so bodies agree once salts and links are masked.
+    const mask = (b: string) =>
+      b
+        .replace(/"salt":"[0-9a-f]{64}"/g, '"salt":"…"')
+        .replace(/"(prevHash|nonce|ct|keyId)":"[^"]*"/g, '"$1":"…"');
+    expect(a.map((e) => mask(e.body))).toStrictEqual(s.map((e) => mask(e.body)));
+    expect(a.every((e) => e.body.endsWith(',"v":2}'))).toBe(true);
+    const salts = a.flatMap((e) =>
+      [...e.body.matchAll(/"salt":"([0-9a-f]{64})"/g)].map((m) => m[1]),
+    );
+    expect(new Set(salts).size).toBe(salts.length); // never reused
+    expect(salts.length).toBe(240);
+  }, 60_000);
+
   it("refuses a hostile batch with the calling thread's typed error and appends none of it", async () => {
     const pooled = await ledger(2, "pool.test/bad");
     const single = await ledger(0, "pool.test/bad");

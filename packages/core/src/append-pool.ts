@@ -32,7 +32,11 @@ export class AppendPool {
   private nextId = 0;
   private closed = false;
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    /** The envelope version of the ledger the threads prepare for (`seal-parts.ts`). */
+    readonly envelope: 1 | 2 = 1,
+  ) {
     this.threads = new Array(size).fill(undefined);
   }
 
@@ -87,7 +91,12 @@ export class AppendPool {
       this.jobs.set(id, { thread, resolve, reject });
     });
     try {
-      thread.worker.postMessage({ id, inputs, allowPhoneLikeIds } satisfies AppendJob);
+      thread.worker.postMessage({
+        id,
+        inputs,
+        allowPhoneLikeIds,
+        envelope: this.envelope,
+      } satisfies AppendJob);
     } catch {
       this.jobs.delete(id); // DataCloneError: a function, symbol or proxy in the input
       return undefined;

@@ -16,6 +16,8 @@ export interface AppendJob {
   readonly id: number;
   readonly inputs: readonly unknown[];
   readonly allowPhoneLikeIds: boolean;
+  /** The ledger's envelope version: 2 adds each subject's salt and commitment (§13). */
+  readonly envelope: 1 | 2;
 }
 
 /** One event's parts and its decoded personal values (sealed on the main thread). */
@@ -32,6 +34,7 @@ export type AppendJobResult =
 export function prepareSlice(
   inputs: readonly unknown[],
   allowPhoneLikeIds: boolean,
+  envelope: 1 | 2 = 1,
 ): PreparedParts[] | undefined {
   const out: PreparedParts[] = [];
   for (const input of inputs) {
@@ -39,7 +42,7 @@ export function prepareSlice(
     if (E.isLeft(decoded)) return undefined;
     let parts: SealParts;
     try {
-      parts = sealParts(decoded.right);
+      parts = sealParts(decoded.right, { envelope });
     } catch {
       return undefined;
     }
@@ -50,7 +53,7 @@ export function prepareSlice(
 }
 
 parentPort?.on("message", (job: AppendJob) => {
-  const prepared = prepareSlice(job.inputs, job.allowPhoneLikeIds);
+  const prepared = prepareSlice(job.inputs, job.allowPhoneLikeIds, job.envelope);
   parentPort?.postMessage(
     (prepared === undefined
       ? { id: job.id, ok: false }

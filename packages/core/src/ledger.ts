@@ -5,7 +5,7 @@ import { buildBody, type SubjectHead, sealEvent } from "./chain";
 import type { Kek } from "./crypto/key-wrap";
 import { type DataKeySource, openPersonal, sealPersonal } from "./crypto/personal";
 import type { PersonalField } from "./crypto/redacted";
-import { type EnvelopeVersion, freshSalt } from "./envelope/v2-body";
+import type { EnvelopeVersion } from "./envelope/v2-body";
 import { DaichoError, isDaichoError, ledgerMismatch } from "./errors";
 import type { EventType } from "./events/catalogue";
 import type { LedgerEvent, SealedField, StoredEvent } from "./events/envelope";
@@ -15,7 +15,7 @@ import { uuidv7 } from "./ids";
 import { FENCE_EVENT_TYPES, ledgerFence } from "./keys/fence";
 import type { KeyStore } from "./keys/key-store";
 import { type KeyLease, type KeyRing, openKeyRing } from "./keys/ring";
-import { type SealParts, spliceParts } from "./seal-parts";
+import { type SealParts, sealParts, spliceParts } from "./seal-parts";
 import type { AppendLimit, ChainHead, LedgerMeta, ReadRange, Store } from "./store/store";
 import { readSubjectVerified } from "./subject-events";
 import type { VerifyReport } from "./verify";
@@ -75,8 +75,9 @@ export interface LedgerOptions {
    * and lowered throughput (docs/benchmarks.md, "append pool"); use it where the calling
    * thread is the bottleneck and cores are idle. Threads start on the first large batch,
    * never hold the process open while idle, and end with `close()`. Inputs must be structured-cloneable plain data (what `EventInput` describes);
-   * any other input is appended on the calling thread, with that path's errors. Ignored on
-   * an envelope version 2 ledger, which seals on the calling thread.
+   * any other input is appended on the calling thread, with that path's errors. Works for
+   * both envelope versions (on v2 the threads also draw each subject's salt and hash its
+   * commitment).
    */
   readonly workers?: number;
   /** Smallest batch handed to the workers (default 256 inputs); smaller ones stay on the calling thread. */
@@ -242,9 +243,9 @@ export class Ledger {
     this.maxGroupEvents = options.maxGroupEvents ?? 2000;
     this.decodeOptions = { allowPhoneLikeIds: options.allowPhoneLikeIds === true };
     const workers = workerCount(options.workers);
-    // The pool's splice (seal-parts.ts) writes the v1 body only; a v2 ledger (§13) seals
-    // every event on the calling thread.
-    this.pool = workers > 0 && meta.envelopeVersion !== 2 ? new AppendPool(workers) : undefined;
+    // The pool's splice (seal-parts.ts) writes both envelope versions' bodies.
+    this.pool =
+      workers > 0 ? new AppendPool(workers, meta.envelopeVersion === 2 ? 2 : 1) : undefined;
     this.workerThreshold = positiveInteger(
       options.workerThreshold ?? DEFAULT_WORKER_THRESHOLD,
       "workerThreshold",
@@ -636,16 +637,27 @@ export class Ledger {
               subjectHeads,
               personal: input.sealed,
             })
-          : sealEvent(
-              buildBody(input, {
-                position: { seq, prevHash },
+          : this.meta.envelopeVersion === 2
+            ? // v2 on this thread through the same splice as the pool (seal-parts.ts): the
+              // body is canonicalized once, in pieces, and its parts hashed from those
+              // strings (the property test holds it equal to `sealEvent(buildBody(…))`).
+              spliceParts(sealParts(input, { envelope: 2 }), {
+                seq,
+                prevHash,
                 id: input.id,
                 recordedAt,
                 subjectHeads,
                 personal: input.sealed,
-                ...(this.meta.envelopeVersion === 2 ? { salts: freshSalt } : {}),
-              }),
-            );
+              })
+            : sealEvent(
+                buildBody(input, {
+                  position: { seq, prevHash },
+                  id: input.id,
+                  recordedAt,
+                  subjectHeads,
+                  personal: input.sealed,
+                }),
+              );
       const { stored } = sealed;
       if (
         stored.body.length > this.maxEventBytes / 3 &&

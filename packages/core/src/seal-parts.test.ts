@@ -2,7 +2,7 @@ import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { prepareSlice } from "./append-worker";
-import { buildBody, type SubjectHead, sealEvent } from "./chain";
+import { buildBody, eventHash, type SubjectHead, sealEvent } from "./chain";
 import { contactDataIn } from "./events/contact-screen";
 import type { SealedField } from "./events/envelope";
 import { decodeEventInput, type EventInput } from "./events/input";
@@ -82,21 +82,25 @@ const input: fc.Arbitrary<unknown> = fc.oneof(
   }),
 );
 
-const sealed: fc.Arbitrary<SealedField[]> = fc.array(
-  fc.record(
-    {
-      subject: id,
-      field: fc.constantFrom("name", "email"),
-      alg: fc.constant("xchacha20poly1305"),
-      keyId: id,
-      nonce: fc.base64String(),
-      ct: fc.base64String(),
-      keep: fc.constantFrom("1990", "…5678", "山田"),
-    },
-    { requiredKeys: ["subject", "field", "alg", "keyId", "nonce", "ct"] },
-  ) as fc.Arbitrary<SealedField>,
-  { maxLength: 3 },
-);
+/** Sealed values naming subjects drawn from `subject`, at most `max` of them. */
+const sealedOf = (subject: fc.Arbitrary<string>, max: number): fc.Arbitrary<SealedField[]> =>
+  fc.array(
+    fc.record(
+      {
+        subject,
+        field: fc.constantFrom("name", "email"),
+        alg: fc.constant("xchacha20poly1305"),
+        keyId: id,
+        nonce: fc.base64String(),
+        ct: fc.base64String(),
+        keep: fc.constantFrom("1990", "…5678", "山田"),
+      },
+      { requiredKeys: ["subject", "field", "alg", "keyId", "nonce", "ct"] },
+    ) as fc.Arbitrary<SealedField>,
+    { maxLength: max },
+  );
+
+const sealed = sealedOf(id, 3);
 
 /** Drop `undefined` members the record arbitraries produce, as a JSON caller would. */
 const plain = (u: unknown): unknown => JSON.parse(JSON.stringify(u));
@@ -190,5 +194,91 @@ describe("sealParts + spliceParts (the pooled append path)", () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe("sealParts + spliceParts for envelope version 2 (§13)", () => {
+  /** Sealed values naming the input's own subjects, as the decoder guarantees they do. */
+  const ownSealed = (subjects: readonly string[]) => sealedOf(fc.constantFrom(...subjects), 4);
+
+  it("writes the bytes, hash, record and event of the single-threaded v2 sealer (property)", () => {
+    fc.assert(
+      fc.property(
+        input.map(plain).chain((raw) => {
+          const subjects = decode(raw).subjects ?? [];
+          return fc.tuple(
+            fc.constant(raw),
+            subjects.length === 0 ? fc.constant([]) : ownSealed(subjects),
+            fc.array(hash, { minLength: 8, maxLength: 8 }),
+          );
+        }),
+        fc.nat({ max: 2 ** 40 }),
+        hash,
+        fc.uuid({ version: 7 }),
+        ([raw, personal, saltPool], seq, prevHash, eventId) => {
+          const decoded = decode(raw);
+          // The same salt per subject on both paths (the ledger draws fresh ones).
+          const salt = (s: string) => saltPool[s.length % saltPool.length] as string;
+          const subjectHeads = new Map<string, SubjectHead>();
+          for (const s of decoded.subjects ?? []) {
+            if (s.length % 2 === 0) subjectHeads.set(s, { seq: s.length, hash: prevHash });
+          }
+          const recordedAt = "2026-12-02T05:00:00.000Z";
+          const ctx = { id: decoded.id ?? eventId, recordedAt, subjectHeads, personal };
+          const want = sealEvent(
+            buildBody(decoded, { ...ctx, position: { seq, prevHash }, salts: salt }),
+          );
+          const got = spliceParts(sealParts(decoded, { envelope: 2, salt }), {
+            ...ctx,
+            seq,
+            prevHash,
+          });
+          expect(got.stored.body).toBe(want.stored.body);
+          expect(got.stored.hash).toBe(eventHash(want.stored.body));
+          expect(got.stored).toStrictEqual(want.stored);
+          expect(got.event).toStrictEqual(want.event);
+          expect(JSON.stringify(got.event)).toBe(JSON.stringify(want.event));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("gives the sealer's hash even for values naming no subject, or subjects sharing a salt", () => {
+    const decoded = decode({
+      type: "data.exported",
+      actor: { id: "a" },
+      subjects: ["s1", "s2"],
+      payload: {
+        format: "csv",
+        destination: { kind: "download", id: "d" },
+        recordCount: 1,
+        fields: [],
+        purpose: "sales-follow-up",
+      },
+    });
+    const stray = [
+      { subject: "elsewhere", field: "name", alg: "x", keyId: "k", nonce: "n", ct: "c" },
+    ] as SealedField[];
+    for (const personal of [stray, undefined]) {
+      const salt = () => "ab".repeat(32);
+      const ctx = { id: "e1", recordedAt: "2026-12-02T05:00:00.000Z", personal };
+      const heads = new Map<string, SubjectHead>();
+      const want = sealEvent(
+        buildBody(decoded, {
+          ...ctx,
+          position: { seq: 3, prevHash: "0".repeat(64) },
+          subjectHeads: heads,
+          salts: salt,
+        }),
+      );
+      const got = spliceParts(sealParts(decoded, { envelope: 2, salt }), {
+        ...ctx,
+        seq: 3,
+        prevHash: "0".repeat(64),
+        subjectHeads: heads,
+      });
+      expect(got.stored).toStrictEqual(want.stored);
+    }
   });
 });

@@ -1,6 +1,9 @@
 import { canonicalForm } from "./canonical";
 import type { SubjectHead } from "./chain";
 import { eventHash } from "./chain";
+import { freshSalt } from "./envelope/v2-body";
+import { subjectCommitHex } from "./envelope/v2-hash";
+import { eventHashV2OfSplice, spliceV2Members, type V2Commitments } from "./envelope/v2-splice";
 import { type EventType, SCHEMA_VERSIONS } from "./events/catalogue";
 import {
   ENVELOPE_VERSION,
@@ -36,6 +39,19 @@ export interface SealParts {
   readonly occurredAt?: string;
   /** The caller's event id, when the input named one. */
   readonly id?: string;
+  /**
+   * Envelope version 2 (docs/spec.md §13): each subject's fresh salt and commitment, in
+   * `subjects` order. Absent: a version 1 body. Fixed once per event, so a group re-sealed
+   * on a new head after a conflict keeps its salts (the earlier attempt stored nothing).
+   */
+  readonly v2?: V2Commitments;
+}
+
+/** How {@link sealParts} seals: the envelope version, and for v2 where salts come from. */
+export interface SealPartsOptions {
+  readonly envelope?: 1 | 2;
+  /** A fresh 32-byte salt, hex (default `freshSalt`; tests pass a deterministic one). */
+  readonly salt?: (subject: string) => string;
 }
 
 /**
@@ -43,7 +59,7 @@ export interface SealParts {
  * a value cannot be canonicalized, or a string the splice writes holds a lone surrogate
  * (the splice writes those strings without the canonicalizer's check).
  */
-export function sealParts(input: EventInput): SealParts {
+export function sealParts(input: EventInput, options: SealPartsOptions = {}): SealParts {
   const subjects = [...new Set(input.subjects ?? [])].sort();
   for (const s of subjects) canonicalForm(s);
   if (input.id !== undefined) canonicalForm(input.id);
@@ -56,7 +72,13 @@ export function sealParts(input: EventInput): SealParts {
     subjects,
     ...(input.occurredAt === undefined ? {} : { occurredAt: input.occurredAt }),
     ...(input.id === undefined ? {} : { id: input.id }),
+    ...(options.envelope === 2 ? { v2: commitments(subjects, options.salt ?? freshSalt) } : {}),
   };
+}
+
+function commitments(subjects: readonly string[], salt: (s: string) => string): V2Commitments {
+  const salts = subjects.map((s) => salt(s));
+  return { salts, commits: subjects.map((s, i) => subjectCommitHex(salts[i] as string, s)) };
 }
 
 /** Where and when an event is sealed: what {@link spliceParts} adds to its parts. */
@@ -78,6 +100,7 @@ export function spliceParts(
   parts: SealParts,
   ctx: SpliceContext,
 ): { readonly stored: StoredEvent; readonly event: LedgerEvent } {
+  if (parts.v2 !== undefined) return spliceV2(parts, parts.v2, ctx);
   const type = parts.type as EventType;
   const schema = SCHEMA_VERSIONS[type];
   const occurredAt = parts.occurredAt ?? ctx.recordedAt;
@@ -108,22 +131,40 @@ export function spliceParts(
     text += "]";
   }
   text += `,"type":${JSON.stringify(type)},"v":${ENVELOPE_VERSION}}`;
-  const hash = eventHash(text);
+  return sealed(parts, ctx, text, eventHash(text), { personal, links, v: ENVELOPE_VERSION });
+}
+
+/** The members of a spliced event besides its common ones and actor and payload. */
+interface SplicedMembers {
+  readonly personal: unknown;
+  readonly links: unknown;
+  readonly v: number;
+}
+
+/** The stored record and the caller's event of a spliced body (shared by both versions). */
+function sealed(
+  parts: SealParts,
+  ctx: SpliceContext,
+  text: string,
+  hash: string,
+  { personal, links, v }: SplicedMembers,
+): { readonly stored: StoredEvent; readonly event: LedgerEvent } {
+  const type = parts.type as EventType;
   // Members in the order `sealEvent`'s sorted copy has them, so the two are equal as JSON.
   const event: Record<string, unknown> = {
     actor: JSON.parse(parts.actor),
     id: ctx.id,
-    occurredAt,
+    occurredAt: parts.occurredAt ?? ctx.recordedAt,
     payload: JSON.parse(parts.payload),
   };
   if (personal !== undefined) event.personal = personal;
   event.prevHash = ctx.prevHash;
   event.recordedAt = ctx.recordedAt;
-  event.schema = schema;
+  event.schema = SCHEMA_VERSIONS[type];
   event.seq = ctx.seq;
   if (links !== undefined) event.subjects = links;
   event.type = type;
-  event.v = ENVELOPE_VERSION;
+  event.v = v;
   event.hash = hash;
   const stored: StoredEvent = {
     seq: ctx.seq,
@@ -136,4 +177,31 @@ export function spliceParts(
     body: text,
   };
   return { stored, event: event as unknown as LedgerEvent };
+}
+
+/** {@link spliceParts} for an envelope version 2 body (§13.1): salted links, grouped values. */
+function spliceV2(
+  parts: SealParts,
+  commitments: V2Commitments,
+  ctx: SpliceContext,
+): { readonly stored: StoredEvent; readonly event: LedgerEvent } {
+  const type = parts.type as EventType;
+  const schema = SCHEMA_VERSIONS[type];
+  const occurredAt = parts.occurredAt ?? ctx.recordedAt;
+  const members = spliceV2Members(parts.subjects, commitments, ctx.subjectHeads, ctx.personal);
+  const before = `{"actor":${parts.actor},"id":${JSON.stringify(ctx.id)},"occurredAt":${JSON.stringify(occurredAt)}`;
+  const common = `,"prevHash":${JSON.stringify(ctx.prevHash)},"recordedAt":${JSON.stringify(ctx.recordedAt)},"schema":${schema},"seq":${ctx.seq}`;
+  const tail = `,"type":${JSON.stringify(type)},"v":2}`;
+  const text = `${before},"payload":${parts.payload}${members.personalText}${common}${members.subjectsText}${tail}`;
+  const hash = eventHashV2OfSplice(
+    members,
+    before,
+    `,"payload":${parts.payload}${common}${tail}`,
+    text,
+  );
+  return sealed(parts, ctx, text, hash, {
+    personal: members.personalCopy,
+    links: members.links,
+    v: 2,
+  });
 }
