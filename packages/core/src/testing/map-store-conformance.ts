@@ -106,6 +106,27 @@ export function mapStoreConformance(name: string, factory: MapStoreFactory): voi
       expect(await s.readAsOf(3, [mapPath(2, mapKey("c"))])).toEqual([undefined]);
     });
 
+    it("stores a version of many records (several write batches) exactly, and refuses one whose repeat lies batches apart", async () => {
+      const s = handle.store;
+      // 457 records: more than two batches of a multi-row insert, and a remainder.
+      const many = Array.from({ length: 457 }, (_, i) =>
+        i % 2 === 0 ? leafAt(20, `m-${i}`, i + 1) : nodeAt(20, `m-${i}`, i % 251, 7),
+      );
+      const repeated = [...many.slice(0, 420), leafAt(20, "m-3", 9)];
+      expect(
+        isDaichoError(await s.putVersion(6, repeated).catch((x) => x), "INVALID_ARGUMENT"),
+      ).toBe(true);
+      expect(await s.recordCount()).toBe(0);
+      await s.putVersion(6, many);
+      const got = await s.readAsOf(
+        6,
+        many.map((w) => w.path),
+      );
+      expect(got.map(plain)).toEqual(many.map((w) => plain(w.record)));
+      expect((await s.readVersion(6)).length).toBe(457);
+      expect(await s.recordCount()).toBe(457);
+    });
+
     it("lists its versions, the records of exactly one version in path order, and counts every record", async () => {
       const s = handle.store;
       await s.putVersion(3, [leafAt(2, "b", 1), nodeAt(0, "a", 4, 5)]);
