@@ -22,5 +22,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // FC_SEED / FC_NUM_RUNS replay or stress property tests (scripts/fast-check-env.ts).
+    setupFiles: [here("./scripts/fast-check-env.ts")],
   },
 });

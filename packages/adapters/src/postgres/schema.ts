@@ -86,6 +86,102 @@ CREATE TRIGGER kek_checks_fence BEFORE INSERT OR UPDATE OR DELETE ON {s}.kek_che
 };
 
 /**
+ * Migration 7 fenced appends and key writes; this fences the rest of a moved tenant's old
+ * copy: tree growth (`append_tree`), checkpoints and subject-map versions refuse with
+ * DA006 too. Each writer already serialises on a lock of its own (the tenant's
+ * `tree_state` row, the map's advisory lock), so rather than queue them behind the
+ * ledgers row that appends lock, the fencing UPDATE takes those locks (trigger
+ * `ledgers_fence_drains`): it waits for a tree or map write in flight, and a writer that
+ * gets its lock after the fence commits reads the fence (a fresh snapshot per statement)
+ * and refuses. Checkpoint writes have no lock of their own and are rare: they read the
+ * ledgers row `FOR SHARE`, unconditionally, so they queue behind the fencing UPDATE or it
+ * behind them. Erasing the whole tenant (daicho.erasing) still may delete everything.
+ */
+const FENCE_TREE_MIGRATION: Migration = {
+  slug: "tenant-fence-tree",
+  name: "tenant fence for tree, checkpoint and subject-map writes",
+  sql: `
+CREATE OR REPLACE FUNCTION {s}.append_tree(
+  p_key bigint, p_expected bigint, p_new bigint, p_ord bigint[], p_hash bytea[]
+) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  cur bigint;
+BEGIN
+  INSERT INTO {s}.tree_state (ledger_key, size) VALUES (p_key, 0) ON CONFLICT (ledger_key) DO NOTHING;
+  SELECT size INTO cur FROM {s}.tree_state WHERE ledger_key = p_key FOR UPDATE;
+  -- Read after the size lock, which the fencing UPDATE takes too (ledgers_fence_drains).
+  IF EXISTS (SELECT 1 FROM {s}.ledgers WHERE ledger_key = p_key AND fenced_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'this copy of the tenant is fenced (moved to another server)' USING ERRCODE = 'DA006';
+  END IF;
+  IF cur <> p_expected THEN
+    RAISE EXCEPTION 'the tree grew since it was read' USING ERRCODE = 'DA004', DETAIL = cur::text;
+  END IF;
+  INSERT INTO {s}.tree_nodes (ledger_key, ord, hash)
+  SELECT p_key, u.ord, u.hash FROM unnest(p_ord, p_hash) AS u(ord, hash)
+  ON CONFLICT (ledger_key, ord) DO UPDATE SET hash = excluded.hash;
+  UPDATE {s}.tree_state SET size = p_new WHERE ledger_key = p_key;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION {s}.put_map_version(
+  p_key bigint, p_version bigint, p_path bytea[], p_record bytea[]
+) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  latest bigint;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended('daicho.map', p_key));
+  -- Read after the map lock, which the fencing UPDATE takes too (ledgers_fence_drains).
+  IF EXISTS (SELECT 1 FROM {s}.ledgers WHERE ledger_key = p_key AND fenced_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'this copy of the tenant is fenced (moved to another server)' USING ERRCODE = 'DA006';
+  END IF;
+  SELECT max(version) INTO latest FROM {s}.map_versions WHERE ledger_key = p_key;
+  IF latest IS NOT NULL AND latest >= p_version THEN
+    RAISE EXCEPTION 'the subject map already has a version at or beyond this one' USING ERRCODE = 'DA010', DETAIL = latest::text;
+  END IF;
+  INSERT INTO {s}.map_records (ledger_key, path, version, record)
+  SELECT p_key, u.path, p_version, u.record FROM unnest(p_path, p_record) AS u(path, record);
+  INSERT INTO {s}.map_versions (ledger_key, version) VALUES (p_key, p_version);
+END
+$fn$;
+
+-- Fencing a tenant waits for its tree and map writers in flight: it takes their locks
+-- (creating the size row if the tree has none yet, so a first tree write queues too).
+CREATE FUNCTION {s}.fence_drains_writers() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  INSERT INTO {s}.tree_state (ledger_key, size) VALUES (NEW.ledger_key, 0) ON CONFLICT (ledger_key) DO NOTHING;
+  PERFORM 1 FROM {s}.tree_state WHERE ledger_key = NEW.ledger_key FOR UPDATE;
+  PERFORM pg_advisory_xact_lock(hashtextextended('daicho.map', NEW.ledger_key));
+  RETURN NEW;
+END
+$fn$;
+
+CREATE TRIGGER ledgers_fence_drains AFTER UPDATE OF fenced_at ON {s}.ledgers
+  FOR EACH ROW WHEN (NEW.fenced_at IS NOT NULL AND OLD.fenced_at IS NULL)
+  EXECUTE FUNCTION {s}.fence_drains_writers();
+
+-- Checkpoint writes for a fenced tenant are refused. The row lock is taken whatever the
+-- fence says (a FOR SHARE filtered by the fence would lock nothing while it is unset).
+CREATE FUNCTION {s}.forbid_fenced_checkpoints() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  k bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.ledger_key ELSE NEW.ledger_key END;
+  f text;
+BEGIN
+  IF current_setting('daicho.erasing', true) IS DISTINCT FROM 'on' THEN
+    SELECT fenced_at INTO f FROM {s}.ledgers WHERE ledger_key = k FOR SHARE;
+    IF f IS NOT NULL THEN
+      RAISE EXCEPTION 'this copy of the tenant is fenced (moved to another server)' USING ERRCODE = 'DA006';
+    END IF;
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$fn$;
+
+CREATE TRIGGER checkpoints_fence BEFORE INSERT OR UPDATE OR DELETE ON {s}.checkpoints
+  FOR EACH ROW EXECUTE FUNCTION {s}.forbid_fenced_checkpoints();
+`,
+};
+
+/**
  * PostgreSQL schema, as numbered migrations. Opening a database runs none of them: they
  * are applied by `daicho migrate`, `migratePostgres`, `openPostgres({ migrate: true })`
  * (development and tests) or a DBA running the committed SQL files, all of which execute
@@ -336,6 +432,7 @@ $fn$;
 `,
   },
   FENCE_MIGRATION,
+  FENCE_TREE_MIGRATION,
 ];
 
 /**
