@@ -22,7 +22,7 @@ import { catchUp } from "../merkle/ledger-tree";
 import { memoryTreeStore } from "../merkle/memory-tree-store";
 import { memoryStore } from "../store/memory";
 import { verifyEvents } from "../verify";
-import { redactV2 } from "./v2-body";
+import { freshSalt, redactV2, SALT_POOL_BYTES, saltPool } from "./v2-body";
 import { partHashHex, subjectPart } from "./v2-hash";
 
 const ledgerId = "crm.example.com/v2";
@@ -439,4 +439,48 @@ function canonical(value: Loose): string {
           )
         : v;
   return JSON.stringify(sort(value));
+}
+
+describe("fresh salts from the pool", () => {
+  it("gives distinct 32-byte hex salts across many pool refills", () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const s = freshSalt();
+      expect(s).toMatch(/^[0-9a-f]{64}$/);
+      seen.add(s);
+    }
+    expect(seen.size).toBe(1000);
+  });
+
+  it("refills once per 128 salts and never hands out a byte twice", () => {
+    let calls = 0;
+    // Each 32-byte chunk names its refill and its place in it, so a reused chunk shows.
+    const random = (n: number) => {
+      calls++;
+      const b = new Uint8Array(n);
+      for (let j = 0; j < n / 32; j++) b.set([calls, j], j * 32);
+      return b;
+    };
+    const next = saltPool(random);
+    const salts = Array.from({ length: 300 }, next);
+    expect(calls).toBe(Math.ceil((300 * 32) / SALT_POOL_BYTES));
+    expect(new Set(salts).size).toBe(300);
+    expect(salts.every((s) => s.length === 64)).toBe(true);
+  });
+
+  it("zeroes the bytes of an issued salt in the pool", () => {
+    let last = new Uint8Array(0);
+    const next = saltPool((n) => {
+      last = randomBytesForTest(n);
+      return last;
+    });
+    next();
+    next();
+    expect(last.subarray(0, 64).every((b) => b === 0)).toBe(true);
+    expect(last.subarray(64).some((b) => b !== 0)).toBe(true);
+  });
+});
+
+function randomBytesForTest(n: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(n));
 }
