@@ -469,7 +469,7 @@ describe("fresh salts from the pool", () => {
   });
 
   it("zeroes the bytes of an issued salt in the pool", () => {
-    let last = new Uint8Array(0);
+    let last: Uint8Array = new Uint8Array(0);
     const next = saltPool((n) => {
       last = randomBytesForTest(n);
       return last;
