@@ -96,7 +96,7 @@ export const SALT_POOL_BYTES = 4096;
 
 /**
  * A source of fresh salts that draws randomness 4 KiB at a time: one RNG call per 128
- * salts instead of one per salt (4.19 → 0.48 µs a salt). Every byte is handed out at
+ * salts instead of one per salt (6.38 → 0.99 µs CPU a salt, docs/benchmarks.md). Every byte is handed out at
  * most once and zeroed as it leaves the pool, so no two salts share bytes and a memory
  * dump shows no salt already issued. `random` is the RNG (tests count its calls).
  */

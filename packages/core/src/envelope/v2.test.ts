@@ -1,3 +1,4 @@
+import { randomBytes } from "@noble/hashes/utils.js";
 import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
@@ -471,7 +472,7 @@ describe("fresh salts from the pool", () => {
   it("zeroes the bytes of an issued salt in the pool", () => {
     let last: Uint8Array = new Uint8Array(0);
     const next = saltPool((n) => {
-      last = randomBytesForTest(n);
+      last = randomBytes(n);
       return last;
     });
     next();
@@ -480,7 +481,3 @@ describe("fresh salts from the pool", () => {
     expect(last.subarray(64).some((b) => b !== 0)).toBe(true);
   });
 });
-
-function randomBytesForTest(n: number): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(n));
-}
