@@ -3,9 +3,9 @@ import { type DaichoErrorCode, isDaichoError } from "@daicho/core";
 /**
  * The exit codes of every `daicho` command, decided here and nowhere else:
  * 0 verified (or the operator command succeeded), 1 the evidence fails verification,
- * 2 usage or input error.
+ * 2 usage or input error, 3 not checked yet (a read replica behind the head you hold).
  */
-export const EXIT = { ok: 0, evidenceFails: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, evidenceFails: 1, usage: 2, notYet: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /**
@@ -27,8 +27,12 @@ export function isEvidenceFailure(e: unknown): boolean {
   return isDaichoError(e) && EVIDENCE_FAILURE_CODES.has(e.code);
 }
 
-/** The exit code for an error that ended a command: 1 for evidence failures, else 2. */
+/**
+ * The exit code for an error that ended a command: 1 for evidence failures, 3 when the
+ * store had not caught up with the head you hold (nothing was checked: retry), else 2.
+ */
 export function exitCodeOf(e: unknown): ExitCode {
+  if (isDaichoError(e, "NOT_CAUGHT_UP")) return EXIT.notYet;
   return isEvidenceFailure(e) ? EXIT.evidenceFails : EXIT.usage;
 }
 
@@ -42,4 +46,6 @@ export const EXIT_CODES_HELP = `Exit codes:
      a proof, signature, checkpoint or bundle that does not check
   2  usage or input error: unknown command or option, missing value or file,
      malformed key, hash or number
+  3  not checked yet: the ledger (a read replica) is still behind the head you hold
+     (--expect-seq) after --wait seconds; nothing was verified, run it again
 `;

@@ -36,7 +36,9 @@ export type DaichoErrorCode =
   /** An action was decided on a view of an item that changed since (someone acted first): reload; nothing recorded. */
   | "STALE_VIEW"
   /** A worker thread of the append pool died mid-batch: nothing was appended; append again. */
-  | "WORKER_FAILED";
+  | "WORKER_FAILED"
+  /** The store is behind a head the caller holds (a read replica still catching up): nothing was checked; retry. */
+  | "NOT_CAUGHT_UP";
 
 export interface DaichoErrorOptions {
   /** Where the problem is: a JSON path such as `payload.fields[2]`, a sequence number, a file. */

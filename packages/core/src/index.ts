@@ -5,6 +5,7 @@
  * @module @daicho/core
  */
 export { canonicalize, canonicalizeOrThrow } from "./canonical";
+export { type AwaitHeadOptions, awaitHead, type HeadSource } from "./caught-up";
 export { buildBody, eventHash, type LinkContext, type SubjectHead, sealBody } from "./chain";
 // Crypto-shredding (issue 4): the pieces a host needs beside `openLedger({ keys })`.
 export type { Kek } from "./crypto/key-wrap";

@@ -357,7 +357,7 @@ async function classifyOutOfSequence(
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** A held head is half of a check: both halves must be well-formed before anything is read. */
-function assertHeldHead(head: { readonly seq: unknown; readonly hash: unknown }): void {
+export function assertHeldHead(head: { readonly seq: unknown; readonly hash: unknown }): void {
   if (typeof head.seq !== "number" || !Number.isSafeInteger(head.seq) || head.seq < 0) {
     throw new DaichoError(
       "INVALID_ARGUMENT",

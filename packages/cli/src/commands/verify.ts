@@ -1,8 +1,14 @@
-import { DaichoError, type Ledger, type VerifyOptions, type VerifyReport } from "@daicho/core";
+import {
+  awaitHead,
+  DaichoError,
+  type Ledger,
+  type VerifyOptions,
+  type VerifyReport,
+} from "@daicho/core";
 import { mapCheck, type TrustPolicy, treeCheck } from "@daicho/core/checkpoint";
 import type { TreeStore } from "@daicho/core/merkle";
 import type { Args } from "../args";
-import { decimal, TRUST_OPTIONS, trustPolicy } from "../auditor";
+import { decimal, intOption, TRUST_OPTIONS, trustPolicy } from "../auditor";
 import { verdictExit } from "../exit";
 import { LEDGER_OPTIONS, ledgerLocation, openStoredTree } from "../open";
 import { FORMATS, type Io, printJson, progressBar } from "../output";
@@ -62,7 +68,7 @@ export async function verifyLedger(
 export const verifyCommand: Command = {
   name: "verify",
   usage:
-    "verify <ledger.db | postgres://…> [--tenant T] [--schema S] [--expect-seq N --expect-hash H] [--vkey K [--threshold k]] [--json]",
+    "verify <ledger.db | postgres://…> [--tenant T] [--schema S] [--expect-seq N --expect-hash H [--wait S]] [--vkey K [--threshold k]] [--json]",
   summary: "recompute the hash chain and check every stored copy, the tree and the checkpoints",
   details: `Reads every event, recomputes its hash from its stored bytes and checks sequence
 numbers, the prevHash chain and the per-subject links. With --expect-seq and
@@ -74,6 +80,8 @@ the columns (\`column-mismatch\`), the stored head, the subject index and the in
 event type (\`index-mismatch\`), every stored Merkle tree node (\`tree-mismatch\`), every stored
 checkpoint (\`checkpoint-mismatch\`) and every stored subject-map version
 (\`map-mismatch\`); with --vkey, the checkpoints' signatures too.
+On a read replica, --wait S (with the held head) first waits up to S seconds for the
+replica to hold event N; one still behind exits 3 (not checked yet), not \`truncated\`.
 Opens the ledger read-only; writes nothing, not even beside the file.`,
   options: {
     ...LEDGER_OPTIONS,
@@ -87,14 +95,35 @@ Opens the ledger read-only; writes nothing, not even beside the file.`,
       value: "H",
       help: "its event hash, 64 lower-case hex digits (with --expect-seq)",
     },
+    wait: {
+      type: "string",
+      value: "S",
+      help: "on a read replica: wait up to S seconds for it to reach --expect-seq (else exit 3)",
+    },
     ...TRUST_OPTIONS,
   },
   async run(args: Args, io: Io): Promise<number> {
     const json = args.flags.has("json");
     const expectHead = heldHead(args);
+    const waitS = intOption(args, "wait");
+    if (waitS !== undefined && waitS > 86_400) {
+      throw new DaichoError("INVALID_ARGUMENT", "--wait is at most 86400 seconds (a day)", {
+        path: "--wait",
+      });
+    }
+    if (waitS !== undefined && expectHead === undefined) {
+      throw new DaichoError(
+        "INVALID_ARGUMENT",
+        "--wait waits for a held head: give --expect-seq N --expect-hash H (the primary's head or a signed checkpoint's) with it",
+        { path: "--wait" },
+      );
+    }
     const policy = args.options.has("vkey") ? trustPolicy(args) : undefined;
     const { ledger, treeStore, close } = await openStoredTree(ledgerLocation(args));
     try {
+      if (expectHead !== undefined && waitS !== undefined) {
+        await awaitHead(ledger, expectHead, { waitMs: waitS * 1000, pollMs: 250 });
+      }
       const total = ((await ledger.head())?.seq ?? -1) + 1;
       const bar = progressBar(io, "verifying", total, !json);
       const report = await verifyLedger(ledger, treeStore, {

@@ -32,6 +32,13 @@ export interface PgCluster {
   stop(mode?: "fast" | "immediate"): void;
   /** Start it again after `stop`, on the same port and data directory. */
   start(): void;
+  /**
+   * Start a hot standby of this cluster (a base backup streaming from it, `pg_basebackup
+   * -R`), with the same settings on its own port: a real read replica, which lags and can
+   * be paused (`SELECT pg_wal_replay_pause()`). Destroyed with this cluster. Refused for an
+   * external server.
+   */
+  startStandby(): Promise<PgCluster>;
   /** Stop the server and remove its directory; a no-op for an external server. */
   destroy(): void;
 }
@@ -48,18 +55,19 @@ interface OsUser {
 export async function startPgCluster(options: PgClusterOptions = {}): Promise<PgCluster> {
   const external = process.env.DAICHO_PG_URL;
   if (external !== undefined && external !== "" && options.privateCluster !== true) {
-    return { url: external, owned: false, stop: refuse, start: refuse, destroy: () => {} };
+    return {
+      url: external,
+      owned: false,
+      stop: refuse,
+      start: refuse,
+      startStandby: refuse,
+      destroy: () => {},
+    };
   }
   const bin = findPgBin();
   const user = osUser();
-  const root = mkdtempSync(join(tmpdir(), "daicho-pg-"));
+  const root = privateRoot(user);
   const data = join(root, "data");
-  const sockets = join(root, "sock");
-  const log = join(root, "server.log");
-  if (user !== undefined) {
-    chownSync(root, user.uid, user.gid);
-  }
-  chmodSync(root, 0o755);
   run(user, join(bin, "initdb"), [
     "-D",
     data,
@@ -71,6 +79,50 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
     "--no-sync",
     "--no-instructions",
   ]);
+  const server = await serve(bin, user, root, options);
+  run(user, join(bin, "createdb"), [
+    "-h",
+    server.sockets,
+    "-p",
+    String(server.port),
+    "-U",
+    "postgres",
+    DATABASE,
+  ]);
+  return server.cluster;
+}
+
+const DATABASE = "daicho_test";
+
+/** A fresh directory under the temp dir, owned by the server's OS user. */
+function privateRoot(user: OsUser | undefined): string {
+  const root = mkdtempSync(join(tmpdir(), "daicho-pg-"));
+  if (user !== undefined) chownSync(root, user.uid, user.gid);
+  chmodSync(root, 0o755);
+  return root;
+}
+
+interface Served {
+  readonly cluster: PgCluster;
+  readonly sockets: string;
+  readonly port: number;
+}
+
+/**
+ * Start the server whose data directory is `root/data` on a free port with its sockets in
+ * `root/sock`, and hand out the cluster. Its `startStandby` takes a base backup of it
+ * (`pg_basebackup -R`, so the copy streams from it as a hot standby) and serves that the
+ * same way: a real read replica, with its own lag.
+ */
+async function serve(
+  bin: string,
+  user: OsUser | undefined,
+  root: string,
+  options: PgClusterOptions,
+): Promise<Served> {
+  const data = join(root, "data");
+  const sockets = join(root, "sock");
+  const log = join(root, "server.log");
   run(user, "mkdir", ["-p", sockets]);
   const port = await freePort();
   const settings: Record<string, string> = {
@@ -102,7 +154,9 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
     run(user, join(bin, "pg_ctl"), ["-D", data, "-w", "-t", "60", "-m", mode, "stop"]);
   start();
   let running = true;
+  const standbys: PgCluster[] = [];
   const destroy = () => {
+    for (const standby of standbys.splice(0)) standby.destroy();
     if (running) {
       try {
         stop("immediate");
@@ -124,13 +178,33 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
   process.on("exit", destroy);
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  const database = "daicho_test";
-  run(user, join(bin, "createdb"), ["-h", sockets, "-p", String(port), "-U", "postgres", database]);
-  return {
+  const startStandby = async (): Promise<PgCluster> => {
+    const copy = privateRoot(user);
+    run(user, join(bin, "pg_basebackup"), [
+      "-h",
+      sockets,
+      "-p",
+      String(port),
+      "-U",
+      "postgres",
+      "-D",
+      join(copy, "data"),
+      "-R",
+      "-X",
+      "stream",
+      "-c",
+      "fast",
+      "--no-sync",
+    ]);
+    const standby = (await serve(bin, user, copy, options)).cluster;
+    standbys.push(standby);
+    return standby;
+  };
+  const cluster: PgCluster = {
     url:
       options.tcp === true
-        ? `postgresql://postgres@127.0.0.1:${port}/${database}`
-        : `postgresql://postgres@/${database}?host=${encodeURIComponent(sockets)}&port=${port}`,
+        ? `postgresql://postgres@127.0.0.1:${port}/${DATABASE}`
+        : `postgresql://postgres@/${DATABASE}?host=${encodeURIComponent(sockets)}&port=${port}`,
     owned: true,
     stop: (mode) => {
       stop(mode);
@@ -140,8 +214,10 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
       start();
       running = true;
     },
+    startStandby,
     destroy,
   };
+  return { cluster, sockets, port };
 }
 
 function refuse(): never {
