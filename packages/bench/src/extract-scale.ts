@@ -1,11 +1,13 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openPostgres } from "@daicho/adapters/postgres";
+import { type PgCluster, startPgCluster } from "@daicho/adapters/postgres/harness";
 import { sqliteStore, sqliteTreeStore } from "@daicho/adapters/sqlite";
 import { openLedger, type Store, type SubjectHead } from "@daicho/core";
-import { ed25519Signer, emitCheckpoint } from "@daicho/core/checkpoint";
+import { ed25519Signer, emitCheckpoint, mapCheck, treeCheck } from "@daicho/core/checkpoint";
 import * as extract from "@daicho/core/extract";
-import { catchUp, type LedgerTree } from "@daicho/core/merkle";
+import { catchUp, type LedgerTree, type TreeStore } from "@daicho/core/merkle";
 import { accessInput } from "@daicho/core/testing";
 import { bulkAppend } from "./bulk-append";
 import { Report } from "./report";
@@ -26,6 +28,10 @@ import type { Section } from "./sections";
  * BENCH_EXTRACT_SCALE_EVENTS: ledger size (default 10^6). BENCH_EXTRACT_SCALE_DB: keep the
  * ledger in this file and reuse it when it already holds that many events (generating
  * 10^7 events takes many minutes). BENCH_EXTRACT_SCALE_ROUNDS: rounds (default 7).
+ * BENCH_EXTRACT_SCALE_STORE=postgres: the same on a durable PostgreSQL cluster of its own
+ * (or `DAICHO_PG_URL`), reporting the database's size. BENCH_EXTRACT_SCALE_VERIFY=1: also
+ * run every check `daicho verify` runs (chain, stored copies, tree, checkpoints, map) and
+ * report its time and the process's peak resident memory.
  */
 const EVENTS = Number(process.env.BENCH_EXTRACT_SCALE_EVENTS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_EXTRACT_SCALE_ROUNDS ?? 7);
@@ -144,22 +150,33 @@ async function extractRounds(report: Report, arms: readonly Arm[]): Promise<void
   }
 }
 
-async function run(report: Report, path: string): Promise<void> {
-  const store = sqliteStore(path, { synchronous: "normal" });
+/** Where the ledger lives: a SQLite file or a PostgreSQL tenant. */
+interface Target {
+  readonly name: string;
+  /** The SQLite file (a baseline build's tree store can read it too). */
+  readonly path?: string;
+  readonly store: Store;
+  treeStore(): TreeStore;
+  /** Bytes on disk (the file, or the database). */
+  bytes(): Promise<number>;
+}
+
+async function run(report: Report, target: Target): Promise<void> {
+  const { store } = target;
   const ledger = await openLedger({ store, ledgerId: ORIGIN });
   const filled = await measure(() =>
     fill(store, ledger.genesis, (n) => console.log(`    … ${n} events`)),
   );
   if (filled.wall > 1000)
     report.add({
-      name: `bulk-append the ledger to ${EVENTS} events (${SUBJECTS + 1} subjects)`,
+      name: `bulk-append the ledger to ${EVENTS} events (${SUBJECTS + 1} subjects, ${target.name})`,
       value: filled.wall / 1000,
       unit: "s",
       note: `CPU ${(filled.cpu / 1000).toFixed(0)} s`,
     });
   let tree: LedgerTree | undefined;
   const treed = await measure(async () => {
-    tree = await catchUp(sqliteTreeStore(path), store);
+    tree = await catchUp(target.treeStore(), store);
   });
   const t = tree as LedgerTree;
   if (treed.wall > 1000)
@@ -178,9 +195,17 @@ async function run(report: Report, path: string): Promise<void> {
       note: `CPU ${(cp.cpu / 1000).toFixed(0)} s`,
     });
   }
+  if (process.env.BENCH_EXTRACT_SCALE_VERIFY === "1") await verifyAll(report, ledger, t, target);
+  report.add({
+    name: `size on disk (${target.name}: events, both indexes, tree, map, checkpoint)`,
+    value: (await target.bytes()) / 2 ** 30,
+    unit: "GiB",
+    note: `${((await target.bytes()) / EVENTS).toFixed(0)} B per event`,
+  });
   const arms: Arm[] = [];
   const baseline = process.env.BENCH_EXTRACT_BASELINE;
-  if (baseline !== undefined) {
+  const path = target.path;
+  if (baseline !== undefined && path !== undefined) {
     // The baseline's tree store too, when given (BENCH_EXTRACT_BASELINE_ADAPTERS: another
     // build's adapters `dist`), so a change in how proofs are read is measured as well.
     const adapters = process.env.BENCH_EXTRACT_BASELINE_ADAPTERS;
@@ -205,20 +230,83 @@ async function run(report: Report, path: string): Promise<void> {
   await ledger.close();
 }
 
+/** Every check `daicho verify` runs, as `verifyLedger` in the CLI wires them, timed. */
+async function verifyAll(
+  report: Report,
+  ledger: Awaited<ReturnType<typeof openLedger>>,
+  t: LedgerTree,
+  target: Target,
+): Promise<void> {
+  let ok = false;
+  let checked = "";
+  const v = await measure(async () => {
+    const tree = await treeCheck(t.store, { origin: ORIGIN, policy });
+    const map = await mapCheck(t.store);
+    const r = await ledger.verify({ also: [tree, map] });
+    ok = r.ok;
+    checked = r.ok ? (r.checked ?? []).join(", ") : "";
+  });
+  if (!ok) throw new Error("verify failed on the bench ledger");
+  report.add({
+    name: `verify, every check (${target.name}: ${checked})`,
+    value: v.wall / 1000,
+    unit: "s",
+    note: `CPU ${(v.cpu / 1000).toFixed(0)} s; ${Math.round(EVENTS / (v.wall / 1000))} events/s; peak RSS of the process so far ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`,
+  });
+}
+
+async function sqliteTarget(report: Report): Promise<void> {
+  const keep = process.env.BENCH_EXTRACT_SCALE_DB;
+  const dir = keep === undefined ? mkdtempSync(join(tmpdir(), "daicho-bench-xscale-")) : undefined;
+  const path = keep ?? join(dir as string, "ledger.db");
+  console.log(`  ledger ${path}${existsSync(path) ? " (reused)" : ""}`);
+  try {
+    const target = {
+      name: "sqlite",
+      path,
+      store: sqliteStore(path, { synchronous: "normal" }),
+      treeStore: () => sqliteTreeStore(path),
+      bytes: async () => fileBytes(path),
+    };
+    await run(report, target);
+  } finally {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function fileBytes(path: string): number {
+  return [path, `${path}-wal`].reduce((n, p) => n + (existsSync(p) ? statSync(p).size : 0), 0);
+}
+
+async function postgresTarget(report: Report): Promise<void> {
+  const cluster: PgCluster = await startPgCluster({ durable: true });
+  const db = await openPostgres({ connectionString: cluster.url, migrate: true });
+  try {
+    await run(report, {
+      name: "postgresql",
+      store: db.store("bench"),
+      treeStore: () => db.treeStore("bench"),
+      bytes: async () =>
+        Number(
+          (
+            await db.pool.query<{ n: string }>(
+              "SELECT pg_database_size(current_database())::text AS n",
+            )
+          ).rows[0]?.n,
+        ),
+    });
+  } finally {
+    await db.close();
+    cluster.destroy();
+  }
+}
+
 export const extractScaleSection: Section = {
   name: "extract-scale",
   async run() {
     const report = new Report("Extracts at scale");
-    const keep = process.env.BENCH_EXTRACT_SCALE_DB;
-    const dir =
-      keep === undefined ? mkdtempSync(join(tmpdir(), "daicho-bench-xscale-")) : undefined;
-    const path = keep ?? join(dir as string, "ledger.db");
-    console.log(`  ledger ${path}${existsSync(path) ? " (reused)" : ""}`);
-    try {
-      await run(report, path);
-    } finally {
-      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-    }
+    if (process.env.BENCH_EXTRACT_SCALE_STORE === "postgres") await postgresTarget(report);
+    else await sqliteTarget(report);
     return report;
   },
 };
