@@ -1,4 +1,4 @@
--- Daichō PostgreSQL schema daicho: migration 3 of 8, Merkle tree nodes, tree size, checkpoints (per tenant).
+-- Daichō PostgreSQL schema daicho: migration 3 of 9, Merkle tree nodes, tree size, checkpoints (per tenant).
 -- Generated from packages/adapters/src/postgres/schema.ts (pnpm sql:postgres); do not edit.
 -- Apply the files in order: psql -v ON_ERROR_STOP=1 -f <file> (or run daicho migrate).
 -- Each file is one transaction; applied twice or out of order it fails with SQLSTATE

@@ -182,6 +182,62 @@ CREATE TRIGGER checkpoints_fence BEFORE INSERT OR UPDATE OR DELETE ON {s}.checkp
 };
 
 /**
+ * Migration 7's key-table trigger read the fence `FOR SHARE` filtered by the fence, which
+ * locks nothing while the tenant is unfenced: a key write that passed the check before the
+ * fencing UPDATE could commit after it, and so after the move's backup. Now the fence and
+ * key writes serialise on a per-tenant advisory lock (`daicho.fence:<schema>:<tenant>`),
+ * not on the ledgers row, so key writes never queue behind appends: a key write at READ
+ * COMMITTED takes it shared, then reads `fenced_at` in a fresh statement snapshot; the
+ * fencing UPDATE takes it exclusive (trigger `ledgers_fence_drains`). A key write in
+ * flight therefore commits before the fence does, and one that comes later waits for the
+ * fence to commit, then sees it and refuses with DA006. A key write at REPEATABLE READ or
+ * SERIALIZABLE reads with its transaction snapshot, which may predate the fence, so it
+ * locks the ledgers row `FOR SHARE` instead: it waits for a fence (or an append) in
+ * flight, and PostgreSQL fails it with 40001 (retryable) if the row changed after its
+ * snapshot. (A transaction that writes keys and then appends can deadlock with a fence;
+ * PostgreSQL then aborts one of them with 40P01, retryable. The key store never does.)
+ */
+const KEY_FENCE_MIGRATION: Migration = {
+  slug: "key-fence-lock",
+  name: "key writes and the tenant fence serialise on a per-tenant advisory lock",
+  sql: `
+CREATE OR REPLACE FUNCTION {s}.forbid_fenced_keys() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  t text := CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant ELSE NEW.tenant END;
+  f text;
+BEGIN
+  IF current_setting('daicho.erasing', true) IS DISTINCT FROM 'on' THEN
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+      PERFORM pg_advisory_xact_lock_shared(hashtextextended('daicho.fence:' || TG_TABLE_SCHEMA || ':' || t, 0));
+      -- A new statement, so a new snapshot: it sees a fence that committed while we waited.
+      SELECT fenced_at INTO f FROM {s}.ledgers WHERE tenant = t;
+    ELSE
+      -- The transaction snapshot may predate the fence: lock the row (40001 if it changed since).
+      SELECT fenced_at INTO f FROM {s}.ledgers WHERE tenant = t FOR SHARE;
+    END IF;
+    IF f IS NOT NULL THEN
+      RAISE EXCEPTION 'this copy of the tenant is fenced (moved to another server)' USING ERRCODE = 'DA006';
+    END IF;
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$fn$;
+
+-- Fencing a tenant also waits for its key writes in flight, and holds later ones off
+-- until it commits (they then see it).
+CREATE OR REPLACE FUNCTION {s}.fence_drains_writers() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  INSERT INTO {s}.tree_state (ledger_key, size) VALUES (NEW.ledger_key, 0) ON CONFLICT (ledger_key) DO NOTHING;
+  PERFORM 1 FROM {s}.tree_state WHERE ledger_key = NEW.ledger_key FOR UPDATE;
+  PERFORM pg_advisory_xact_lock(hashtextextended('daicho.map', NEW.ledger_key));
+  PERFORM pg_advisory_xact_lock(hashtextextended('daicho.fence:' || TG_TABLE_SCHEMA || ':' || NEW.tenant, 0));
+  RETURN NEW;
+END
+$fn$;
+`,
+};
+
+/**
  * PostgreSQL schema, as numbered migrations. Opening a database runs none of them: they
  * are applied by `daicho migrate`, `migratePostgres`, `openPostgres({ migrate: true })`
  * (development and tests) or a DBA running the committed SQL files, all of which execute
@@ -433,6 +489,7 @@ $fn$;
   },
   FENCE_MIGRATION,
   FENCE_TREE_MIGRATION,
+  KEY_FENCE_MIGRATION,
 ];
 
 /**
