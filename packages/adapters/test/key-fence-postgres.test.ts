@@ -5,10 +5,17 @@
  * same races run against a schema stopped at migration 8, where the first one shows the
  * defect: a key write checked before the fence commits after it, after the move's backup.
  */
+import { type EventInput, isDaichoError, isRedacted, type Ledger, openLedger } from "@daicho/core";
+import { ed25519Signer as checkpointSigner, emitCheckpoint } from "@daicho/core/checkpoint";
+import { ed25519Signer, erasureService } from "@daicho/core/erasure";
+import { catchUp } from "@daicho/core/merkle";
+import { sampleInput } from "@daicho/core/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PgCluster, startPgCluster } from "../src/postgres/harness/index";
+import { migratePostgres, openPostgres, type PostgresDatabase } from "../src/postgres/index";
 import { migrationScript, SCHEMA_VERSION } from "../src/postgres/migration-sql";
+import { TABLES } from "../src/postgres/schema";
 
 type Isolation = "READ COMMITTED" | "REPEATABLE READ" | "SERIALIZABLE";
 const ISOLATIONS: readonly Isolation[] = ["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"];
@@ -17,6 +24,8 @@ let cluster: PgCluster;
 let admin: pg.Client;
 const V8 = `daicho_kf8_${process.pid}`;
 const V9 = `daicho_kf9_${process.pid}`;
+const SRC = `daicho_kfsrc_${process.pid}`;
+const UP = `daicho_kfup_${process.pid}`;
 const open: pg.Client[] = [];
 let tenants = 0;
 
@@ -30,7 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of open) await c.end().catch(() => {});
-  for (const s of [V8, V9]) await admin?.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  for (const s of [V8, V9, SRC, UP]) await admin?.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
   await admin?.end();
   cluster?.destroy();
 });
@@ -294,4 +303,105 @@ describe("key writes racing the tenant fence (PostgreSQL, separate connections)"
       await close(a.c, k.c);
     }
   });
+});
+
+const kek = { id: "kek-up", key: new Uint8Array(32).fill(5) };
+const withPersonal = (n: number, subject: string): EventInput =>
+  ({
+    ...sampleInput(n, subject),
+    personal: [{ subject, field: "email", value: `person-${n}@example.jp` }],
+  }) as EventInput;
+
+/** Grow the tenant's tree to its chain and sign a checkpoint (tree, checkpoint writes). */
+async function checkpointNow(db: PostgresDatabase, ledger: Ledger): Promise<void> {
+  const tree = await catchUp(db.treeStore("up"), ledger.store);
+  await emitCheckpoint(
+    tree,
+    checkpointSigner("up.example/l", new Uint8Array(32).fill(3)),
+    "up.example/l",
+  );
+  await tree.store.close();
+}
+
+describe("(d) upgrading a schema at migration 8 that holds data", () => {
+  it("applies only migration 9, keeps chain, keys, tombstones, tree and checkpoint working, and fences key writes", async () => {
+    // A tenant with events, data keys, an erased subject, a tree and a checkpoint ...
+    await migratePostgres({ connectionString: cluster.url, schema: SRC });
+    const src = await openPostgres({ connectionString: cluster.url, schema: SRC });
+    const events = [];
+    let count = 0;
+    try {
+      const ledger = await openLedger({
+        store: src.store("up"),
+        ledgerId: "up.example/l",
+        keys: { store: src.keyStore("up"), kek },
+      });
+      for (let i = 0; i < 8; i++) events.push(await ledger.append(withPersonal(i, `c-${i % 4}`)));
+      const erasure = erasureService({
+        ledger,
+        signer: ed25519Signer("up.example/erasure", new Uint8Array(32).fill(9)),
+        actor: { id: "dpo-1", role: "dpo" },
+      });
+      const request = await erasure.request("c-0", { requestedBy: "c-0", channel: "email" });
+      expect((await erasure.execute(request.requestId)).outcome).toBe("erased");
+      await checkpointNow(src, ledger);
+      count = (await ledger.verify()).count;
+    } finally {
+      await src.close();
+    }
+    // ... copied row for row into a schema that stops at migration 8.
+    for (let v = 1; v <= 8; v++) await admin.query(migrationScript(UP, v));
+    for (const table of TABLES)
+      await admin.query(
+        `INSERT INTO ${UP}.${table} OVERRIDING SYSTEM VALUE SELECT * FROM ${SRC}.${table}`,
+      );
+    for (const [table, column] of [
+      ["ledgers", "ledger_key"],
+      ["subject_keys", "ord"],
+    ])
+      await admin.query(
+        `SELECT setval(pg_get_serial_sequence('${UP}.${table}', '${column}'), (SELECT max(${column}) FROM ${UP}.${table}))`,
+      );
+    const keysBefore = await keyRows(UP, "up");
+    expect(keysBefore).toContain("c-1");
+
+    expect(await migratePostgres({ connectionString: cluster.url, schema: UP })).toMatchObject({
+      from: 8,
+      applied: [{ version: 9 }],
+    });
+    expect(await keyRows(UP, "up")).toEqual(keysBefore);
+    const db = await openPostgres({ connectionString: cluster.url, schema: UP });
+    try {
+      const ledger = await openLedger({
+        store: db.store("up"),
+        ledgerId: "up.example/l",
+        keys: { store: db.keyStore("up"), kek },
+      });
+      expect(await ledger.verify()).toMatchObject({ ok: true, count });
+      expect((await ledger.openPersonal(events[1] as never))[0]?.value).toBe("person-1@example.jp");
+      expect(isRedacted((await ledger.openPersonal(events[0] as never))[0]?.value)).toBe(true);
+      await ledger.append(withPersonal(20, "c-new")); // a new data key, after the upgrade
+      await checkpointNow(db, ledger);
+      const cps = await admin.query(`SELECT size FROM ${UP}.checkpoints ORDER BY size`);
+      expect(cps.rows.map((r) => Number(r.size))).toEqual([count, count + 1]);
+
+      await fence(admin, UP, "up");
+      const fencedKeys = await keyRows(UP, "up");
+      const e = await db
+        .keyStore("up")
+        .putIfAbsent({
+          keyId: "k-late",
+          subject: "c-late",
+          kekId: kek.id,
+          wrapped: new Uint8Array(40).fill(1),
+          createdAt: new Date().toISOString(),
+        })
+        .catch((x: unknown) => x);
+      expect(isDaichoError(e, "STORE_UNAVAILABLE"), String(e)).toBe(true);
+      expect((e as { details?: unknown }).details).toEqual({ fenced: true });
+      expect(await keyRows(UP, "up")).toEqual(fencedKeys);
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
 });
