@@ -1,9 +1,10 @@
 import os from "node:os";
 import type { LedgerEvent } from "@daicho/core";
 import { compilePolicy, DENY_REASONS, decide } from "@daicho/core/policy";
-import { decodeSnapshot, deriveSnapshotKey, encodeSnapshot, Views } from "@daicho/core/views";
+import { Views } from "@daicho/core/views";
 import { Report, timeMs } from "./report";
 import type { Section } from "./sections";
+import { snapshotFigures } from "./views-snapshot";
 
 /** Size knobs: `BENCH_VIEWS_EVENTS`, `BENCH_VIEWS_DECISIONS`, `BENCH_VIEWS_ROUNDS`. */
 const ACTORS = 10_000;
@@ -491,40 +492,13 @@ function decisions(report: Report, views: Views): void {
   });
 }
 
-async function snapshots(report: Report, views: Views): Promise<void> {
-  let text = "";
-  const key = deriveSnapshotKey(new Uint8Array(32).fill(1), "bench.example/views");
-  const enc = await timeMs(() => {
-    text = encodeSnapshot(views, "bench.example/views", new Date(), key);
-  });
-  report.add({
-    name: "snapshot encode",
-    value: enc,
-    unit: "ms",
-    note: `${(text.length / 2 ** 20).toFixed(0)} MiB of JSON`,
-  });
-  const parse = await timeMs(() => JSON.parse(text));
-  report.add({ name: "JSON.parse of snapshot (baseline)", value: parse, unit: "ms" });
-  let ok = false;
-  const restore = await timeMs(() => {
-    ok = decodeSnapshot(text, "bench.example/views", { key })._tag === "Right";
-  });
-  report.add({
-    name: "snapshot restore (decode + HMAC + rebuild indexes)",
-    value: restore,
-    unit: "ms",
-    vs: "JSON.parse of snapshot (baseline)",
-    note: ok ? "ok" : "FAILED",
-  });
-}
-
 export const viewsSection: Section = {
   name: "views",
   async run(): Promise<Report> {
     const report = new Report("views");
     const views = await rebuild(report);
     decisions(report, views);
-    await snapshots(report, views);
+    snapshotFigures(report, views);
     return report;
   },
 };

@@ -11,6 +11,7 @@ import { buildCategoryVectors } from "../src/erasure/category-vectors";
 import { buildExtractVectors } from "../src/extract/vectors";
 import { buildPseudonymVectors } from "../src/pseudonym/vectors";
 import { buildVectors } from "../src/vectors/build";
+import { buildBinarySnapshotVectors } from "../src/views/snapshot-v3-vectors";
 import { buildSnapshotVectors } from "../src/views/snapshot-vectors";
 
 const dir = fileURLToPath(new URL("../../../docs/vectors/", import.meta.url));
@@ -38,3 +39,8 @@ writeFileSync(
 console.log("wrote docs/vectors/category-erasure-v1.json");
 writeFileSync(`${dir}snapshot-v2.json`, `${JSON.stringify(buildSnapshotVectors(), null, 2)}\n`);
 console.log("wrote docs/vectors/snapshot-v2.json");
+writeFileSync(
+  `${dir}snapshot-v3.json`,
+  `${JSON.stringify(buildBinarySnapshotVectors(), null, 2)}\n`,
+);
+console.log("wrote docs/vectors/snapshot-v3.json");

@@ -1,9 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { EventInput } from "../events/input";
 import { type Ledger, openLedger } from "../ledger";
 import { compilePolicy } from "../policy/config";
 import { type DecisionRequest, decide } from "../policy/decide";
+import {
+  aliceGranted as grant,
+  aliceOffboarded as offboard,
+  aliceOnboarded as onboard,
+  bobOnboarded as other,
+  aliceSupportPolicy as policy,
+  aliceRead as read,
+} from "../policy/test-requests";
 import { memoryStore } from "../store/memory";
 import type { Store } from "../store/store";
 import { Projector } from "./projector";
@@ -15,41 +22,6 @@ const LEDGER = "snapbind.test/ledger";
 const SECRET = new Uint8Array(32).fill(3);
 const KEY = deriveSnapshotKey(SECRET, LEDGER);
 const ATTACKER_KEY = new Uint8Array(32).fill(66);
-const admin = { id: "hr" };
-const policy = compilePolicy({
-  purposes: { support: { basis: "legitimate-interests", perSubject: false } },
-  requireKnownResource: false,
-});
-const read: DecisionRequest = {
-  actor: "alice",
-  action: "read",
-  resource: { type: "contact", id: "c-1" },
-  purpose: "support",
-  subjects: ["c-1"],
-};
-const onboard: EventInput = {
-  type: "actor.onboarded",
-  actor: admin,
-  payload: { actorId: "alice", clearance: "internal" },
-};
-const grant: EventInput = {
-  type: "permission.granted",
-  actor: admin,
-  payload: {
-    grantId: "g-1",
-    grantee: { actor: "alice" },
-    scope: { resourceType: "contact" },
-    actions: ["read"],
-    purposes: ["support"],
-    grantedBy: "hr",
-  },
-};
-const offboard: EventInput = {
-  type: "actor.offboarded",
-  actor: admin,
-  payload: { actorId: "alice" },
-};
-const other: EventInput = { type: "actor.onboarded", actor: admin, payload: { actorId: "bob" } };
 
 /** A ledger where alice was granted read, then offboarded; `before` is a keyed snapshot from before. */
 async function offboardedLedger(ledgerId = LEDGER, key = KEY) {

@@ -1,7 +1,4 @@
 import { equalBytes } from "@noble/ciphers/utils.js";
-import { hkdf } from "@noble/hashes/hkdf.js";
-import { hmac } from "@noble/hashes/hmac.js";
-import { sha256 } from "@noble/hashes/sha2.js";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
@@ -9,41 +6,31 @@ import { decodeWith } from "../decode";
 import { DaichoError, ledgerMismatch } from "../errors";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "../hash";
 import { throwing } from "../plain";
+import {
+  authFailure,
+  corrupt,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_KEY_BYTES,
+  type SnapshotHeader,
+  type SnapshotTrust,
+  shortKey,
+  snapshotTag,
+} from "./snapshot-trust";
+import { binarySnapshotHeader, decodeBinarySnapshot, isBinarySnapshot } from "./snapshot-v3";
 import { Views, type ViewsState } from "./view-set";
 
-/** Format tag of a views snapshot (docs/views-and-decisions.md §5). */
-export const SNAPSHOT_FORMAT = "daicho/views-snapshot/v2" as const;
+export {
+  deriveSnapshotKey,
+  SNAPSHOT_BINARY_FORMAT,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_KEY_BYTES,
+  type SnapshotAuth,
+  type SnapshotHeader,
+  type SnapshotTrust,
+} from "./snapshot-trust";
+export { encodeBinarySnapshot } from "./snapshot-v3";
+
 const V1_FORMAT = "daicho/views-snapshot/v1";
-/** Shortest `snapshotKey` accepted, in bytes (HMAC-SHA256's block security). */
-export const SNAPSHOT_KEY_BYTES = 32;
-
-/** How a snapshot's `tag` was made: HMAC under the host's key, or a plain hash (torn files only). */
-export type SnapshotAuth = "hmac-sha256" | "sha256";
-
-/** Header of a snapshot: which ledger, which event it reflects, and the tag binding both to the views. */
-export interface SnapshotHeader {
-  readonly format: typeof SNAPSHOT_FORMAT;
-  readonly ledgerId: string;
-  /** Last event folded in (-1: none). */
-  readonly seq: number;
-  /** Hash of that event; the projector checks it against the ledger's stored bytes. */
-  readonly hash: string | null;
-  readonly createdAt: string;
-  readonly auth: SnapshotAuth;
-  /** MAC (or hash) of the header fields and the views' exact bytes, hex (see §5). */
-  readonly tag: string;
-}
-
-/** What a restore trusts: the host's key, or (explicitly) an unkeyed snapshot. */
-export interface SnapshotTrust {
-  /** The key snapshots are MACed under ({@link deriveSnapshotKey}); at least 32 bytes. */
-  readonly key?: Uint8Array;
-  /**
-   * Accept a snapshot written without a key. Its tag is a plain hash: anyone who can write
-   * the file can forge it. Default false; ignored (refused) when `key` is given.
-   */
-  readonly trustUnkeyedSnapshot?: boolean;
-}
 
 const Header = t.type({
   format: t.literal(SNAPSHOT_FORMAT),
@@ -55,16 +42,6 @@ const Header = t.type({
   tag: t.string,
   views: t.UnknownRecord,
 });
-
-/**
- * A snapshot key for one ledger from a host secret (HKDF-SHA256, salt
- * "daicho/views-snapshot/v2", info = UTF-8 ledger id): one secret can serve many ledgers
- * without their snapshots being interchangeable.
- */
-export function deriveSnapshotKey(secret: Uint8Array, ledgerId: string): Uint8Array {
-  if (secret.length < SNAPSHOT_KEY_BYTES) throw shortKey("secret");
-  return hkdf(sha256, secret, utf8ToBytes(SNAPSHOT_FORMAT), utf8ToBytes(ledgerId), 32);
-}
 
 /** SNAPSHOT_FORMAT ‖ 0x00 ‖ JSON([format, ledgerId, seq, hash, createdAt, auth]) ‖ 0x00 ‖ V. */
 function message(h: Omit<SnapshotHeader, "tag">, viewsJson: string): Uint8Array {
@@ -80,16 +57,7 @@ function message(h: Omit<SnapshotHeader, "tag">, viewsJson: string): Uint8Array 
 }
 
 function tagOf(h: Omit<SnapshotHeader, "tag">, viewsJson: string, key?: Uint8Array): Uint8Array {
-  const m = message(h, viewsJson);
-  return key === undefined ? sha256(m) : hmac(sha256, key, m);
-}
-
-function shortKey(path: string): DaichoError {
-  return new DaichoError(
-    "INVALID_ARGUMENT",
-    `a snapshot key must be at least ${SNAPSHOT_KEY_BYTES} random bytes: use deriveSnapshotKey`,
-    { path },
-  );
+  return snapshotTag(message(h, viewsJson), key);
 }
 
 /**
@@ -120,26 +88,62 @@ export function encodeSnapshot(
   return `${head.slice(0, -1)},"views":${viewsJson}}`;
 }
 
-/** The header of a snapshot without restoring it; NOT authenticated (use `decodeSnapshot`). */
-export function snapshotHeader(text: string): E.Either<DaichoError, SnapshotHeader> {
+/**
+ * The header of a snapshot — v2 text, or v2 or v3 bytes — without restoring it; NOT
+ * authenticated (use `decodeSnapshot`).
+ */
+export function snapshotHeader(
+  snapshot: string | Uint8Array,
+): E.Either<DaichoError, SnapshotHeader> {
+  const text = asText(snapshot);
+  if (text === undefined) return binarySnapshotHeader(snapshot as Uint8Array);
+  if (E.isLeft(text)) return text;
   return pipe(
-    parseSnapshot(text),
+    parseSnapshot(text.right),
     E.map(({ views: _views, ...header }) => header as SnapshotHeader),
   );
 }
 
 /**
- * Restore views from snapshot text. Fails with `DECODE_ERROR` when the text is not a
- * well-formed v2 snapshot (a v1 snapshot is refused: its header was not covered),
- * `LEDGER_MISMATCH` when it names another ledger, `KEY_UNAVAILABLE` when it was keyed and
- * no key is given, and `STORE_CORRUPT` when its tag does not verify (edited header or
- * views, wrong key, truncated) or it is unkeyed and neither trusted nor allowed (a key
- * was given, or `trustUnkeyedSnapshot` is not set).
+ * Restore views from a snapshot: v2 text (a string, or its UTF-8 bytes) or v3 bytes
+ * (`encodeBinarySnapshot`). Fails with `DECODE_ERROR` when it is not a well-formed v2 or
+ * v3 snapshot (a v1 snapshot is refused: its header was not covered), `LEDGER_MISMATCH`
+ * when it names another ledger, `KEY_UNAVAILABLE` when it was keyed and no key is given,
+ * and `STORE_CORRUPT` when its tag does not verify (edited header or views, wrong key,
+ * truncated) or it is unkeyed and neither trusted nor allowed (a key was given, or
+ * `trustUnkeyedSnapshot` is not set).
  */
 export function decodeSnapshot(
-  text: string,
+  snapshot: string | Uint8Array,
   ledgerId?: string,
   trust: SnapshotTrust = {},
+): E.Either<DaichoError, { views: Views; header: SnapshotHeader }> {
+  const text = asText(snapshot);
+  if (text === undefined) return decodeBinarySnapshot(snapshot as Uint8Array, ledgerId, trust);
+  if (E.isLeft(text)) return text;
+  return decodeTextSnapshot(text.right, ledgerId, trust);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * The v2 text of a snapshot: the string itself, or bytes that begin with `{` decoded as
+ * UTF-8; undefined for any other bytes (v3, or nothing this build reads).
+ */
+function asText(snapshot: string | Uint8Array): E.Either<DaichoError, string> | undefined {
+  if (typeof snapshot === "string") return E.right(snapshot);
+  if (isBinarySnapshot(snapshot) || snapshot[0] !== 0x7b) return undefined;
+  try {
+    return E.right(utf8.decode(snapshot));
+  } catch {
+    return E.left(new DaichoError("DECODE_ERROR", "snapshot text is not UTF-8", { path: "$" }));
+  }
+}
+
+function decodeTextSnapshot(
+  text: string,
+  ledgerId: string | undefined,
+  trust: SnapshotTrust,
 ): E.Either<DaichoError, { views: Views; header: SnapshotHeader }> {
   if (trust.key !== undefined && trust.key.length < SNAPSHOT_KEY_BYTES) {
     return E.left(shortKey("snapshotKey"));
@@ -169,29 +173,6 @@ export function decodeSnapshot(
       );
     }),
   );
-}
-
-function authFailure(h: { auth: SnapshotAuth }, trust: SnapshotTrust): DaichoError | undefined {
-  if (h.auth === "hmac-sha256" && trust.key === undefined) {
-    return new DaichoError(
-      "KEY_UNAVAILABLE",
-      "snapshot is MACed: pass the snapshotKey it was written with",
-      { path: "snapshotKey" },
-    );
-  }
-  if (h.auth === "sha256" && (trust.key !== undefined || trust.trustUnkeyedSnapshot !== true)) {
-    return corrupt(
-      trust.key !== undefined
-        ? "snapshot is not MACed although a snapshotKey was given: delete it and let the projector rebuild"
-        : "snapshot is not MACed: pass snapshotKey (or trustUnkeyedSnapshot: true if only the host can write it)",
-      "$.auth",
-    );
-  }
-  return undefined;
-}
-
-function corrupt(message: string, path: string): DaichoError {
-  return new DaichoError("STORE_CORRUPT", message, { path });
 }
 
 function parseSnapshot(text: string): E.Either<DaichoError, t.TypeOf<typeof Header>> {
