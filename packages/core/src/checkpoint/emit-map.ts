@@ -1,14 +1,10 @@
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError, isDaichoError } from "../errors";
 import { mapRootOf } from "../map/checkpoint-line";
+import { KEPT_NODES, planKeptExtension } from "../map/kept";
 import { memoryMapStore } from "../map/memory-store";
 import type { MapStore } from "../map/store";
-import {
-  type MapVersion,
-  planMapExtension,
-  type SubjectDeltas,
-  storedMapRoot,
-} from "../map/stored";
+import { type MapVersion, type SubjectDeltas, storedMapRoot } from "../map/stored";
 import { bytesEqual } from "../merkle/hash";
 import type { LedgerTree } from "../merkle/ledger-tree";
 import type { Checkpoint } from "./checkpoint";
@@ -25,6 +21,13 @@ export interface MapOptions {
    * event, later ones extend it.
    */
   readonly map?: MapStore;
+  /**
+   * Map nodes kept in memory between checkpoints (default 1,000,000; 0 keeps none). The
+   * kept map spares each checkpoint reading and re-authenticating the paths it changes;
+   * it is dropped whenever the store's latest version is not the one it holds (another
+   * process checkpointed), and pruned to its top levels beyond this many nodes.
+   */
+  readonly keptNodes?: number;
 }
 
 /** The map version emission continues from: the previous checkpoint's signed map. */
@@ -82,7 +85,13 @@ export async function emitMap(
   size: number,
 ): Promise<Uint8Array> {
   const store = mapStoreFor(tree, options);
-  const { root, writes } = await planMapExtension(store, base, deltas.bySubject);
+  const plan = await planKeptExtension(
+    store,
+    base,
+    deltas.bySubject,
+    options.keptNodes ?? KEPT_NODES,
+  );
+  const { root, writes } = plan;
   try {
     await store.putVersion(size, writes);
   } catch (e) {
@@ -97,5 +106,6 @@ export async function emitMap(
       );
     }
   }
+  plan.keep(size);
   return root;
 }
