@@ -18,7 +18,8 @@ import type { Section } from "./sections";
  * timed), catches its tree up, and emits a checkpoint (timed: CPU and wall), arms in a
  * rotating order; medians. Then the append rate with a checkpoint every 10,000 events
  * against plain appends (CPU time, same rotation). Arms: this build with the map kept in
- * memory, this build with nothing kept (`keptNodes: 0`), and with BENCH_MAPCKPT_BASELINE /
+ * memory (cold at start, and warmed with every subject by `preloadMap`), this build with
+ * nothing kept (`keptNodes: 0`), and with BENCH_MAPCKPT_BASELINE /
  * BENCH_MAPCKPT_BASELINE_ADAPTERS set to another build's core / adapters `dist`, that
  * build. BENCH_MAPCKPT_EVENTS (default 10^6; subjects a tenth of it), BENCH_MAPCKPT_ROUNDS
  * (default 7), BENCH_MAPCKPT_DB (keep the built ledger there and reuse it).
@@ -40,6 +41,8 @@ type TreeStores = { sqliteTreeStore: typeof sqliteTreeStore };
 
 interface Arm {
   readonly name: string;
+  /** Warm the kept map with every subject's path before the rounds (`preloadMap`). */
+  readonly preload?: boolean;
   readonly options: checkpoint.MapOptions;
   readonly checkpointing: Checkpointing;
   readonly merkle: Merkle;
@@ -136,6 +139,7 @@ async function arms(): Promise<Arm[]> {
   const self = { checkpointing: checkpoint, merkle, stores: { sqliteTreeStore } };
   out.push({ name: "this build, nothing kept", options: { keptNodes: 0 }, ...self });
   out.push({ name: "this build, map kept", options: {}, ...self });
+  out.push({ name: "this build, map kept, preloaded", options: {}, preload: true, ...self });
   return out;
 }
 
@@ -145,7 +149,18 @@ async function run(report: Report, dir: string, base: string): Promise<void> {
   for (const [i, arm] of list.entries()) {
     const path = join(dir, `arm-${i}.db`);
     copyDb(base, path);
-    opened.push(await open(path, arm));
+    const o = await open(path, arm);
+    if (arm.preload === true) {
+      const ids = Array.from({ length: SUBJECTS }, (_, n) => `s-${n}`);
+      const t = await measure(() => checkpoint.preloadMap(o.tree, arm.options, ids));
+      report.add({
+        name: `preloadMap of all ${SUBJECTS} subjects (once per process)`,
+        value: t.wall,
+        unit: "ms",
+        note: `CPU ${t.cpu.toFixed(0)} ms`,
+      });
+    }
+    opened.push(o);
   }
   const emit = (a: number) => {
     const arm = list[a] as Arm;

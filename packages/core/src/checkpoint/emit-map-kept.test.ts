@@ -13,7 +13,7 @@ import { sampleInput } from "../testing/fixtures";
 import { rebuiltMapRoot } from "../testing/map-reference";
 import { parseCheckpoint } from "./checkpoint";
 import { emitCheckpoint } from "./emit";
-import type { MapOptions } from "./emit-map";
+import { type MapOptions, preloadMap } from "./emit-map";
 import { parseNote } from "./note";
 import { ed25519Signer } from "./signer";
 import { mapCheck } from "./verify-map";
@@ -236,5 +236,29 @@ describe("the subject map kept between checkpoints", () => {
     const e = await emitCheckpoint(tree, signer, ORIGIN, { map: cold.store }).catch((x) => x);
     expect(isDaichoError(e, "STORE_CORRUPT")).toBe(true);
     expect(await tree.store.latestCheckpoint()).toMatchObject({ size: 90 });
+  });
+  it("preloadMap warms a new process's kept map; what it loaded is dropped once another process checkpoints", async () => {
+    const { ledger, treeStore, inner } = await setup();
+    const tree = await LedgerTree.open(treeStore, ledger.store);
+    await append(ledger, 60, 0, 30);
+    await emitCheckpoint(tree, signer, ORIGIN, { map: inner });
+    const fresh = processView(inner);
+    const ids = Array.from({ length: 30 }, (_, i) => [`p-${i}`, `p-${i}-co`]).flat();
+    expect(await preloadMap(tree, { map: fresh.store }, ids)).toBeGreaterThan(0);
+    await append(ledger, 30, 60, 30);
+    const before = fresh.reads();
+    const cp = await emitCheckpoint(tree, signer, ORIGIN, { map: fresh.store });
+    expect(fresh.reads()).toBe(before);
+    expect(signedRoot(cp.note)).toEqual(await referenceRoot(ledger, 90));
+    // Preloaded, then another process (another map store object) checkpoints first.
+    const late = processView(inner);
+    await preloadMap(tree, { map: late.store }, ids);
+    await append(ledger, 30, 90, 30);
+    await emitCheckpoint(tree, signer, ORIGIN, { map: fresh.store });
+    await append(ledger, 30, 120, 30);
+    const was = late.reads();
+    const next = await emitCheckpoint(tree, signer, ORIGIN, { map: late.store });
+    expect(late.reads()).toBeGreaterThan(was);
+    expect(signedRoot(next.note)).toEqual(await referenceRoot(ledger, 150));
   });
 });

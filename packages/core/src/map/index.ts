@@ -17,7 +17,13 @@ export {
   mapNode,
   mapValueHash,
 } from "./hash";
-export { forgetKept, KEPT_NODES, type KeptPlan, planKeptExtension } from "./kept";
+export {
+  forgetKept,
+  KEPT_NODES,
+  type KeptPlan,
+  planKeptExtension,
+  preloadKept,
+} from "./kept";
 export { memoryMapStore } from "./memory-store";
 export { type MapProof, type MapProofEnd, verifyMapProof, verifyMapProofOrThrow } from "./proof";
 export { type MapRecord, type MapWrite, mapPath, recordHash } from "./record";

@@ -95,6 +95,32 @@ export async function planKeptExtension(
   };
 }
 
+/**
+ * Load into the map kept for `store` the paths of `keys` as of `base` (authenticated as
+ * `loadInto` does, against `base.root`), so later plans do not read them: a host warms
+ * the kept map at start-up with the subjects it expects to touch. Nothing is kept when
+ * `base` is not the store's latest version. Resolves with the records read. The root is
+ * trusted for nothing: a plan uses the kept map only when its root is the one the
+ * previous checkpoint signs, as authenticated by emission.
+ */
+export async function preloadKept(
+  store: MapStore,
+  base: MapVersion,
+  keys: readonly Uint8Array[],
+  limit: number = KEPT_NODES,
+): Promise<number> {
+  const held = kept.get(store);
+  kept.delete(store);
+  if (limit <= 0 || (await store.latestVersion()) !== base.version) return 0;
+  const usable =
+    held !== undefined && held.version === base.version && bytesEqual(held.root, base.root);
+  const map = usable ? held.map : new SubjectMap(stubNode(base.root));
+  const read = await loadInto(store, base.version, map, keys);
+  const nodes = (usable ? held.nodes : 0) + read;
+  if (nodes <= limit) kept.set(store, { version: base.version, root: base.root, map, nodes });
+  return read;
+}
+
 /** Drop the map kept for `store` (the next plan reads its paths from the store). */
 export function forgetKept(store: MapStore): void {
   kept.delete(store);
