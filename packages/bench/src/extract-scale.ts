@@ -10,7 +10,7 @@ import * as extract from "@daicho/core/extract";
 import { catchUp, type LedgerTree, type TreeStore } from "@daicho/core/merkle";
 import { accessInput } from "@daicho/core/testing";
 import { bulkAppend } from "./bulk-append";
-import { Report } from "./report";
+import { cpuWallMs, Report } from "./report";
 import type { Section } from "./sections";
 
 /**
@@ -67,15 +67,7 @@ async function fill(store: Store, genesis: string, report: (n: number) => void):
   );
 }
 
-/** CPU ms (user + system) and wall ms of one async run of `f`. */
-async function measure(f: () => Promise<unknown>): Promise<{ cpu: number; wall: number }> {
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  await f();
-  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
-  const d = process.cpuUsage(cpu0);
-  return { cpu: (d.user + d.system) / 1000, wall };
-}
+const measure = cpuWallMs;
 
 type ExtractModule = Pick<typeof extract, "exportExtract" | "verifyExtract">;
 

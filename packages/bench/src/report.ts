@@ -88,3 +88,13 @@ function median(xs: number[]): number {
   const s = [...xs].sort((x, y) => x - y);
   return s[Math.floor(s.length / 2)] as number;
 }
+
+/** CPU ms (user + system) and wall ms of one async run of `f`. */
+export async function cpuWallMs(f: () => Promise<unknown>): Promise<{ cpu: number; wall: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await f();
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  const d = process.cpuUsage(cpu0);
+  return { cpu: (d.user + d.system) / 1000, wall };
+}

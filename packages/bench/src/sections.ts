@@ -2,6 +2,7 @@ import { appendSection } from "./append";
 import { envelopeSection } from "./envelope";
 import { extractSection } from "./extract";
 import { extractScaleSection } from "./extract-scale";
+import { mapCheckpointSection } from "./map-checkpoint";
 import { merkleSection } from "./merkle";
 import { pdfSection } from "./pdf";
 import { pgServersSection } from "./pg-servers";
@@ -35,4 +36,5 @@ export const SECTIONS: Section[] = [
   scaleSection,
   pgServersSection,
   appendSection,
+  mapCheckpointSection,
 ];

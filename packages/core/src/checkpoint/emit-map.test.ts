@@ -12,6 +12,7 @@ import { memoryTreeStore } from "../merkle/memory-tree-store";
 import type { TreeStore } from "../merkle/tree-store";
 import { memoryStore } from "../store/memory";
 import { sampleInputs } from "../testing/fixtures";
+import { rebuiltMapRoot } from "../testing/map-reference";
 import { formatCheckpoint, parseCheckpoint } from "./checkpoint";
 import { emitCheckpoint } from "./emit";
 import { formatNote, parseNote, signNote } from "./note";
@@ -29,16 +30,7 @@ async function setup(treeStore: TreeStore = memoryTreeStore()) {
 }
 
 /** The map root of events [0, size), recomputed from the bodies. */
-async function referenceRoot(ledger: Awaited<ReturnType<typeof setup>>["ledger"], size: number) {
-  const map = new SubjectMap();
-  for await (const e of ledger.read({ to: size })) {
-    for (const s of e.subjects ?? []) {
-      const k = mapKey(s.id);
-      map.set(k, { count: (map.get(k)?.count ?? 0) + 1, lastSeq: e.seq, lastHash: e.hash });
-    }
-  }
-  return map.root();
-}
+const referenceRoot = rebuiltMapRoot;
 
 const rootOf = (note: string) => {
   const cp = parseCheckpoint((parseNote(note) as E.Right<{ text: string }>).right.text);
@@ -144,11 +136,12 @@ describe("checkpoint emission with the subject map (spec §12.3)", () => {
     expect((await ledger.verify({ also: [await mapCheck(tree.store)] })).ok).toBe(true);
   });
 
-  it("refuses to sign over stored map records that were edited (STORE_CORRUPT), and verify names the version", async () => {
+  it("refuses to sign over stored map records that were edited (STORE_CORRUPT) when a new process reads them", async () => {
     const { ledger, tree } = await setup();
     const inner = memoryMapStore();
     let edit = false;
-    const map: MapStore = {
+    // One map store object per process: the second is a new process (nothing kept in memory).
+    const inProcess = (): MapStore => ({
       ...counting(inner).store,
       readAsOf: async (v, paths) =>
         (await inner.readAsOf(v, paths)).map((r) =>
@@ -156,12 +149,12 @@ describe("checkpoint emission with the subject map (spec §12.3)", () => {
             ? { ...r, state: { ...r.state, count: r.state.count + 1 } }
             : r,
         ),
-    };
+    });
     await ledger.appendBatch(sampleInputs(40));
-    await emitCheckpoint(tree, signer, ORIGIN, { map });
+    await emitCheckpoint(tree, signer, ORIGIN, { map: inProcess() });
     await ledger.appendBatch(sampleInputs(40, 40));
     edit = true;
-    const e = await emitCheckpoint(tree, signer, ORIGIN, { map }).catch((x) => x);
+    const e = await emitCheckpoint(tree, signer, ORIGIN, { map: inProcess() }).catch((x) => x);
     expect(isDaichoError(e, "STORE_CORRUPT")).toBe(true);
     expect(await tree.store.latestCheckpoint()).toMatchObject({ size: 40 });
   });

@@ -1,17 +1,15 @@
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError, isDaichoError } from "../errors";
 import { mapRootOf } from "../map/checkpoint-line";
+import { mapKey } from "../map/hash";
+import { KEPT_NODES, planKeptExtension, preloadKept } from "../map/kept";
 import { memoryMapStore } from "../map/memory-store";
 import type { MapStore } from "../map/store";
-import {
-  type MapVersion,
-  planMapExtension,
-  type SubjectDeltas,
-  storedMapRoot,
-} from "../map/stored";
+import { type MapVersion, type SubjectDeltas, storedMapRoot } from "../map/stored";
 import { bytesEqual } from "../merkle/hash";
 import type { LedgerTree } from "../merkle/ledger-tree";
-import type { Checkpoint } from "./checkpoint";
+import { type Checkpoint, parseCheckpoint } from "./checkpoint";
+import { parseNote } from "./note";
 
 export { SubjectDeltas } from "../map/stored";
 
@@ -25,6 +23,13 @@ export interface MapOptions {
    * event, later ones extend it.
    */
   readonly map?: MapStore;
+  /**
+   * Map nodes kept in memory between checkpoints (default 1,000,000; 0 keeps none). The
+   * kept map spares each checkpoint reading and re-authenticating the paths it changes;
+   * it is dropped whenever the store's latest version is not the one it holds (another
+   * process checkpointed), and pruned to its top levels beyond this many nodes.
+   */
+  readonly keptNodes?: number;
 }
 
 /** The map version emission continues from: the previous checkpoint's signed map. */
@@ -82,7 +87,13 @@ export async function emitMap(
   size: number,
 ): Promise<Uint8Array> {
   const store = mapStoreFor(tree, options);
-  const { root, writes } = await planMapExtension(store, base, deltas.bySubject);
+  const plan = await planKeptExtension(
+    store,
+    base,
+    deltas.bySubject,
+    options.keptNodes ?? KEPT_NODES,
+  );
+  const { root, writes } = plan;
   try {
     await store.putVersion(size, writes);
   } catch (e) {
@@ -97,5 +108,35 @@ export async function emitMap(
       );
     }
   }
+  plan.keep(size);
   return root;
+}
+
+/**
+ * Warm the map kept between checkpoints with the paths of `subjects` as of the latest
+ * stored checkpoint's map version (read from the store and authenticated against the
+ * root that checkpoint's map line names), so the next emissions do not read them.
+ * Resolves with the records read (0 when the store lacks that version or the checkpoint
+ * has no map line). Emission uses what was loaded only when that root is the one it
+ * authenticates by the checkpoint's signature.
+ */
+export async function preloadMap(
+  tree: LedgerTree,
+  options: MapOptions,
+  subjects: readonly string[],
+): Promise<number> {
+  const latest = await tree.store.latestCheckpoint();
+  if (latest === undefined) return 0;
+  const note = parseNote(latest.note);
+  if (E.isLeft(note)) throw note.left;
+  const cp = parseCheckpoint(note.right.text);
+  if (E.isLeft(cp)) throw cp.left;
+  const base = await mapBaseOf(tree, options, cp.right);
+  if (base === undefined) return 0;
+  return preloadKept(
+    mapStoreFor(tree, options),
+    base,
+    subjects.map(mapKey),
+    options.keptNodes ?? KEPT_NODES,
+  );
 }

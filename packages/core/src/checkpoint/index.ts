@@ -30,7 +30,7 @@ export {
   scheduleCheckpoints,
   storeCosignatures,
 } from "./emit";
-export type { MapOptions } from "./emit-map";
+export { type MapOptions, preloadMap } from "./emit-map";
 export { loadSigner, SIGNING_KEY_ENV } from "./key-source";
 export {
   cosignatureV1KeyId,

@@ -17,6 +17,13 @@ export {
   mapNode,
   mapValueHash,
 } from "./hash";
+export {
+  forgetKept,
+  KEPT_NODES,
+  type KeptPlan,
+  planKeptExtension,
+  preloadKept,
+} from "./kept";
 export { memoryMapStore } from "./memory-store";
 export { type MapProof, type MapProofEnd, verifyMapProof, verifyMapProofOrThrow } from "./proof";
 export { type MapRecord, type MapWrite, mapPath, recordHash } from "./record";
@@ -25,6 +32,7 @@ export type { MapStore } from "./store";
 export { checkVersionWrite } from "./store-checks";
 export {
   extendStoredMap,
+  loadInto,
   loadPaths,
   type MapVersion,
   planMapExtension,

@@ -4,19 +4,19 @@ import { isEmptyHash, keyBit, type MapState, mapKey, samePrefix } from "./hash";
 import type { MapProof } from "./proof";
 import { type MapWrite, mapPath, recordHash } from "./record";
 import type { MapStore } from "./store";
-import { innerNode, leafNode, SubjectMap, stubNode, type Tree } from "./subject-map";
+import {
+  innerNode,
+  leafNode,
+  type StubOnPath,
+  SubjectMap,
+  stubNode,
+  type Tree,
+} from "./subject-map";
 
 /** A version of the map and the root it must have (taken from a signed checkpoint). */
 export interface MapVersion {
   readonly version: number;
   readonly root: Uint8Array;
-}
-
-interface Pending {
-  readonly depth: number;
-  readonly expected: Uint8Array;
-  readonly keys: readonly Uint8Array[];
-  readonly attach: (tree: Tree) => void;
 }
 
 /**
@@ -32,23 +32,40 @@ export async function loadPaths(
   base: MapVersion,
   keys: readonly Uint8Array[],
 ): Promise<SubjectMap> {
-  if (isEmptyHash(base.root)) return new SubjectMap();
-  let tree: Tree;
-  let frontier: Pending[] = [{ depth: 0, expected: base.root, keys, attach: (t) => (tree = t) }];
-  if (keys.length === 0) return new SubjectMap(stubNode(base.root));
+  const map = new SubjectMap(stubNode(base.root));
+  await loadInto(store, base.version, map, keys);
+  return map;
+}
+
+/**
+ * Load into `map` (the map of `version`, parts of it stubs known by their hashes) the
+ * records on the paths of `keys` wherever those paths reach a stub, authenticated as in
+ * `loadPaths` against the stub's hash. Paths already loaded are not read again: a map
+ * kept between checkpoints reads only what it does not hold. Resolves with the number of
+ * records read.
+ */
+export async function loadInto(
+  store: MapStore,
+  version: number,
+  map: SubjectMap,
+  keys: readonly Uint8Array[],
+): Promise<number> {
+  let frontier = map.stubsOn(keys);
+  let read = 0;
   while (frontier.length > 0) {
     const records = await store.readAsOf(
-      base.version,
+      version,
       frontier.map((f) => mapPath(f.depth, f.keys[0] as Uint8Array)),
     );
-    const next: Pending[] = [];
+    read += frontier.length;
+    const next: StubOnPath[] = [];
     frontier.forEach((f, i) => {
       const record = records[i];
       if (record === undefined || !bytesEqual(recordHash(record), f.expected)) {
         throw new DaichoError(
           "STORE_CORRUPT",
-          `the stored subject map (version ${base.version}) does not match its signed root at depth ${f.depth}: run \`daicho verify\`; the map is rebuilt from the events when its store is emptied`,
-          { details: { version: base.version, depth: f.depth } },
+          `the stored subject map (version ${version}) does not match its signed root at depth ${f.depth}: run \`daicho verify\`; the map is rebuilt from the events when its store is emptied`,
+          { details: { version, depth: f.depth } },
         );
       }
       if (record.kind === "leaf") {
@@ -74,7 +91,7 @@ export async function loadPaths(
     });
     frontier = next;
   }
-  return new SubjectMap(tree);
+  return read;
 }
 
 /** What the events since a map version did to one subject. */

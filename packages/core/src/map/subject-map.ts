@@ -27,6 +27,15 @@ interface Stub {
 /** A subtree; `undefined` is the empty subtree. */
 export type Tree = Leaf | Inner | Stub | undefined;
 
+/** A stub on the paths of some keys (see `SubjectMap.stubsOn`). */
+export interface StubOnPath {
+  readonly depth: number;
+  /** The hash the stub is known by: what the subtree loaded in its place must hash to. */
+  readonly expected: Uint8Array;
+  readonly keys: readonly Uint8Array[];
+  readonly attach: (tree: Tree) => void;
+}
+
 /** A leaf of the map as held in memory (`hash`: its verified hash, when known). */
 export function leafNode(key: Uint8Array, state: MapState, hash?: Uint8Array): Leaf {
   return { kind: "leaf", key, state, hash, unsaved: false };
@@ -138,6 +147,51 @@ export class SubjectMap {
         : undefined;
     }
     return { kind: "node", left: hashOf(node.left), right: hashOf(node.right) };
+  }
+
+  /**
+   * Where the paths of `keys` reach a subtree not loaded (a stub), grouped: per stub, its
+   * depth, the hash it is known by, the keys whose path goes through it, and how to put
+   * the loaded subtree in its place. Paths that end in a leaf or an empty subtree need
+   * nothing and are left out.
+   */
+  stubsOn(keys: readonly Uint8Array[]): StubOnPath[] {
+    const out: StubOnPath[] = [];
+    if (keys.length === 0) return out;
+    const walk = (node: Tree, depth: number, ks: Uint8Array[], attach: (t: Tree) => void) => {
+      if (node === undefined || node.kind === "leaf") return;
+      if (node.kind === "stub") {
+        out.push({ depth, expected: node.hash, keys: ks, attach });
+        return;
+      }
+      const inner = node;
+      const sides: [Uint8Array[], Uint8Array[]] = [[], []];
+      for (const k of ks) sides[keyBit(k, depth)].push(k);
+      if (sides[0].length > 0) walk(inner.left, depth + 1, sides[0], (t) => (inner.left = t));
+      if (sides[1].length > 0) walk(inner.right, depth + 1, sides[1], (t) => (inner.right = t));
+    };
+    walk(this.tree, 0, [...keys], (t) => (this.tree = t));
+    return out;
+  }
+
+  /**
+   * Forget every loaded node below `depth` (each subtree there becomes a stub known by its
+   * hash), to bound the memory a map kept between checkpoints holds. Only for a map whose
+   * changes were all collected (`changes`): an unsaved node would be lost.
+   */
+  prune(depth: number): void {
+    const cut = (node: Tree, d: number): Tree => {
+      if (node === undefined || node.kind === "stub") return node;
+      if (node.unsaved)
+        throw new DaichoError("INVALID_ARGUMENT", "prune the map only after taking its changes");
+      if (d >= depth) return stubNode(hashOf(node));
+      if (node.kind === "node") {
+        node.left = cut(node.left, d + 1);
+        node.right = cut(node.right, d + 1);
+      }
+      return node;
+    };
+    this.tree = cut(this.tree, 0);
   }
 
   /** Every node changed since the last call, as records at their positions (then unmarked). */

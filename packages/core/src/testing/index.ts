@@ -23,6 +23,7 @@ export {
   type KurrentStoreHandle,
   kurrentStoreConformance,
 } from "./kurrentdb-conformance";
+export { rebuiltMapRoot } from "./map-reference";
 export {
   type MapStoreFactory,
   type MapStoreHandle,
