@@ -12,6 +12,7 @@ import { scaleSection } from "./scale";
 import { shreddingSection } from "./shredding";
 import { sqliteSection } from "./sqlite";
 import { verifySection } from "./verify";
+import { verifyMemorySection } from "./verify-memory";
 import { viewsSection } from "./views";
 
 export interface Section {
@@ -35,4 +36,5 @@ export const SECTIONS: Section[] = [
   scaleSection,
   pgServersSection,
   appendSection,
+  verifyMemorySection,
 ];
