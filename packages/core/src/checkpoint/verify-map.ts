@@ -3,7 +3,7 @@ import { isDaichoError } from "../errors";
 import type { StoredEvent } from "../events/envelope";
 import { mapRootOf } from "../map/checkpoint-line";
 import { FlatSubjectMap } from "../map/flat-map";
-import { flatVersionProblem } from "../map/flat-version-check";
+import { VersionJudge } from "../map/flat-version-check";
 import { mapKey } from "../map/hash";
 import type { MapWrite } from "../map/record";
 import type { MapStore } from "../map/store";
@@ -88,15 +88,14 @@ export async function mapCheck(
     for (; nextVersion < versions.length; nextVersion++) {
       const v = versions[nextVersion] as number;
       if (v > applied) return undefined;
-      let records: readonly MapWrite[];
+      const judge = new VersionJudge(map, v === applied);
       try {
-        records = await (store as MapStore).readVersion(v);
+        recordsChecked += await readVersion(store as MapStore, v, (page) => judge.add(page));
       } catch (e) {
         if (isDaichoError(e, "STORE_CORRUPT")) return storeMismatch(v, "a record is malformed");
         throw e;
       }
-      recordsChecked += records.length;
-      const why = flatVersionProblem(map, v === applied, records);
+      const why = judge.finish();
       if (v < applied || why !== undefined)
         return storeMismatch(v, why ?? "the version is not at a size the events reach in order");
     }
@@ -131,6 +130,32 @@ export async function mapCheck(
       return undefined;
     },
   };
+}
+
+/** Records read per page of a stored map version (when the store reads in pages). */
+const VERSION_PAGE = 4096;
+
+/** Hand every record of `version` to `onPage`, a page at a time where the store can. */
+async function readVersion(
+  store: MapStore,
+  version: number,
+  onPage: (page: readonly MapWrite[]) => void,
+): Promise<number> {
+  if (store.readVersionPage === undefined) {
+    const all = await store.readVersion(version);
+    onPage(all);
+    return all.length;
+  }
+  let read = 0;
+  let after: Uint8Array | undefined;
+  for (;;) {
+    const page = await store.readVersionPage(version, after, VERSION_PAGE);
+    onPage(page);
+    read += page.length;
+    const last = page[page.length - 1];
+    if (last === undefined || page.length < VERSION_PAGE) return read;
+    after = last.path;
+  }
 }
 
 function storeMismatch(version: number, why: string): VerifyFailure {
