@@ -13,6 +13,7 @@ import { scaleSection } from "./scale";
 import { shreddingSection } from "./shredding";
 import { sqliteSection } from "./sqlite";
 import { verifySection } from "./verify";
+import { verifyMemorySection } from "./verify-memory";
 import { viewsSection } from "./views";
 
 export interface Section {
@@ -37,4 +38,5 @@ export const SECTIONS: Section[] = [
   pgServersSection,
   appendSection,
   mapCheckpointSection,
+  verifyMemorySection,
 ];

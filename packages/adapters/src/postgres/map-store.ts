@@ -134,6 +134,26 @@ export class PostgresMapStore implements MapStore {
     }));
   }
 
+  async readVersionPage(
+    version: number,
+    after: Uint8Array | undefined,
+    limit: number,
+  ): Promise<readonly MapWrite[]> {
+    const key = await this.key();
+    if (key === undefined) return [];
+    // Every path is at least 2 bytes, so the empty bytea sorts before all of them.
+    const r = await this.query<{ path: Buffer; record: Buffer }>(
+      "readVersionPage",
+      `SELECT path, record FROM ${this.ctx.s}.map_records
+        WHERE ledger_key = $1 AND version = $2 AND path > $3 ORDER BY path LIMIT $4`,
+      [key, version, Buffer.from(after ?? new Uint8Array(0)), limit],
+    );
+    return r.map((row) => ({
+      path: new Uint8Array(row.path),
+      record: decodeMapRecord(row.record),
+    }));
+  }
+
   async recordCount(): Promise<number> {
     const key = await this.key();
     if (key === undefined) return 0;

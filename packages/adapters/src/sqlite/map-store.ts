@@ -88,6 +88,21 @@ export class SqliteMapStore implements MapStore {
     );
   }
 
+  async readVersionPage(
+    version: number,
+    after: Uint8Array | undefined,
+    limit: number,
+  ): Promise<readonly MapWrite[]> {
+    return this.guard(() =>
+      (
+        this.stmts.ofVersionAfter.all(version, after ?? new Uint8Array(0), limit) as {
+          path: Buffer;
+          record: Buffer;
+        }[]
+      ).map((r) => ({ path: new Uint8Array(r.path), record: decodeMapRecord(r.record) })),
+    );
+  }
+
   async recordCount(): Promise<number> {
     return this.guard(() => (this.stmts.count.get() as { n: number }).n);
   }
@@ -128,6 +143,10 @@ function prepare(db: Database.Database) {
     ),
     ofVersion: db.prepare(
       "SELECT path, record FROM daicho_map_records WHERE version = ? ORDER BY path",
+    ),
+    // Every path is at least 2 bytes, so the empty blob sorts before all of them.
+    ofVersionAfter: db.prepare(
+      "SELECT path, record FROM daicho_map_records WHERE version = ? AND path > ? ORDER BY path LIMIT ?",
     ),
     count: db.prepare("SELECT count(*) AS n FROM daicho_map_records"),
   };

@@ -2,11 +2,11 @@ import * as E from "fp-ts/lib/Either.js";
 import { isDaichoError } from "../errors";
 import type { StoredEvent } from "../events/envelope";
 import { mapRootOf } from "../map/checkpoint-line";
+import { FlatSubjectMap } from "../map/flat-map";
+import { VersionJudge } from "../map/flat-version-check";
 import { mapKey } from "../map/hash";
 import type { MapWrite } from "../map/record";
 import type { MapStore } from "../map/store";
-import { SubjectMap } from "../map/subject-map";
-import { versionProblem } from "../map/version-check";
 import { bytesEqual } from "../merkle/hash";
 import type { TreeStore } from "../merkle/tree-store";
 import type { ParsedBody, VerifiedCopy, VerifyFailure } from "../verify";
@@ -32,7 +32,7 @@ interface Expected {
 /**
  * A `StoreCheck` for the subject map (spec §12.3): while the events are verified, keep
  * the map in memory (one leaf per subject, as the link check keeps one entry per
- * subject) and, at the size of every stored checkpoint that carries a map line, compare
+ * subject; typed arrays, `FlatSubjectMap`, about 175 bytes a subject) and, at the size of every stored checkpoint that carries a map line, compare
  * the recomputed root with the signed one (`checkpoint-mismatch` at its size). A malformed
  * or repeated map line is a mismatch too; checkpoints without one (signed before §12)
  * are accepted. With a map store (`options.map`, else the tree store's own), every stored
@@ -67,7 +67,7 @@ export async function mapCheck(
   const versions = store === undefined ? [] : await store.versions();
   let nextVersion = 0;
   let recordsChecked = 0;
-  const map = new SubjectMap();
+  const map = new FlatSubjectMap();
   let next = 0;
   let applied = 0;
   const compare = (): VerifyFailure | undefined => {
@@ -88,15 +88,14 @@ export async function mapCheck(
     for (; nextVersion < versions.length; nextVersion++) {
       const v = versions[nextVersion] as number;
       if (v > applied) return undefined;
-      let records: readonly MapWrite[];
+      const judge = new VersionJudge(map, v === applied);
       try {
-        records = await (store as MapStore).readVersion(v);
+        recordsChecked += await readVersion(store as MapStore, v, (page) => judge.add(page));
       } catch (e) {
         if (isDaichoError(e, "STORE_CORRUPT")) return storeMismatch(v, "a record is malformed");
         throw e;
       }
-      recordsChecked += records.length;
-      const why = versionProblem(map, v === applied ? map.changes() : [], records);
+      const why = judge.finish();
       if (v < applied || why !== undefined)
         return storeMismatch(v, why ?? "the version is not at a size the events reach in order");
     }
@@ -110,8 +109,7 @@ export async function mapCheck(
       if (f !== undefined) return f;
       for (const s of body.subjects) {
         const key = mapKey(s.id);
-        const count = (map.get(key)?.count ?? 0) + 1;
-        map.set(key, { count, lastSeq: stored.seq, lastHash: stored.hash });
+        map.set(key, map.count(key) + 1, stored.seq, stored.hash);
       }
       applied = stored.seq + 1;
       return undefined;
@@ -132,6 +130,32 @@ export async function mapCheck(
       return undefined;
     },
   };
+}
+
+/** Records read per page of a stored map version (when the store reads in pages). */
+const VERSION_PAGE = 4096;
+
+/** Hand every record of `version` to `onPage`, a page at a time where the store can. */
+async function readVersion(
+  store: MapStore,
+  version: number,
+  onPage: (page: readonly MapWrite[]) => void,
+): Promise<number> {
+  if (store.readVersionPage === undefined) {
+    const all = await store.readVersion(version);
+    onPage(all);
+    return all.length;
+  }
+  let read = 0;
+  let after: Uint8Array | undefined;
+  for (;;) {
+    const page = await store.readVersionPage(version, after, VERSION_PAGE);
+    onPage(page);
+    read += page.length;
+    const last = page[page.length - 1];
+    if (last === undefined || page.length < VERSION_PAGE) return read;
+    after = last.path;
+  }
 }
 
 function storeMismatch(version: number, why: string): VerifyFailure {

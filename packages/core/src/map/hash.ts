@@ -76,12 +76,12 @@ function u64be(n: number, what: string): Uint8Array {
 
 /** valueHash = H("daicho/map-value/v1", u64be(count) ‖ u64be(lastSeq) ‖ lastHash bytes). */
 export function mapValueHash(state: MapState): Uint8Array {
-  return tagged(
-    "value",
-    u64be(state.count, "count"),
-    u64be(state.lastSeq, "lastSeq"),
-    eventLeafData(state.lastHash),
-  );
+  return mapValueHashOf(state.count, state.lastSeq, eventLeafData(state.lastHash));
+}
+
+/** `mapValueHash` of a state given as its parts, `lastHash` as its 32 bytes. */
+export function mapValueHashOf(count: number, lastSeq: number, lastHash: Uint8Array): Uint8Array {
+  return tagged("value", u64be(count, "count"), u64be(lastSeq, "lastSeq"), lastHash);
 }
 
 /** leaf(k, vh) = H("daicho/map-leaf/v1", k ‖ vh). */

@@ -74,6 +74,17 @@ class MemoryMapStore implements MapStore {
     return out;
   }
 
+  async readVersionPage(
+    version: number,
+    after: Uint8Array | undefined,
+    limit: number,
+  ): Promise<readonly MapWrite[]> {
+    // Hex strings sort as their bytes do (a shorter prefix first), as SQL blobs do.
+    const from = after === undefined ? undefined : bytesToHex(after);
+    const all = await this.readVersion(version);
+    return all.filter((w) => from === undefined || bytesToHex(w.path) > from).slice(0, limit);
+  }
+
   async recordCount(): Promise<number> {
     this.open();
     let n = 0;

@@ -39,6 +39,17 @@ export interface MapStore {
    */
   readVersion(version: number): Promise<readonly MapWrite[]>;
   /**
+   * `readVersion` a page at a time: the records written as exactly `version` whose path
+   * sorts after `after` (bytewise, a shorter prefix first; undefined: from the first), in
+   * ascending path order, at most `limit` of them. Lets `verify` hold one page of a large
+   * version instead of all of it. Optional: a store without it is read whole.
+   */
+  readVersionPage?(
+    version: number,
+    after: Uint8Array | undefined,
+    limit: number,
+  ): Promise<readonly MapWrite[]>;
+  /**
    * How many records are stored, over all versions, including any whose version is not
    * among `versions()`: `verify` compares it with the records it checked, so a planted
    * record cannot hide under a version nobody lists.

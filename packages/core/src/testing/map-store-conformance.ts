@@ -149,6 +149,44 @@ export function mapStoreConformance(name: string, factory: MapStoreFactory): voi
       expect(await s.recordCount()).toBe(4);
     });
 
+    it("reads a version page by page (readVersionPage): readVersion's records in its order, none of other versions", async () => {
+      const s = handle.store;
+      if (s.readVersionPage === undefined) return; // optional: such a store is read whole
+      // Paths of several lengths (depths 0 to 256), so a shorter path must sort before
+      // the longer ones it prefixes.
+      const depths = [0, 1, 7, 8, 9, 16, 20, 255, 256];
+      // Positions may coincide at small depths (two keys sharing their first bits): one each.
+      const v5 = [
+        ...new Map(
+          depths
+            .flatMap((d, i) => [leafAt(d, `p-${i}`, i + 1), nodeAt(d, `q-${i}`, i, 3)])
+            .map((w) => [Buffer.from(w.path).toString("hex"), w] as const),
+        ).values(),
+      ];
+      await s.putVersion(2, [leafAt(20, "other", 1)]);
+      await s.putVersion(5, v5);
+      await s.putVersion(9, [leafAt(20, "later", 1)]);
+      const whole = (await s.readVersion(5)).map((w) => ({
+        path: [...w.path],
+        r: plain(w.record),
+      }));
+      expect(whole.length).toBe(v5.length);
+      for (const limit of [1, 4, 1000]) {
+        const paged: typeof whole = [];
+        let after: Uint8Array | undefined;
+        for (;;) {
+          const page = await s.readVersionPage(5, after, limit);
+          expect(page.length).toBeLessThanOrEqual(limit);
+          paged.push(...page.map((w) => ({ path: [...w.path], r: plain(w.record) })));
+          const last = page[page.length - 1];
+          if (last === undefined || page.length < limit) break;
+          after = last.path;
+        }
+        expect(paged).toEqual(whole);
+      }
+      expect(await s.readVersionPage(4, undefined, 10)).toEqual([]);
+    });
+
     it("keeps a leaf's state exactly, up to the largest safe integers", async () => {
       const big: MapWrite = {
         path: mapPath(7, mapKey("big")),
