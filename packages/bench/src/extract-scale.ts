@@ -231,14 +231,16 @@ async function verifyAll(
 ): Promise<void> {
   let ok = false;
   let checked = "";
+  let failure = "";
   const v = await measure(async () => {
     const tree = await treeCheck(t.store, { origin: ORIGIN, policy });
     const map = await mapCheck(t.store);
     const r = await ledger.verify({ also: [tree, map] });
     ok = r.ok;
     checked = r.ok ? (r.checked ?? []).join(", ") : "";
+    failure = r.ok ? "" : JSON.stringify(r.failure);
   });
-  if (!ok) throw new Error("verify failed on the bench ledger");
+  if (!ok) throw new Error(`verify failed on the bench ledger: ${failure}`);
   report.add({
     name: `verify, every check (${target.name}: ${checked})`,
     value: v.wall / 1000,
