@@ -157,9 +157,10 @@ describe("the tenant fence on tree, checkpoint and map writes (PostgreSQL, two p
     }
     worker.child.kill("SIGTERM");
     await worker.exited;
-    // Every acknowledged write is there.
+    // Every acknowledged write is there. The tree may be one write further: a write the
+    // server committed just as SIGTERM killed the worker, before it printed its ack.
     const final = await derived("racing");
-    expect(Number((final.size as { size: string }[])[0]?.size)).toBe(
+    expect(Number((final.size as { size: string }[])[0]?.size)).toBeGreaterThanOrEqual(
       Math.max(...acked("tree")) + 1,
     );
     const sizes = (final.checkpoints as { size: string }[]).map((c) => Number(c.size));
