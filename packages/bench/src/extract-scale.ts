@@ -188,11 +188,12 @@ async function run(report: Report, target: Target): Promise<void> {
     });
   }
   if (process.env.BENCH_EXTRACT_SCALE_VERIFY === "1") await verifyAll(report, ledger, t, target);
+  const bytes = await target.bytes();
   report.add({
     name: `size on disk (${target.name}: events, both indexes, tree, map, checkpoint)`,
-    value: (await target.bytes()) / 2 ** 30,
+    value: bytes / 2 ** 30,
     unit: "GiB",
-    note: `${((await target.bytes()) / EVENTS).toFixed(0)} B per event`,
+    note: `${(bytes / EVENTS).toFixed(0)} B per event`,
   });
   const arms: Arm[] = [];
   const baseline = process.env.BENCH_EXTRACT_BASELINE;

@@ -8,8 +8,8 @@ import type { MapStore } from "../map/store";
 import { type MapVersion, type SubjectDeltas, storedMapRoot } from "../map/stored";
 import { bytesEqual } from "../merkle/hash";
 import type { LedgerTree } from "../merkle/ledger-tree";
-import { type Checkpoint, parseCheckpoint } from "./checkpoint";
-import { parseNote } from "./note";
+import { type Checkpoint, parseCheckpointOrThrow } from "./checkpoint";
+import { parseNoteOrThrow } from "./note";
 
 export { SubjectDeltas } from "../map/stored";
 
@@ -127,11 +127,8 @@ export async function preloadMap(
 ): Promise<number> {
   const latest = await tree.store.latestCheckpoint();
   if (latest === undefined) return 0;
-  const note = parseNote(latest.note);
-  if (E.isLeft(note)) throw note.left;
-  const cp = parseCheckpoint(note.right.text);
-  if (E.isLeft(cp)) throw cp.left;
-  const base = await mapBaseOf(tree, options, cp.right);
+  const checkpoint = parseCheckpointOrThrow(parseNoteOrThrow(latest.note).text);
+  const base = await mapBaseOf(tree, options, checkpoint);
   if (base === undefined) return 0;
   return preloadKept(
     mapStoreFor(tree, options),

@@ -32,8 +32,9 @@ interface Expected {
 /**
  * A `StoreCheck` for the subject map (spec §12.3): while the events are verified, keep
  * the map in memory (one leaf per subject, as the link check keeps one entry per
- * subject; typed arrays, `FlatSubjectMap`, about 175 bytes a subject) and, at the size of every stored checkpoint that carries a map line, compare
- * the recomputed root with the signed one (`checkpoint-mismatch` at its size). A malformed
+ * subject; typed arrays, `FlatSubjectMap`, about 175 bytes a subject) and, at the size
+ * of every stored checkpoint that carries a map line, compare the recomputed root with
+ * the signed one (`checkpoint-mismatch` at its size). A malformed
  * or repeated map line is a mismatch too; checkpoints without one (signed before §12)
  * are accepted. With a map store (`options.map`, else the tree store's own), every stored
  * version *v* must hold exactly the records that make its view "as of v" the map of

@@ -49,21 +49,15 @@ export async function planKeptExtension(
   deltas: ReadonlyMap<string, SubjectDelta>,
   limit: number = KEPT_NODES,
 ): Promise<KeptPlan> {
-  const held = kept.get(store);
-  kept.delete(store);
   const changed = [...deltas].map(([subject, d]) => ({ key: mapKey(subject), d }));
   let map: SubjectMap;
   let nodes = 0;
   let read = 0;
-  if (base === undefined) map = new SubjectMap();
-  else {
-    const usable =
-      held !== undefined &&
-      held.version === base.version &&
-      bytesEqual(held.root, base.root) &&
-      (await store.latestVersion()) === base.version;
-    map = usable ? held.map : new SubjectMap(stubNode(base.root));
-    nodes = usable ? held.nodes : 0;
+  if (base === undefined) {
+    kept.delete(store);
+    map = new SubjectMap();
+  } else {
+    ({ map, nodes } = await takeKept(store, base));
     read = await loadInto(
       store,
       base.version,
@@ -109,16 +103,35 @@ export async function preloadKept(
   keys: readonly Uint8Array[],
   limit: number = KEPT_NODES,
 ): Promise<number> {
-  const held = kept.get(store);
-  kept.delete(store);
-  if (limit <= 0 || (await store.latestVersion()) !== base.version) return 0;
-  const usable =
-    held !== undefined && held.version === base.version && bytesEqual(held.root, base.root);
-  const map = usable ? held.map : new SubjectMap(stubNode(base.root));
+  if (limit <= 0) {
+    kept.delete(store);
+    return 0;
+  }
+  const { map, nodes: held, latest } = await takeKept(store, base);
+  if (!latest) return 0;
   const read = await loadInto(store, base.version, map, keys);
-  const nodes = (usable ? held.nodes : 0) + read;
+  const nodes = held + read;
   if (nodes <= limit) kept.set(store, { version: base.version, root: base.root, map, nodes });
   return read;
+}
+
+/**
+ * Take the map kept for `store` out (nothing stays kept until a caller puts a map back).
+ * It is usable only when it is the map of `base` (same version, same signed root) and the
+ * store's latest version is still `base`'s (no other process wrote a version since);
+ * otherwise a new map known only by `base.root` takes its place, read from the store as a
+ * new process would.
+ */
+async function takeKept(
+  store: MapStore,
+  base: MapVersion,
+): Promise<{ map: SubjectMap; nodes: number; latest: boolean }> {
+  const held = kept.get(store);
+  kept.delete(store);
+  const latest = (await store.latestVersion()) === base.version;
+  if (latest && held?.version === base.version && bytesEqual(held.root, base.root))
+    return { map: held.map, nodes: held.nodes, latest };
+  return { map: new SubjectMap(stubNode(base.root)), nodes: 0, latest };
 }
 
 /** Drop the map kept for `store` (the next plan reads its paths from the store). */
