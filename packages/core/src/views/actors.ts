@@ -7,6 +7,7 @@ import { Country } from "../events/country";
 import { orThrow } from "../plain";
 import { compact, decodeSection, EntryProps, StringList } from "./codec";
 import { ms, payloadOf, type ViewEvent } from "./event";
+import type { SnapshotWriter } from "./snapshot-tree";
 import { type Entry, entryAt, insertEntry } from "./timeline";
 
 /** One step of an actor's lifecycle: onboarding (or a profile change) and offboarding. */
@@ -142,6 +143,11 @@ export class ActorsView {
   /** JSON-safe state; identifiers and labels only. */
   toSnapshot(): ActorsSnapshot {
     return [...this.lifecycles].map(([id, list]) => [id, list.map((e) => ({ ...e }))]);
+  }
+
+  /** Write {@link ActorsView.toSnapshot} output at `depth` without building it: the same bytes. */
+  writeSnapshot(w: SnapshotWriter, depth: number): void {
+    w.pairs(this.lifecycles, depth);
   }
 
   /** Rebuild the view from {@link ActorsView.toSnapshot} output, decoding it first. */

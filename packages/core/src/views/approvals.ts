@@ -5,6 +5,7 @@ import type { DaichoError } from "../errors";
 import { orThrow } from "../plain";
 import { decodeSection } from "./codec";
 import { ms, payloadOf, type ViewEvent } from "./event";
+import type { SnapshotWriter } from "./snapshot-tree";
 
 /** One `permission.approved`: who approved which grant id, when. */
 export interface Approval {
@@ -62,6 +63,15 @@ export class ApprovalsView {
   /** JSON-safe state; ids and times only. */
   toSnapshot(): ApprovalsSnapshot {
     return { approvals: [...this.byGrant], recorders: [...this.recordedBy] };
+  }
+
+  /** Write {@link ApprovalsView.toSnapshot} output at `depth` without building it: the same bytes. */
+  writeSnapshot(w: SnapshotWriter, depth: number): void {
+    w.object(2, depth);
+    w.key("approvals");
+    w.pairs(this.byGrant, depth + 1);
+    w.key("recorders");
+    w.pairs(this.recordedBy, depth + 1);
   }
 
   /** Plain form of {@link ApprovalsView.fromSnapshot}: the view, or throws its `DECODE_ERROR`. */

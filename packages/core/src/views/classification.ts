@@ -6,6 +6,7 @@ import type { ClassificationLevel } from "../events/catalogue";
 import { orThrow } from "../plain";
 import { compact, decodeSection, EntryProps, StringList } from "./codec";
 import { ms, payloadOf, type ViewEvent } from "./event";
+import type { SnapshotWriter } from "./snapshot-tree";
 import { type Entry, entryAt, insertEntry } from "./timeline";
 
 /** Classification levels in increasing order of sensitivity. */
@@ -218,6 +219,19 @@ export class ClassificationView {
           [id, rc.own, [...rc.fields]] as [string, ClassEntry[], [string, ClassEntry[]][]],
       ),
     ]);
+  }
+
+  /** Write {@link ClassificationView.toSnapshot} output at `depth` without building it: the same bytes. */
+  writeSnapshot(w: SnapshotWriter, depth: number): void {
+    w.pairsWith(this.byType, depth, (ids, d) => {
+      w.array(ids.size, d);
+      for (const [id, rc] of ids) {
+        w.array(3, d + 1);
+        w.value(id, d + 2);
+        w.value(rc.own, d + 2);
+        w.pairs(rc.fields, d + 2);
+      }
+    });
   }
 
   /** Rebuild the view from {@link ClassificationView.toSnapshot} output, decoding it first. */

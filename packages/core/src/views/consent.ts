@@ -6,6 +6,7 @@ import type { LawfulBasis } from "../events/catalogue";
 import { orThrow } from "../plain";
 import { decodeSection, EntryProps } from "./codec";
 import { ms, payloadOf, subjectsOf, type ViewEvent } from "./event";
+import type { SnapshotWriter } from "./snapshot-tree";
 import { type Entry, entriesUntil, entryAt, insertEntry } from "./timeline";
 
 /** Status of one subject's consent (or other recorded basis) for one purpose. */
@@ -167,6 +168,11 @@ export class ConsentView {
   /** JSON-safe state; identifiers, labels and times only. */
   toSnapshot(): ConsentSnapshot {
     return [...this.bySubject].map(([s, purposes]) => [s, [...purposes].map(([p, l]) => [p, l])]);
+  }
+
+  /** Write {@link ConsentView.toSnapshot} output at `depth` without building it: the same bytes. */
+  writeSnapshot(w: SnapshotWriter, depth: number): void {
+    w.pairsWith(this.bySubject, depth, (purposes, d) => w.pairs(purposes, d));
   }
 
   /** Rebuild the view from {@link ConsentView.toSnapshot} output, decoding it first. */

@@ -8,6 +8,7 @@ import { orThrow } from "../plain";
 import { compact, decodeSection, EntryProps } from "./codec";
 import { ms, payloadOf, type ViewEvent } from "./event";
 import { PolicyTimeline } from "./policy-timeline";
+import type { SnapshotWriter } from "./snapshot-tree";
 import { type Entry, entryAt, insertEntry } from "./timeline";
 
 /** One step of a device's life: registered (in service), lost, wiped or retired. */
@@ -161,6 +162,17 @@ export class DevicesView {
       uses: [...this.uses].map(([id, u]) => [id, { ...u, actors: [...u.actors] }]),
       policy: this.policy.toSnapshot(),
     };
+  }
+
+  /** Write {@link DevicesView.toSnapshot} output at `depth` without building it: the same bytes. */
+  writeSnapshot(w: SnapshotWriter, depth: number): void {
+    w.object(3, depth);
+    w.key("devices");
+    w.pairs(this.devices, depth + 1);
+    w.key("uses"); // `{ ...u, actors: [...u.actors] }` keeps u's members in u's order
+    w.pairs(this.uses, depth + 1);
+    w.key("policy");
+    w.value(this.policy.toSnapshot(), depth + 1);
   }
 
   /** Plain form of {@link DevicesView.fromSnapshot}: the view, or throws its `DECODE_ERROR`. */

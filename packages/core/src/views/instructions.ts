@@ -5,6 +5,7 @@ import type { DaichoError } from "../errors";
 import { orThrow } from "../plain";
 import { decodeSection, EntryProps, StringList } from "./codec";
 import { ms, payloadOf, type ViewEvent } from "./event";
+import type { SnapshotWriter } from "./snapshot-tree";
 import { type Entry, entryAt, insertEntry } from "./timeline";
 
 /** A customer's マル秘 instruction on one item: who may know it, until when. */
@@ -72,6 +73,11 @@ export class InstructionsView {
   /** JSON-safe state; staff ids and times only. */
   toSnapshot(): InstructionsSnapshot {
     return [...this.byItem].map(([k, list]) => [k, list.map((i) => ({ ...i }))]);
+  }
+
+  /** Write {@link InstructionsView.toSnapshot} output at `depth` without building it: the same bytes. */
+  writeSnapshot(w: SnapshotWriter, depth: number): void {
+    w.pairs(this.byItem, depth);
   }
 
   /** Plain form of {@link InstructionsView.fromSnapshot}: the view, or throws its `DECODE_ERROR`. */

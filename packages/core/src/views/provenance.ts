@@ -5,6 +5,7 @@ import type { DaichoError } from "../errors";
 import { orThrow } from "../plain";
 import { decodeSection, EntryProps, StringList } from "./codec";
 import { ms, payloadOf, subjectsOf, type ViewEvent } from "./event";
+import type { SnapshotWriter } from "./snapshot-tree";
 import { type Entry, entriesUntil, insertEntry } from "./timeline";
 
 /** Where some of a subject's data came from (a web form, an imported file, a card scan…). */
@@ -91,6 +92,11 @@ export class ProvenanceView {
   /** JSON-safe state; identifiers, labels and times only. */
   toSnapshot(): ProvenanceSnapshot {
     return [...this.bySubject];
+  }
+
+  /** Write {@link ProvenanceView.toSnapshot} output at `depth` without building it: the same bytes. */
+  writeSnapshot(w: SnapshotWriter, depth: number): void {
+    w.pairs(this.bySubject, depth);
   }
 
   /** Rebuild the view from {@link ProvenanceView.toSnapshot} output, decoding it first. */

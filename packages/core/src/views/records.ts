@@ -5,6 +5,7 @@ import type { DaichoError } from "../errors";
 import { orThrow } from "../plain";
 import { compact, decodeSection, StringList } from "./codec";
 import { ms, payloadOf, subjectsOf, type ViewEvent } from "./event";
+import { defined, type SnapshotWriter } from "./snapshot-tree";
 
 /** What the ledger knows about one CRM record (a contact, a deal…): never its contents. */
 export interface RecordInfo {
@@ -138,6 +139,29 @@ export class RecordsView {
         compact({ requestedAt: e.requestedAt, erasedAt: e.erasedAt }),
       ]),
     };
+  }
+
+  /** Write {@link RecordsView.toSnapshot} output at `depth` without building it: the same bytes. */
+  writeSnapshot(w: SnapshotWriter, depth: number): void {
+    w.object(2, depth);
+    w.key("records");
+    w.pairsWith(this.byType, depth + 1, (ids, d) =>
+      w.pairsWith(ids, d, (r, at) => {
+        // compact({ subjects, fields, owner, createdAt, deletedAt }), in that order
+        w.object(2 + defined(r.owner) + defined(r.createdAt) + defined(r.deletedAt), at);
+        w.member("subjects", r.subjects, at);
+        w.member("fields", r.fields, at);
+        w.member("owner", r.owner, at);
+        w.member("createdAt", r.createdAt, at);
+        w.member("deletedAt", r.deletedAt, at);
+      }),
+    );
+    w.key("erasures");
+    w.pairsWith(this.erasures, depth + 1, (e, at) => {
+      w.object(defined(e.requestedAt) + defined(e.erasedAt), at);
+      w.member("requestedAt", e.requestedAt, at);
+      w.member("erasedAt", e.erasedAt, at);
+    });
   }
 
   /** Rebuild the view from {@link RecordsView.toSnapshot} output, decoding it first. */

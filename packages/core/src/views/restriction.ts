@@ -5,6 +5,7 @@ import type { DaichoError } from "../errors";
 import { orThrow } from "../plain";
 import { compact, decodeSection, EntryProps } from "./codec";
 import { ms, payloadOf, subjectsOf, type ViewEvent } from "./event";
+import type { SnapshotWriter } from "./snapshot-tree";
 import { type Entry, entriesUntil, insertEntry } from "./timeline";
 
 export interface RestrictionEntry extends Entry {
@@ -88,6 +89,11 @@ export class RestrictionView {
   /** JSON-safe state; identifiers, labels and times only. */
   toSnapshot(): RestrictionSnapshot {
     return [...this.bySubject];
+  }
+
+  /** Write {@link RestrictionView.toSnapshot} output at `depth` without building it: the same bytes. */
+  writeSnapshot(w: SnapshotWriter, depth: number): void {
+    w.pairs(this.bySubject, depth);
   }
 
   /** Rebuild the view from {@link RestrictionView.toSnapshot} output, decoding it first. */

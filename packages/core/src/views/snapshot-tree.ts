@@ -141,18 +141,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * a lone surrogate) is refused with `INVALID_ARGUMENT`: a view's `toSnapshot` is wrong.
  */
 export function encodeTree(root: unknown): Uint8Array {
-  const tree = new TreeWriter();
+  const tree = new SnapshotWriter();
   tree.value(root, 0);
-  const table = new ByteWriter(1 << 16);
-  const lengths = new ByteWriter(1 << 12);
-  for (const s of tree.strings) lengths.varint(table.utf8(s));
-  const out = new ByteWriter(tree.pos + table.pos + lengths.pos + 24);
-  out.varint(tree.strings.length);
-  out.varint(table.pos);
-  out.raw(lengths.bytes());
-  out.raw(table.bytes());
-  out.raw(tree.bytes());
-  return out.bytes();
+  return tree.body();
 }
 
 /**
@@ -160,8 +151,12 @@ export function encodeTree(root: unknown): Uint8Array {
  * one capacity check per value, `for…in` rather than `Object.keys` (no array per object),
  * and string ids kept in a null-prototype object rather than a `Map` — V8 internalises a
  * string used as a property key, so the millions of repeated ids compare by pointer.
+ *
+ * A view writes its own maps through it (`writeSnapshot`) with `array`, `object`, `key` and
+ * `pairs`, and hands plain leaves to `value`: the bytes are those `encodeTree` gives for
+ * the view's `toSnapshot()`, without building that tree first.
  */
-class TreeWriter extends ByteWriter {
+export class SnapshotWriter extends ByteWriter {
   private readonly ids: Record<string, number> = Object.create(null);
   readonly strings: string[] = [];
 
@@ -177,6 +172,63 @@ class TreeWriter extends ByteWriter {
       this.strings.push(s);
     }
     return id;
+  }
+
+  /** The body: string table, then everything written so far (call once, at the end). */
+  body(): Uint8Array {
+    const table = new ByteWriter(1 << 16);
+    const lengths = new ByteWriter(1 << 12);
+    for (const s of this.strings) lengths.varint(table.utf8(s));
+    const out = new ByteWriter(this.pos + table.pos + lengths.pos + 24);
+    out.varint(this.strings.length);
+    out.varint(table.pos);
+    out.raw(lengths.bytes());
+    out.raw(table.bytes());
+    out.raw(this.bytes());
+    return out.bytes();
+  }
+
+  /** The head of an array of `n` values (the caller writes them, at `depth` + 1). */
+  array(n: number, depth: number): void {
+    if (depth >= MAX_DEPTH) throw unsupported(`nesting deeper than ${MAX_DEPTH}`);
+    this.ensure(1 + MAX_VARINT_BYTES);
+    this.buf[this.pos++] = TAG.array;
+    this.varint(n);
+  }
+
+  /** The head of an object of `n` members, each then a `key` and a value (no `undefined`). */
+  object(n: number, depth: number): void {
+    if (depth >= MAX_DEPTH) throw unsupported(`nesting deeper than ${MAX_DEPTH}`);
+    this.ensure(1 + MAX_VARINT_BYTES);
+    this.buf[this.pos++] = TAG.object;
+    this.varint(n);
+  }
+
+  /** An object member's key. */
+  key(k: string): void {
+    this.varint(this.stringId(k));
+  }
+
+  /** Member `k` of an object at `depth`, unless `v` is undefined (count it with {@link defined}). */
+  member(k: string, v: unknown, depth: number): void {
+    if (v === undefined) return;
+    this.key(k);
+    this.value(v, depth + 1);
+  }
+
+  /** A map as `[...m]` would be written: an array of `[key, value]` pairs at `depth`. */
+  pairs(m: ReadonlyMap<unknown, unknown>, depth: number): void {
+    this.pairsWith(m, depth, (v, d) => this.value(v, d));
+  }
+
+  /** As {@link SnapshotWriter.pairs}, each value written by `write` (at `depth` + 2). */
+  pairsWith<K, V>(m: ReadonlyMap<K, V>, depth: number, write: (v: V, depth: number) => void): void {
+    this.array(m.size, depth);
+    for (const [k, v] of m) {
+      this.array(2, depth + 1);
+      this.value(k, depth + 2);
+      write(v, depth + 2);
+    }
   }
 
   value(v: unknown, depth: number): void {
@@ -199,11 +251,11 @@ class TreeWriter extends ByteWriter {
       this.varint(v.length);
       for (let i = 0; i < v.length; i++) this.value(v[i], depth + 1);
     } else {
-      this.object(v as Record<string, unknown>, depth);
+      this.plainObject(v as Record<string, unknown>, depth);
     }
   }
 
-  private object(o: Record<string, unknown>, depth: number): void {
+  private plainObject(o: Record<string, unknown>, depth: number): void {
     const proto = Object.getPrototypeOf(o);
     if (proto !== Object.prototype && proto !== null) throw unsupported("a non-plain object");
     this.buf[this.pos++] = TAG.object;
@@ -247,6 +299,11 @@ class TreeWriter extends ByteWriter {
       this.buf[this.pos++] = TAG.null; // JSON.stringify(NaN) === "null"
     }
   }
+}
+
+/** 1 when `v` is a member JSON keeps, else 0: for an object's count before `member`s. */
+export function defined(v: unknown): number {
+  return v === undefined ? 0 : 1;
 }
 
 function varintLength(n: number): number {

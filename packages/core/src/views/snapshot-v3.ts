@@ -2,7 +2,7 @@ import { equalBytes } from "@noble/ciphers/utils.js";
 import * as E from "fp-ts/lib/Either.js";
 import { DaichoError, ledgerMismatch } from "../errors";
 import { bytesToHex, utf8ToBytes } from "../hash";
-import { BodyError, ByteReader, ByteWriter, decodeTree, encodeTree } from "./snapshot-tree";
+import { BodyError, ByteReader, ByteWriter, decodeTree, SnapshotWriter } from "./snapshot-tree";
 import {
   authFailure,
   corrupt,
@@ -43,13 +43,25 @@ export function isBinarySnapshot(bytes: Uint8Array): boolean {
  * plain SHA-256 and a restore must opt in with `trustUnkeyedSnapshot`). Holds what the v2
  * text holds — identifiers, labels, field names, times — and never a personal value.
  * Throws `INVALID_ARGUMENT` for a short key, a time before 1970, or a view state JSON
- * could not carry either (see `encodeTree`).
+ * could not carry either (see `encodeTree`). The body is written from the views' maps
+ * (`Views.writeSnapshot`): the bytes `encodeTree(views.state())` would give.
  */
 export function encodeBinarySnapshot(
   views: Views,
   ledgerId: string,
   now: Date = new Date(),
   key?: Uint8Array,
+): Uint8Array {
+  return frameBinarySnapshot(views, ledgerId, now, key, (w) => views.writeSnapshot(w));
+}
+
+/** The v3 frame around a body `write` puts into a fresh writer (tests pass the tree walk). */
+export function frameBinarySnapshot(
+  views: Views,
+  ledgerId: string,
+  now: Date,
+  key: Uint8Array | undefined,
+  write: (w: SnapshotWriter) => void,
 ): Uint8Array {
   if (key !== undefined && key.length < SNAPSHOT_KEY_BYTES) throw shortKey("snapshotKey");
   const createdAt = now.getTime();
@@ -58,7 +70,9 @@ export function encodeBinarySnapshot(
       path: "now",
     });
   }
-  const body = encodeTree(views.state());
+  const writer = new SnapshotWriter();
+  write(writer);
+  const body = writer.body();
   const head = new ByteWriter(256);
   head.raw(V3_MAGIC);
   head.byte(AUTH_BYTES[key === undefined ? "sha256" : "hmac-sha256"]);

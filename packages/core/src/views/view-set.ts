@@ -17,6 +17,7 @@ import { ProvenanceView } from "./provenance";
 import { RecordsView } from "./records";
 import { RestrictionView } from "./restriction";
 import { SessionsView } from "./sessions";
+import type { SnapshotWriter } from "./snapshot-tree";
 import { VolumeView } from "./volume";
 
 /** The JSON-safe state of every view, as written inside a snapshot. */
@@ -256,6 +257,46 @@ export class Views {
       volume: this.volume.toSnapshot(),
       sessions: this.sessions.toSnapshot(),
     };
+  }
+
+  /**
+   * Write {@link Views.state} as a v3 body's root (docs/spec.md §14.3) straight from the
+   * views' maps: the same bytes as `encodeTree(this.state())`, without that tree. Views
+   * whose state is small (policies, contracts, alerts, volume, sessions, grants) hand
+   * their `toSnapshot()` to the writer.
+   */
+  writeSnapshot(w: SnapshotWriter): void {
+    w.object(15, 0);
+    w.key("actors");
+    this.actors.writeSnapshot(w, 1);
+    w.key("permissions");
+    w.value(this.permissions.toSnapshot(), 1);
+    w.key("consent");
+    this.consent.writeSnapshot(w, 1);
+    w.key("classification");
+    this.classification.writeSnapshot(w, 1);
+    w.key("provenance");
+    this.provenance.writeSnapshot(w, 1);
+    w.key("restriction");
+    this.restriction.writeSnapshot(w, 1);
+    w.key("records");
+    this.records.writeSnapshot(w, 1);
+    w.key("contracts");
+    w.value(this.contracts.toSnapshot(), 1);
+    w.key("alerts");
+    w.value(this.alerts.toSnapshot(), 1);
+    w.key("approvals");
+    this.approvals.writeSnapshot(w, 1);
+    w.key("instructions");
+    this.instructions.writeSnapshot(w, 1);
+    w.key("devices");
+    this.devices.writeSnapshot(w, 1);
+    w.key("destinations");
+    w.value(this.destinations.toSnapshot(), 1);
+    w.key("volume");
+    w.value(this.volume.toSnapshot(), 1);
+    w.key("sessions");
+    w.value(this.sessions.toSnapshot(), 1);
   }
 
   /** Rebuild views from {@link Views.state} output at `position`, decoding every section. */
