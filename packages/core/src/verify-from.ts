@@ -118,6 +118,5 @@ async function heldHeadFailure(
 function copyState(state: ResumeState): ResumeState {
   const types = new Map([...state.types].map(([t, n]) => [t, { ...n }]));
   if (state.subjects === undefined) return { seq: state.seq, hash: state.hash, types };
-  const subjects = new Map([...state.subjects].map(([s, n]) => [s, { ...n }]));
-  return { seq: state.seq, hash: state.hash, types, subjects };
+  return { seq: state.seq, hash: state.hash, types, subjects: state.subjects.copy() };
 }

@@ -1,9 +1,9 @@
 import { DaichoError } from "./errors";
 import { ENVELOPE_VERSION, type StoredEvent } from "./events/envelope";
 import type { Store } from "./store/store";
+import { SubjectTallies } from "./subject-tallies";
 import {
   type ParsedBody,
-  type SubjectTally,
   type VerifiedCopy,
   type VerifiedEventHook,
   type VerifyFailure,
@@ -68,7 +68,7 @@ export async function verifyStore(
 export interface ResumeState {
   readonly seq: number;
   readonly hash: string;
-  readonly subjects?: Map<string, SubjectTally>;
+  readonly subjects?: SubjectTallies;
   readonly types: Map<string, TypeTally>;
 }
 
@@ -106,9 +106,7 @@ export async function verifyStoreFrom(
   }
   const claimed = await store.head();
   const subjects =
-    options.subjectLinks === false
-      ? undefined
-      : (resume?.subjects ?? new Map<string, SubjectTally>());
+    options.subjectLinks === false ? undefined : (resume?.subjects ?? new SubjectTallies());
   const types = resume?.types ?? new Map<string, TypeTally>();
   const also = options.also ?? [];
   const tallied: VerifiedEventHook = (stored, body) =>
@@ -265,7 +263,7 @@ async function headFailure(
  */
 async function subjectIndexFailure(
   store: Store,
-  tally: ReadonlyMap<string, SubjectTally>,
+  tally: SubjectTallies,
   tip: number,
 ): Promise<VerifyFailure | undefined> {
   const [stray] = await store.strayIndexRows(tip, 1);
@@ -277,24 +275,32 @@ async function subjectIndexFailure(
         : "a subject-index row points at an event that is not about that subject",
     );
   }
-  const seen = new Set<string>();
+  // One byte per subject: whether the index has reported it yet.
+  const seen = new Uint8Array(tally.size);
+  let seenCount = 0;
   for await (const { subject, rows } of store.subjectIndexCounts(tip)) {
-    const entry = tally.get(subject);
-    if (entry === undefined || seen.has(subject)) {
+    const entry = tally.find(subject);
+    if (entry < 0 || seen[entry] === 1) {
       // Only a store breaking its contract gets here: a non-stray row names a known subject.
-      return indexFailure(entry?.first ?? 0, "the store's subject index does not add up");
-    }
-    seen.add(subject);
-    if (rows !== entry.count) {
       return indexFailure(
-        await firstMissing(store, subject, entry.seq),
+        entry < 0 ? 0 : tally.first(entry),
+        "the store's subject index does not add up",
+      );
+    }
+    seen[entry] = 1;
+    seenCount++;
+    if (rows !== tally.count(entry)) {
+      return indexFailure(
+        await firstMissing(store, subject, tally.lastSeq(entry)),
         "a subject-index row is missing: lookups by subject skip this event",
       );
     }
   }
-  if (seen.size !== tally.size) {
+  if (seenCount !== tally.size) {
     let first = Number.POSITIVE_INFINITY;
-    for (const [s, t] of tally) if (!seen.has(s) && t.first < first) first = t.first;
+    for (let e = 0; e < tally.size; e++) {
+      if (seen[e] === 0 && tally.first(e) < first) first = tally.first(e);
+    }
     return indexFailure(first, "a subject has no subject-index rows at all");
   }
   return undefined;

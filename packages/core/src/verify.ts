@@ -3,6 +3,7 @@ import { fullFormProblem } from "./envelope/v2-body";
 import { V2_SUFFIX } from "./envelope/v2-hash";
 import { DaichoError } from "./errors";
 import type { StoredEvent } from "./events/envelope";
+import { SubjectTallies } from "./subject-tallies";
 
 /** What is wrong at the first broken sequence number. */
 export type VerifyFailureKind =
@@ -118,14 +119,6 @@ export interface ParsedBody {
   readonly subjects: readonly { id: string; prevSeq?: number; prevHash?: string }[];
 }
 
-/** Per subject while verifying: its latest event, how many events name it, and its first. */
-export interface SubjectTally {
-  seq: number;
-  hash: string;
-  count: number;
-  readonly first: number;
-}
-
 /**
  * Extra checks run on each event after its hash, sequence number, chain link and subject
  * links verified (stored copies, Merkle tree). A returned failure ends verification with
@@ -140,7 +133,7 @@ export type VerifiedEventHook = (
 export interface ChainHooks {
   readonly onVerified?: VerifiedEventHook;
   /** Where the per-subject link state is kept, so a caller can check the index against it. */
-  readonly subjects?: Map<string, SubjectTally>;
+  readonly subjects?: SubjectTallies;
   /**
    * Continue after an event already verified (incremental verification, `verifyFrom`):
    * `events` starts at `start.seq + 1`, whose `prevHash` must be `start.hash`; `subjects`
@@ -197,7 +190,7 @@ export async function verifyChain(
   if (expect !== undefined) assertHeldHead(expect);
   const progressEvery = options.progressEvery ?? 10_000;
   const checkLinks = options.subjectLinks ?? true;
-  const subjectHeads = hooks.subjects ?? new Map<string, SubjectTally>();
+  const subjectHeads = checkLinks ? (hooks.subjects ?? new SubjectTallies()) : undefined;
   const onVerified = hooks.onVerified;
   let version = options.envelopeVersion;
   const iterator = (hooks.precheck ?? checkedLocally)(events)[Symbol.asyncIterator]();
@@ -258,31 +251,14 @@ export async function verifyChain(
           },
         };
       }
-      if (checkLinks) {
+      if (subjectHeads !== undefined) {
         for (const link of parsed.subjects) {
-          const head = subjectHeads.get(link.id);
-          const ok =
-            head === undefined
-              ? link.prevSeq === undefined && link.prevHash === undefined
-              : link.prevSeq === head.seq && link.prevHash === head.hash;
-          if (!ok) {
+          if (!subjectHeads.link(link.id, link.prevSeq, link.prevHash, expectedSeq, recomputed)) {
             return fail(
               expectedSeq,
               "subject-link-broken",
               "a subject back-link does not point at the previous event about that subject",
             );
-          }
-          if (head === undefined) {
-            subjectHeads.set(link.id, {
-              seq: expectedSeq,
-              hash: recomputed,
-              count: 1,
-              first: expectedSeq,
-            });
-          } else {
-            head.seq = expectedSeq;
-            head.hash = recomputed;
-            head.count++;
           }
         }
       }
