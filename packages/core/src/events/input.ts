@@ -1,5 +1,4 @@
 import * as E from "fp-ts/lib/Either.js";
-import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import { decodeWith } from "../decode";
 import { DaichoError } from "../errors";
@@ -69,33 +68,37 @@ const SCREENED_INPUT = screenPhoneLikeIds(InputShape);
 /** The allowed `type` values, from the catalogue itself. */
 const KNOWN_TYPES = `EventType: ${Object.keys(EVENT_PAYLOADS).join(" | ")}`;
 
-/** Decode untrusted input into an {@link EventInput}; the error names the path and reason. */
+/**
+ * Decode untrusted input into an {@link EventInput}; the error names the path and reason.
+ * Written with plain tag checks rather than `pipe`/`E.chain`: it runs once per appended
+ * event, and fp-ts's dual-arity combinators copy their arguments on every call.
+ */
 export function decodeEventInput(
   input: unknown,
   root = "$",
   options: DecodeInputOptions = {},
 ): E.Either<DaichoError, EventInput> {
   const screen = options.allowPhoneLikeIds !== true;
-  return pipe(
-    decodeWith(screen ? SCREENED_INPUT : InputShape, input, root),
-    E.chain((shape) => {
-      if (!isEventType(shape.type)) {
-        return E.left(
-          new DaichoError("DECODE_ERROR", `unknown event type: expected ${KNOWN_TYPES}`, {
-            path: `${root}.type`,
-            details: { known: Object.keys(EVENT_PAYLOADS) },
-          }),
-        );
-      }
-      const payload = EVENT_PAYLOADS[shape.type] as t.Type<unknown, unknown, unknown>;
-      const codec = screen ? screenPhoneLikeIds(payload) : payload;
-      return pipe(
-        decodeWith(codec, shape.payload, `${root}.payload`),
-        E.map((payload) => ({ ...shape, type: shape.type, payload }) as EventInput),
-        E.chainFirst((decoded) => checkPersonalSubjects(decoded, root)),
-      );
-    }),
+  const shaped = decodeWith(screen ? SCREENED_INPUT : InputShape, input, root);
+  if (E.isLeft(shaped)) return shaped;
+  const shape = shaped.right;
+  if (!isEventType(shape.type)) {
+    return E.left(
+      new DaichoError("DECODE_ERROR", `unknown event type: expected ${KNOWN_TYPES}`, {
+        path: `${root}.type`,
+        details: { known: Object.keys(EVENT_PAYLOADS) },
+      }),
+    );
+  }
+  const payload = EVENT_PAYLOADS[shape.type] as t.Type<unknown, unknown, unknown>;
+  const decoded = decodeWith(
+    screen ? screenPhoneLikeIds(payload) : payload,
+    shape.payload,
+    `${root}.payload`,
   );
+  if (E.isLeft(decoded)) return decoded;
+  const event = { ...shape, type: shape.type, payload: decoded.right } as EventInput;
+  return checkPersonalSubjects(event, root);
 }
 
 /**

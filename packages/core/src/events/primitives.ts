@@ -218,6 +218,10 @@ export function strictStruct<R extends t.Props, O extends t.Props = NoProps>(
   const requiredEntries = Object.entries(required);
   const optionalEntries = Object.entries(optional);
   const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
+  // Members as parallel arrays, required first, for an indexed loop on the hot path.
+  const names = [...Object.keys(required), ...Object.keys(optional)];
+  const codecs: t.Mixed[] = [...Object.values(required), ...Object.values(optional)];
+  const requiredCount = requiredEntries.length;
   const isRecord = (u: unknown): u is Record<string, unknown> =>
     typeof u === "object" && u !== null && !Array.isArray(u);
   const codec: t.Type<A, Out, unknown> = new t.Type<A, Out, unknown>(
@@ -249,18 +253,29 @@ export function strictStruct<R extends t.Props, O extends t.Props = NoProps>(
         }
       }
       const out: Record<string, unknown> = {};
-      const errors: t.ValidationError[] = [];
-      const member = (key: string, codec: t.Mixed, value: unknown) => {
-        const r = codec.validate(value, t.appendContext(c, key, codec, value));
-        if (r._tag === "Left") errors.push(...r.left);
-        else out[key] = r.right;
-      };
-      for (const [key, codec] of requiredEntries) member(key, codec, u[key]);
-      for (const [key, codec] of optionalEntries) {
+      let errors: t.ValidationError[] | undefined;
+      for (let i = 0; i < names.length; i++) {
+        const key = names[i] as string;
+        const member = codecs[i] as t.Mixed;
         const value = u[key];
-        if (value !== undefined) member(key, codec, value);
+        if (i >= requiredCount && value === undefined) continue;
+        // First against this struct's context, not the member's own (no allocation on
+        // the common path: member codecs read the context only to fail, or to find a
+        // screening wrapper above them); a failure runs again with the member's full
+        // path, so the error names it.
+        const fast = member.validate(value, c);
+        if (fast._tag === "Right") {
+          out[key] = fast.right;
+          continue;
+        }
+        const r = member.validate(value, t.appendContext(c, key, member, value));
+        if (r._tag === "Right") out[key] = r.right;
+        else {
+          errors = errors ?? [];
+          errors.push(...r.left);
+        }
       }
-      return errors.length === 0 ? t.success(out as A) : t.failures(errors);
+      return errors === undefined ? t.success(out as A) : t.failures(errors);
     },
     (a) => {
       const out: Record<string, unknown> = {};
