@@ -48,6 +48,9 @@ function reference(u: unknown): E.Either<unknown, unknown> {
 /** Mostly valid values, so the property compares accepted decodes as often as refusals. */
 const often = <A, B>(valid: fc.Arbitrary<A>, hostile: fc.Arbitrary<B>) =>
   fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: hostile, weight: 1 });
+/** `null` 9 times in 10, else a value from `arb`. */
+const rarely = <A>(arb: fc.Arbitrary<A>) =>
+  fc.oneof({ arbitrary: fc.constant(null), weight: 9 }, { arbitrary: arb, weight: 1 });
 const anyValue = fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.constant(null));
 const maybeId = often(
   fc.constantFrom("c-1", "agent-7", "s-42", "tenant:a/b#1"),
@@ -77,8 +80,10 @@ const candidate = fc
       },
       { requiredKeys: ["name", "inner", "tags"] },
     ),
-    fc.option(fc.constantFrom("name", "inner", "tags"), { freq: 8 }),
-    fc.option(anyValue, { freq: 8 }),
+    // Rarely drop a required key or add an unknown one (fc.option's `freq` would do it
+    // 7 times in 8, leaving too few valid values to compare).
+    rarely(fc.constantFrom("name", "inner", "tags")),
+    rarely(anyValue),
   )
   .map(([u, drop, misspelt]) => {
     const out: Record<string, unknown> = { ...u };
@@ -101,8 +106,9 @@ describe("strictStruct", () => {
       { numRuns: 2000 },
     );
     // The generator reaches both outcomes, so the property compares real decodes.
-    expect(seen.Right).toBeGreaterThan(20);
-    expect(seen.Left).toBeGreaterThan(20);
+    // About 16 % of values decode (≈320); fewer than 50 of 2,000 would mean the generator broke.
+    expect(seen.Right).toBeGreaterThan(50);
+    expect(seen.Left).toBeGreaterThan(50);
   });
 
   it("names the failing member's full path, not the struct's", () => {
