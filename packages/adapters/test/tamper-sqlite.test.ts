@@ -201,6 +201,17 @@ describe("every single edit of a stored SQLite ledger is reported by verify", ()
       "UPDATE daicho_meta SET value = replace(value, '\"envelopeVersion\":1', '\"envelopeVersion\":2')",
       "column-mismatch",
     ],
+    // Found by the property below (CI, seed 507152230): the metadata was cast, not decoded.
+    [
+      "a metadata member renamed (createdAt → dreatedAt)",
+      "UPDATE daicho_meta SET value = replace(value, '\"createdAt\"', '\"dreatedAt\"')",
+      "threw",
+    ],
+    [
+      "a member added to the metadata",
+      "UPDATE daicho_meta SET value = replace(value, '{', '{\"admin\":true,')",
+      "threw",
+    ],
     ["the stored tree size grown", "UPDATE daicho_tree_state SET size = 61", "tree-mismatch"],
     ["the stored tree size shrunk", "UPDATE daicho_tree_state SET size = 50", "tree-mismatch"],
     [

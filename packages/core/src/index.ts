@@ -52,6 +52,7 @@ export {
   sameHead,
 } from "./store/checks";
 export { memoryStore } from "./store/memory";
+export { decodeStoredMeta, StoredLedgerMeta } from "./store/meta";
 export type {
   AppendLimit,
   ChainHead,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   DaichoError,
+  decodeStoredMeta,
   decodeWith,
   type LedgerMeta,
   type StoredEvent,
@@ -97,12 +98,6 @@ export const recordIds = {
 export const EventData = StoredEventRecord;
 export type EventData = t.TypeOf<typeof EventData>;
 
-export const MetaData = t.type({
-  ledgerId: t.string,
-  createdAt: t.string,
-  envelopeVersion: t.number,
-});
-
 /** The data of a subject-registry event. */
 export const SubjectData = t.type({ subject: t.string });
 
@@ -142,14 +137,9 @@ export function fromEventData(data: unknown, revision: bigint): StoredEvent {
   return decoded.right;
 }
 
-/** Decode the metadata event. */
+/** Decode the metadata event (exactly a `LedgerMeta`, else STORE_CORRUPT). */
 export function fromMetaData(data: unknown): LedgerMeta {
-  const decoded = decodeWith(MetaData, data, "meta");
-  if (E.isLeft(decoded))
-    throw new DaichoError("STORE_CORRUPT", "meta stream does not hold Daichō metadata", {
-      path: "meta",
-    });
-  return decoded.right;
+  return decodeStoredMeta(data, "the KurrentDB meta stream");
 }
 
 /** The data of a link event to `seq` of the events stream. */

@@ -4,6 +4,7 @@ import {
   type ChainHead,
   concurrencyConflict,
   DaichoError,
+  decodeStoredMeta,
   type LedgerMeta,
   ledgerMismatch,
   mergeBySeq,
@@ -240,7 +241,7 @@ class SqliteStore implements Store {
 
   private readMeta(): LedgerMeta | null {
     const row = this.stmts.getMeta.get("meta") as { value: string } | undefined;
-    return row === undefined ? null : (JSON.parse(row.value) as LedgerMeta);
+    return row === undefined ? null : decodeStoredMeta(row.value, "the SQLite file");
   }
 
   private readHead(): ChainHead | null {
