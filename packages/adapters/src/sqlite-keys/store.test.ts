@@ -87,3 +87,32 @@ describe("sqliteKeyStore", () => {
     }
   });
 });
+
+describe("a tombstone edited outside the library", () => {
+  for (const [what, value] of [
+    ["not JSON", "[kek-1"],
+    ["not an array", '{"0":"k-1"}'],
+    ["an id that is not a string", '["k-1",7]'],
+  ] as const) {
+    it(`whose key ids are ${what} is STORE_CORRUPT, naming no subject`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "daicho-keys-"));
+      const path = join(dir, "keys.db");
+      try {
+        const keys = sqliteKeyStore(path);
+        await keys.destroy("subject-hanako", "2026-12-05T00:00:00Z");
+        expect(await keys.forSubject("subject-hanako")).toMatchObject({ keyIds: [] });
+        await keys.close();
+        const db = new Database(path);
+        db.prepare("UPDATE daicho_key_tombstones SET key_ids = ?").run(value);
+        db.close();
+        const reopened = sqliteKeyStore(path);
+        const e = await reopened.forSubject("subject-hanako").catch((x: unknown) => x);
+        expect(isDaichoError(e, "STORE_CORRUPT")).toBe(true);
+        expect(String((e as Error).message)).not.toContain("hanako");
+        await reopened.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});

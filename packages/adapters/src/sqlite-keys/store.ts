@@ -12,6 +12,27 @@ import Database from "better-sqlite3";
 import { sqliteError } from "../sqlite/errors";
 import { KEY_MIGRATIONS } from "./schema";
 
+/**
+ * A tombstone's `key_ids` column: JSON text of an array of key ids. Anything else was
+ * written outside the library, so it is STORE_CORRUPT (the subject is not named).
+ */
+function storedKeyIds(text: string): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value) || !value.every((id) => typeof id === "string")) {
+    throw new DaichoError(
+      "STORE_CORRUPT",
+      "a tombstone in the key store names its erased keys malformed: it was edited outside the library; restore the key store from a backup",
+      { path: "key_ids" },
+    );
+  }
+  return value;
+}
+
 export interface SqliteKeyStoreOptions {
   /** `full` (default) fsyncs every commit; `normal` may lose the last commits on power loss. */
   readonly synchronous?: "full" | "normal";
@@ -198,7 +219,7 @@ class SqliteKeyStore implements KeyStore {
       ? undefined
       : {
           subject: row.subject,
-          keyIds: JSON.parse(row.key_ids) as string[],
+          keyIds: storedKeyIds(row.key_ids),
           erasedAt: row.erased_at,
         };
   }
