@@ -37,7 +37,8 @@ const subjectOf = (n: number) => `s-${(n * 7919) % SUBJECTS}`;
 
 type Checkpointing = Pick<typeof checkpoint, "emitCheckpoint">;
 type Merkle = Pick<typeof merkle, "catchUp">;
-type TreeStores = { sqliteTreeStore: typeof sqliteTreeStore };
+/** The arm's SQLite stores: a baseline build's own, so its file keeps that build's schema. */
+type TreeStores = { sqliteTreeStore: typeof sqliteTreeStore; sqliteStore: typeof sqliteStore };
 
 interface Arm {
   readonly name: string;
@@ -114,7 +115,9 @@ async function build(path: string, report: Report): Promise<void> {
 }
 
 async function open(path: string, arm: Arm): Promise<Open> {
-  const ledger = await openLedger({ store: sqliteStore(path, { synchronous: "normal" }) });
+  const ledger = await openLedger({
+    store: arm.stores.sqliteStore(path, { synchronous: "normal" }),
+  });
   const tree = await arm.merkle.catchUp(arm.stores.sqliteTreeStore(path), ledger.store);
   const head = await ledger.store.head();
   return { ledger, tree, next: head === null ? 0 : head.seq + 1 };
@@ -132,11 +135,11 @@ async function arms(): Promise<Arm[]> {
       merkle: (await import(join(baseline, "merkle", "index.js"))) as Merkle,
       stores:
         adapters === undefined
-          ? { sqliteTreeStore }
+          ? { sqliteTreeStore, sqliteStore }
           : ((await import(join(adapters, "sqlite", "index.js"))) as TreeStores),
     });
   }
-  const self = { checkpointing: checkpoint, merkle, stores: { sqliteTreeStore } };
+  const self = { checkpointing: checkpoint, merkle, stores: { sqliteTreeStore, sqliteStore } };
   out.push({ name: "this build, nothing kept", options: { keptNodes: 0 }, ...self });
   out.push({ name: "this build, map kept", options: {}, ...self });
   out.push({ name: "this build, map kept, preloaded", options: {}, preload: true, ...self });
