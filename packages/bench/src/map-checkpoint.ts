@@ -38,7 +38,7 @@ const subjectOf = (n: number) => `s-${(n * 7919) % SUBJECTS}`;
 type Checkpointing = Pick<typeof checkpoint, "emitCheckpoint">;
 type Merkle = Pick<typeof merkle, "catchUp">;
 /** The arm's SQLite stores: a baseline build's own, so its file keeps that build's schema. */
-type TreeStores = { sqliteTreeStore: typeof sqliteTreeStore; sqliteStore: typeof sqliteStore };
+type SqliteStores = { sqliteTreeStore: typeof sqliteTreeStore; sqliteStore: typeof sqliteStore };
 
 interface Arm {
   readonly name: string;
@@ -47,7 +47,7 @@ interface Arm {
   readonly options: checkpoint.MapOptions;
   readonly checkpointing: Checkpointing;
   readonly merkle: Merkle;
-  readonly stores: TreeStores;
+  readonly stores: SqliteStores;
 }
 
 interface Open {
@@ -136,7 +136,7 @@ async function arms(): Promise<Arm[]> {
       stores:
         adapters === undefined
           ? { sqliteTreeStore, sqliteStore }
-          : ((await import(join(adapters, "sqlite", "index.js"))) as TreeStores),
+          : ((await import(join(adapters, "sqlite", "index.js"))) as SqliteStores),
     });
   }
   const self = { checkpointing: checkpoint, merkle, stores: { sqliteTreeStore, sqliteStore } };

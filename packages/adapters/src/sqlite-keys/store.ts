@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { DaichoError } from "@daicho/core";
+import { DaichoError, decodeWith } from "@daicho/core";
 import {
   assertRewrapFrom,
   assertSameKek,
@@ -9,6 +9,8 @@ import {
   type WrappedKeyRecord,
 } from "@daicho/core/keys";
 import Database from "better-sqlite3";
+import * as E from "fp-ts/lib/Either.js";
+import * as t from "io-ts";
 import { sqliteError } from "../sqlite/errors";
 import { KEY_MIGRATIONS } from "./schema";
 
@@ -23,15 +25,18 @@ function storedKeyIds(text: string): string[] {
   } catch {
     value = undefined;
   }
-  if (!Array.isArray(value) || !value.every((id) => typeof id === "string")) {
+  const decoded = decodeWith(KeyIds, value, "key_ids");
+  if (E.isLeft(decoded)) {
     throw new DaichoError(
       "STORE_CORRUPT",
       "a tombstone in the key store names its erased keys malformed: it was edited outside the library; restore the key store from a backup",
       { path: "key_ids" },
     );
   }
-  return value;
+  return decoded.right;
 }
+
+const KeyIds = t.array(t.string);
 
 export interface SqliteKeyStoreOptions {
   /** `full` (default) fsyncs every commit; `normal` may lose the last commits on power loss. */

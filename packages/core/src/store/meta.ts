@@ -17,8 +17,8 @@ export const StoredLedgerMeta = strictStruct("StoredLedgerMeta", {
 });
 
 /**
- * Decode a store's metadata record (`text`: JSON text, as SQLite keeps it; otherwise the
- * parsed value). Throws STORE_CORRUPT naming `source` when it is not JSON or not exactly a
+ * Decode a store's metadata record: `stored` is JSON text (as SQLite keeps it) or an
+ * already parsed value (a KurrentDB event's data). Throws STORE_CORRUPT naming `source` when it is not JSON or not exactly a
  * `LedgerMeta`: the file or stream was edited outside the library.
  */
 export function decodeStoredMeta(stored: unknown, source: string): LedgerMeta {
