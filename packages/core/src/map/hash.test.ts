@@ -51,4 +51,22 @@ describe("map hashing on the runtime's SHA-256 (spec §12.2)", () => {
       { numRuns: 60 },
     );
   });
+
+  it("keeps every result when later calls reuse the input buffers, and hashes parts of other lengths as given", () => {
+    fc.assert(
+      fc.property(hash32, hash32, fc.uint8Array({ maxLength: 70 }), (a, b, odd) => {
+        const first = mapNode(a, b);
+        const leaf = mapLeaf(a, b);
+        const copy = Uint8Array.from(first);
+        mapNode(b, a);
+        mapLeaf(b, a);
+        mapValueHash({ count: 1, lastSeq: 2, lastHash: Buffer.from(b).toString("hex") });
+        expect(first).toEqual(copy);
+        expect(leaf).toEqual(nobleTagged("daicho/map-leaf/v1", a, b));
+        expect(mapNode(odd, a)).toEqual(nobleTagged("daicho/map-node/v1", odd, a));
+        expect(mapLeaf(a, odd)).toEqual(nobleTagged("daicho/map-leaf/v1", a, odd));
+      }),
+      { numRuns: 100 },
+    );
+  });
 });

@@ -55,22 +55,53 @@ function tagged(kind: keyof typeof MAP_TAGS, ...parts: Uint8Array[]): Uint8Array
   return sha256Digest(buf);
 }
 
+/**
+ * Reused inputs for the fixed-size hashes (tag ‖ 0x00 ‖ 64 or 48 bytes): hashing is
+ * synchronous, so one buffer per kind serves every call, and a checkpoint hashing ten
+ * thousand nodes allocates no input for them. Inputs of other sizes go through `tagged`.
+ */
+function scratch(kind: keyof typeof MAP_TAGS, room: number): { buf: Uint8Array; at: number } {
+  const prefix = prefixes[kind];
+  const buf = new Uint8Array(prefix.length + room);
+  buf.set(prefix);
+  return { buf, at: prefix.length };
+}
+const nodeInput = scratch("node", 64);
+const leafInput = scratch("leaf", 64);
+const valueInput = scratch("value", 48);
+
+/** `tagged(kind, a, b)` for two 32-byte parts, through `input`. */
+function tagged32x2(input: { buf: Uint8Array; at: number }, a: Uint8Array, b: Uint8Array) {
+  input.buf.set(a, input.at);
+  input.buf.set(b, input.at + 32);
+  return sha256Digest(input.buf);
+}
+
 /** key(s) = H("daicho/map-key/v1", UTF-8(s)): where subject `s` sits in the map. */
 export function mapKey(subject: string): Uint8Array {
   return tagged("key", utf8ToBytes(subject));
 }
 
-function u64be(n: number, what: string): Uint8Array {
+function checkU64(n: number, what: string): void {
   if (!Number.isSafeInteger(n) || n < 0)
     throw new DaichoError("INVALID_ARGUMENT", `${what} must be a non-negative safe integer`, {
       path: what,
     });
-  const out = new Uint8Array(8);
+}
+
+/** u64be(n) into `out` at `at` (n a checked safe integer). */
+function putU64(out: Uint8Array, at: number, n: number): void {
   let x = n;
   for (let i = 7; i >= 0; i--) {
-    out[i] = x % 256;
+    out[at + i] = x % 256;
     x = Math.floor(x / 256);
   }
+}
+
+function u64be(n: number, what: string): Uint8Array {
+  checkU64(n, what);
+  const out = new Uint8Array(8);
+  putU64(out, 0, n);
   return out;
 }
 
@@ -81,17 +112,27 @@ export function mapValueHash(state: MapState): Uint8Array {
 
 /** `mapValueHash` of a state given as its parts, `lastHash` as its 32 bytes. */
 export function mapValueHashOf(count: number, lastSeq: number, lastHash: Uint8Array): Uint8Array {
-  return tagged("value", u64be(count, "count"), u64be(lastSeq, "lastSeq"), lastHash);
+  if (lastHash.length !== 32)
+    return tagged("value", u64be(count, "count"), u64be(lastSeq, "lastSeq"), lastHash);
+  checkU64(count, "count");
+  checkU64(lastSeq, "lastSeq");
+  const { buf, at } = valueInput;
+  putU64(buf, at, count);
+  putU64(buf, at + 8, lastSeq);
+  buf.set(lastHash, at + 16);
+  return sha256Digest(buf);
 }
 
 /** leaf(k, vh) = H("daicho/map-leaf/v1", k ‖ vh). */
 export function mapLeaf(key: Uint8Array, valueHash: Uint8Array): Uint8Array {
-  return tagged("leaf", key, valueHash);
+  if (key.length !== 32 || valueHash.length !== 32) return tagged("leaf", key, valueHash);
+  return tagged32x2(leafInput, key, valueHash);
 }
 
 /** node(l, r) = H("daicho/map-node/v1", l ‖ r); a child is `EMPTY` when its subtree is. */
 export function mapNode(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return tagged("node", left, right);
+  if (left.length !== 32 || right.length !== 32) return tagged("node", left, right);
+  return tagged32x2(nodeInput, left, right);
 }
 
 /** Bit `i` of a key, most significant first (spec §12.2). */

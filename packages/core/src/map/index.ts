@@ -27,7 +27,12 @@ export {
 export { memoryMapStore } from "./memory-store";
 export { type MapProof, type MapProofEnd, verifyMapProof, verifyMapProofOrThrow } from "./proof";
 export { type MapRecord, type MapWrite, mapPath, recordHash } from "./record";
-export { decodeMapRecord, encodeMapRecord } from "./record-bytes";
+export {
+  decodeMapRecord,
+  encodeMapRecord,
+  encodeMapRecordInto,
+  mapRecordLength,
+} from "./record-bytes";
 export type { MapStore } from "./store";
 export { checkVersionWrite } from "./store-checks";
 export {

@@ -27,20 +27,34 @@ function getU64(view: DataView, at: number): number | undefined {
  * leaf. Shared by the SQLite and PostgreSQL stores so both read and write one layout.
  */
 export function encodeMapRecord(record: MapRecord): Uint8Array {
-  if (record.kind === "node") {
-    const out = new Uint8Array(NODE_BYTES);
-    out.set(record.left, 1);
-    out.set(record.right, 33);
-    return out;
-  }
-  const out = new Uint8Array(LEAF_BYTES);
-  const view = new DataView(out.buffer);
-  out[0] = 1;
-  out.set(record.key, 1);
-  setU64(view, 33, record.state.count);
-  setU64(view, 41, record.state.lastSeq);
-  out.set(eventLeafData(record.state.lastHash), 49);
+  const out = new Uint8Array(mapRecordLength(record));
+  encodeMapRecordInto(record, out, 0);
   return out;
+}
+
+/** The length of `record`'s encoding: 65 bytes for an interior node, 81 for a leaf. */
+export function mapRecordLength(record: MapRecord): number {
+  return record.kind === "node" ? NODE_BYTES : LEAF_BYTES;
+}
+
+/**
+ * `encodeMapRecord` written into `out` at `at` (no allocation: a store encoding thousands
+ * of records into one buffer); returns the offset after it.
+ */
+export function encodeMapRecordInto(record: MapRecord, out: Uint8Array, at: number): number {
+  if (record.kind === "node") {
+    out[at] = 0;
+    out.set(record.left, at + 1);
+    out.set(record.right, at + 33);
+    return at + NODE_BYTES;
+  }
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  out[at] = 1;
+  out.set(record.key, at + 1);
+  setU64(view, at + 33, record.state.count);
+  setU64(view, at + 41, record.state.lastSeq);
+  out.set(eventLeafData(record.state.lastHash), at + 49);
+  return at + LEAF_BYTES;
 }
 
 /**

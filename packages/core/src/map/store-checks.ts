@@ -5,7 +5,8 @@ import type { MapWrite } from "./record";
 /**
  * The checks every map store applies before writing a version (shared so adapters do not
  * each write their own): a safe non-negative version above the latest stored one
- * (`CONCURRENCY_CONFLICT`, retryable, otherwise) and no position twice.
+ * (`CONCURRENCY_CONFLICT`, retryable, otherwise), positions of 2 to 34 bytes, and no
+ * position twice.
  */
 export function checkVersionWrite(
   version: number,
@@ -25,6 +26,12 @@ export function checkVersionWrite(
   }
   const seen = new Set<string>();
   for (const [i, w] of writes.entries()) {
+    if (w.path.length < 2 || w.path.length > 34)
+      throw new DaichoError(
+        "INVALID_ARGUMENT",
+        "a map position is a path of 2 to 34 bytes (`mapPath`)",
+        { path: `writes[${i}].path` },
+      );
     const key = bytesToHex(w.path);
     if (seen.has(key))
       throw new DaichoError("INVALID_ARGUMENT", "a map position is written twice in one version", {
