@@ -125,11 +125,30 @@ async function nextCheckpoint(c: TamperCase): Promise<string> {
 const isLeaf = (r: MapRow) => r.record[0] === 1;
 const latest = (rows: MapRow[]) => rows.filter((r) => r.version === 60);
 
-/** Run every attack on fresh copies from `fresh`. `runs`: cases of the random-edit property. */
-export function mapTamperSuite(name: string, fresh: () => Promise<TamperCase>, runs: number): void {
+/**
+ * An attack: what it is, the edit, and whether the extract at the latest checkpoint must
+ * be refused (the edit lies on its subjects' paths) or is unaffected (a record no read as
+ * of 60 reaches).
+ */
+export type TamperAttack<C extends TamperCase = TamperCase> = readonly [
+  string,
+  (c: C, rows: MapRow[]) => Promise<void>,
+  boolean,
+];
+
+/**
+ * Run every attack on fresh copies from `fresh`. `runs`: cases of the random-edit
+ * property. `extra`: a store's own attacks on its layout, judged like the shared ones.
+ */
+export function mapTamperSuite<C extends TamperCase>(
+  name: string,
+  fresh: () => Promise<C>,
+  runs: number,
+  extra: readonly TamperAttack<C>[] = [],
+): void {
   describe(`${name}: every edit of the stored subject map is detected or harmless`, () => {
     /** Apply `edit`, then judge verify, the extracts and the next checkpoint. */
-    async function attack(edit: (c: TamperCase, rows: MapRow[]) => Promise<void>) {
+    async function attack(edit: (c: C, rows: MapRow[]) => Promise<void>) {
       const c = await fresh();
       try {
         // The extracts of this very copy before the edit (ids and times differ per copy).
@@ -167,9 +186,7 @@ export function mapTamperSuite(name: string, fresh: () => Promise<TamperCase>, r
       }
     });
 
-    // [what, edit, whether the extract at the latest checkpoint must be refused (the edit
-    // lies on its subjects' paths) or is unaffected (a record no read as of 60 reaches)]
-    const cases: [string, (c: TamperCase, rows: MapRow[]) => Promise<void>, boolean][] = [
+    const cases: TamperAttack<C>[] = [
       [
         "a byte of an interior node record",
         async (c, rows) => {
@@ -231,7 +248,7 @@ export function mapTamperSuite(name: string, fresh: () => Promise<TamperCase>, r
         true,
       ],
     ];
-    for (const [what, edit, refused] of cases) {
+    for (const [what, edit, refused] of [...cases, ...extra]) {
       it(`${what} → map-mismatch; extracts refused or genuine; the next checkpoint refused or right`, async () => {
         const r = await attack(edit);
         expect(r.verdict).toBe("map-mismatch");

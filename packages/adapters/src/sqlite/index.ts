@@ -3,5 +3,7 @@
  *
  * @module @daicho/adapters/sqlite
  */
+
+export { MAP_TAIL_RECORDS } from "./map-store";
 export { type SqliteStoreOptions, sqliteStore } from "./store";
 export { type SqliteTreeStoreOptions, sqliteTreeStore } from "./tree-store";

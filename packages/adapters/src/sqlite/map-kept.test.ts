@@ -15,6 +15,7 @@ import { rebuiltMapRoot, sampleInput } from "@daicho/core/testing";
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { encodeTailEntries, TailVersion } from "./map-tail";
 import { sqliteStore } from "./store";
 import { sqliteTreeStore } from "./tree-store";
 
@@ -89,13 +90,32 @@ describe("the kept subject map on a SQLite file shared by processes", () => {
       await emitCheckpoint(a.tree, signer, ORIGIN);
       await a.tree.store.close();
       await a.ledger.close();
-      // An operator flips a byte of the state of every stored leaf (kind 0x01).
+      // An operator flips a byte of the state of every stored leaf (kind 0x01), in the
+      // indexed table and in the tail's rows (rewritten well-formed around the edit).
       const db = new Database(path);
-      const changed = db
+      let changed = db
         .prepare(
           "UPDATE daicho_map_records SET record = unhex('01' || substr(hex(record), 3, 64) || 'FF' || substr(hex(record), 69)) WHERE substr(record, 1, 1) = x'01'",
         )
         .run().changes;
+      for (const row of db.prepare("SELECT version, records FROM daicho_map_tail").all() as {
+        version: number;
+        records: Buffer;
+      }[]) {
+        const t = new TailVersion(row.version, row.records);
+        const entries = Array.from({ length: t.size }, (_, i) => {
+          const record = Buffer.from(t.recordBytes(i));
+          if (record[0] === 1) {
+            record[33] = 0xff;
+            changed++;
+          }
+          return { path: t.path(i), record };
+        });
+        db.prepare("UPDATE daicho_map_tail SET records = ? WHERE version = ?").run(
+          encodeTailEntries(entries),
+          row.version,
+        );
+      }
       db.close();
       expect(changed).toBeGreaterThan(0);
       const b = await openProcess(path);

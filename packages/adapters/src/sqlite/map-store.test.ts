@@ -12,20 +12,31 @@ function mapOf(tree: TreeStore): MapStore {
   return tree.map;
 }
 
-mapStoreConformance("sqlite", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "daicho-map-"));
-  const path = join(dir, "ledger.db");
-  const opened = [sqliteTreeStore(path)];
-  return {
-    store: mapOf(opened[0] as TreeStore),
-    reopen: async () => {
-      const again = sqliteTreeStore(path);
-      opened.push(again);
-      return mapOf(again);
-    },
-    dispose: async () => {
-      for (const t of opened) await t.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+/**
+ * The suite three ways: the default tail (every version of the suite stays in it), no
+ * tail (every version straight into the indexed table), and a tail of 3 records (merges
+ * in the middle of the suite's histories, so reads span both tables).
+ */
+for (const [name, mapTailRecords] of [
+  ["sqlite", undefined],
+  ["sqlite, no tail", 0],
+  ["sqlite, a tail of 3 records", 3],
+] as const)
+  mapStoreConformance(name, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "daicho-map-"));
+    const path = join(dir, "ledger.db");
+    const options = mapTailRecords === undefined ? {} : { mapTailRecords };
+    const opened = [sqliteTreeStore(path, options)];
+    return {
+      store: mapOf(opened[0] as TreeStore),
+      reopen: async () => {
+        const again = sqliteTreeStore(path, options);
+        opened.push(again);
+        return mapOf(again);
+      },
+      dispose: async () => {
+        for (const t of opened) await t.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  });

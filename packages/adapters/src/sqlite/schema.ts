@@ -1,7 +1,8 @@
 /**
  * The subject map's tables (spec §12.9), versioned by checkpoint size: a version is
- * listed in `daicho_map_versions` once all its records are in `daicho_map_records`
- * (one transaction). Records are keyed by (position, version), so "as of v" is one
+ * listed in `daicho_map_versions` once all its records are stored (one transaction),
+ * either whole as one row of `daicho_map_tail` (recent versions) or, once the tail is
+ * merged, in `daicho_map_records`, keyed by (position, version) so "as of v" is one
  * index seek per position; the second index serves `verify`, which reads one version at
  * a time. `IF NOT EXISTS` because the tree store creates them too when the tree lives in
  * a file of its own.
@@ -17,10 +18,14 @@ export const MAP_TABLES = `
     PRIMARY KEY (path, version)
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS daicho_map_records_by_version ON daicho_map_records (version, path);
+  CREATE TABLE IF NOT EXISTS daicho_map_tail (
+    version INTEGER PRIMARY KEY,
+    records BLOB NOT NULL
+  ) STRICT;
 `;
 
 /**
- * SQLite schema, version 3. Migrations are numbered and applied in order inside one
+ * SQLite schema, version 4. Migrations are numbered and applied in order inside one
  * transaction; `PRAGMA user_version` records the last one applied.
  */
 export const MIGRATIONS: readonly string[] = [
@@ -52,6 +57,10 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 3: the durable subject map (spec §12.9), derived data beside the tree, so a new
   // process extends the map from the previous checkpoint instead of rebuilding it.
+  MAP_TABLES,
+  // 4: the map's tail (versions kept whole, one row each, until merged into the indexed
+  // records table): a checkpoint writes one sequential row instead of a random page per
+  // record. Files that ran migration 3 with this release's MAP_TABLES already have it.
   MAP_TABLES,
 ];
 

@@ -51,6 +51,13 @@ export interface SqliteTreeStoreOptions {
   readonly synchronous?: "full" | "normal";
   /** How long a writer waits for another process's lock, in ms (default 5000). */
   readonly busyTimeoutMs?: number;
+  /**
+   * Subject-map records kept in the map's tail (recent versions, one row each) before a
+   * checkpoint merges them into the indexed table (default `MAP_TAIL_RECORDS`, 131,072;
+   * 0 writes every version straight into the indexed table). Larger: cheaper checkpoints
+   * between merges, more decoded on a process's first map read.
+   */
+  readonly mapTailRecords?: number;
 }
 
 /**
@@ -102,7 +109,7 @@ class SqliteTreeStore implements TreeStore {
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'daicho_map_records'",
           )
           .get() !== undefined;
-      if (hasMap) this.map = new SqliteMapStore(this.db, path, readonly);
+      if (hasMap) this.map = new SqliteMapStore(this.db, path, readonly, options.mapTailRecords);
     } catch (e) {
       shared?.release();
       throw sqliteError(e, path);

@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isDaichoError, openLedger } from "@daicho/core";
+import { ed25519Signer, emitCheckpoint, mapCheck, treeCheck } from "@daicho/core/checkpoint";
+import { catchUp } from "@daicho/core/merkle";
+import { sampleInput } from "@daicho/core/testing";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { MIGRATIONS } from "./schema";
+import { sqliteStore } from "./store";
+import { sqliteTreeStore } from "./tree-store";
+
+const ORIGIN = "tail-upgrade.sqlite.test/ledger";
+const signer = ed25519Signer(ORIGIN, new Uint8Array(32).fill(4));
+
+/** A ledger with three checkpoints, then made a schema-version-3 file (no tail table). */
+async function version3File(dir: string): Promise<string> {
+  const path = join(dir, "ledger.db");
+  const ledger = await openLedger({ store: sqliteStore(path), ledgerId: ORIGIN });
+  const tree = await catchUp(sqliteTreeStore(path, { mapTailRecords: 0 }), ledger.store);
+  for (let round = 0; round < 3; round++) {
+    await ledger.appendBatch(
+      Array.from({ length: 10 }, (_, i) =>
+        sampleInput(round * 10 + i, `s-${(round * 10 + i) % 7}`),
+      ),
+    );
+    await tree.catchUp();
+    await emitCheckpoint(tree, signer, ORIGIN);
+  }
+  await tree.store.close();
+  await ledger.close();
+  const db = new Database(path);
+  db.exec("DROP TABLE daicho_map_tail");
+  db.pragma("user_version = 3");
+  db.close();
+  return path;
+}
+
+async function verifyReadOnly(path: string) {
+  const ledger = await openLedger({ store: sqliteStore(path, { readonly: true }) });
+  const treeStore = sqliteTreeStore(path, { readonly: true });
+  try {
+    const report = await ledger.verify({
+      also: [
+        await treeCheck(treeStore, { origin: ORIGIN, policy: { keys: [signer.verifier] } }),
+        await mapCheck(treeStore),
+      ],
+    });
+    return { report, map: treeStore.map };
+  } finally {
+    await treeStore.close();
+    await ledger.close();
+  }
+}
+
+describe("a SQLite file written before the map's tail (schema version 3)", () => {
+  it("opens read-only with its map, verifies it, and writes nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "daicho-tail-up-"));
+    try {
+      const path = await version3File(dir);
+      const { report, map } = await verifyReadOnly(path);
+      expect(report.ok && report.checked).toContain("map-store");
+      expect(map).toBeDefined();
+      const db = new Database(path, { readonly: true });
+      expect(db.pragma("user_version", { simple: true })).toBe(3);
+      const tail = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'daicho_map_tail'").get();
+      db.close();
+      expect(tail).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a map write through a read-only open (STORE_UNAVAILABLE)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "daicho-tail-up-"));
+    try {
+      const path = await version3File(dir);
+      const treeStore = sqliteTreeStore(path, { readonly: true });
+      const e = await treeStore.map?.putVersion(1000, []).catch((x) => x);
+      await treeStore.close();
+      expect(isDaichoError(e, "STORE_UNAVAILABLE")).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is upgraded on its first writable open, keeps its indexed versions and extends them through the tail", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "daicho-tail-up-"));
+    try {
+      const path = await version3File(dir);
+      const ledger = await openLedger({ store: sqliteStore(path) });
+      const tree = await catchUp(sqliteTreeStore(path), ledger.store);
+      await ledger.appendBatch(Array.from({ length: 5 }, (_, i) => sampleInput(30 + i, `t-${i}`)));
+      await tree.catchUp();
+      await emitCheckpoint(tree, signer, ORIGIN);
+      await tree.store.close();
+      await ledger.close();
+      const db = new Database(path, { readonly: true });
+      expect(db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
+      expect(
+        (db.prepare("SELECT version FROM daicho_map_tail").all() as { version: number }[]).map(
+          (r) => r.version,
+        ),
+      ).toEqual([35]);
+      db.close();
+      const { report } = await verifyReadOnly(path);
+      expect(report.ok && report.checked).toContain("map-store");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
