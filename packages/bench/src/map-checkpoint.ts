@@ -21,7 +21,8 @@ import type { Section } from "./sections";
  * memory (cold at start, and warmed with every subject by `preloadMap`), this build with
  * nothing kept (`keptNodes: 0`), and with BENCH_MAPCKPT_BASELINE /
  * BENCH_MAPCKPT_BASELINE_ADAPTERS set to another build's core / adapters `dist`, that
- * build. BENCH_MAPCKPT_EVENTS (default 10^6; subjects a tenth of it), BENCH_MAPCKPT_ROUNDS
+ * build, cold and preloaded (each build preloads with its own `preloadMap`, whose kept
+ * map lives in that build's module). BENCH_MAPCKPT_EVENTS (default 10^6; subjects a tenth of it), BENCH_MAPCKPT_ROUNDS
  * (default 7), BENCH_MAPCKPT_DB (keep the built ledger there and reuse it).
  */
 const EVENTS = Number(process.env.BENCH_MAPCKPT_EVENTS ?? 1_000_000);
@@ -35,7 +36,7 @@ const log = checkpoint.ed25519Signer(ORIGIN, new Uint8Array(32).fill(5));
 
 const subjectOf = (n: number) => `s-${(n * 7919) % SUBJECTS}`;
 
-type Checkpointing = Pick<typeof checkpoint, "emitCheckpoint">;
+type Checkpointing = Pick<typeof checkpoint, "emitCheckpoint" | "preloadMap">;
 type Merkle = Pick<typeof merkle, "catchUp">;
 /** The arm's SQLite stores: a baseline build's own, so its file keeps that build's schema. */
 type SqliteStores = { sqliteTreeStore: typeof sqliteTreeStore; sqliteStore: typeof sqliteStore };
@@ -128,8 +129,7 @@ async function arms(): Promise<Arm[]> {
   const baseline = process.env.BENCH_MAPCKPT_BASELINE;
   if (baseline !== undefined) {
     const adapters = process.env.BENCH_MAPCKPT_BASELINE_ADAPTERS;
-    out.push({
-      name: "baseline",
+    const build = {
       options: {},
       checkpointing: (await import(join(baseline, "checkpoint", "index.js"))) as Checkpointing,
       merkle: (await import(join(baseline, "merkle", "index.js"))) as Merkle,
@@ -137,7 +137,9 @@ async function arms(): Promise<Arm[]> {
         adapters === undefined
           ? { sqliteTreeStore, sqliteStore }
           : ((await import(join(adapters, "sqlite", "index.js"))) as SqliteStores),
-    });
+    };
+    out.push({ name: "baseline", ...build });
+    out.push({ name: "baseline, preloaded", preload: true, ...build });
   }
   const self = { checkpointing: checkpoint, merkle, stores: { sqliteTreeStore, sqliteStore } };
   out.push({ name: "this build, nothing kept", options: { keptNodes: 0 }, ...self });
@@ -155,9 +157,9 @@ async function run(report: Report, dir: string, base: string): Promise<void> {
     const o = await open(path, arm);
     if (arm.preload === true) {
       const ids = Array.from({ length: SUBJECTS }, (_, n) => `s-${n}`);
-      const t = await measure(() => checkpoint.preloadMap(o.tree, arm.options, ids));
+      const t = await measure(() => arm.checkpointing.preloadMap(o.tree, arm.options, ids));
       report.add({
-        name: `preloadMap of all ${SUBJECTS} subjects (once per process)`,
+        name: `preloadMap of all ${SUBJECTS} subjects (${arm.name}; once per process)`,
         value: t.wall,
         unit: "ms",
         note: `CPU ${t.cpu.toFixed(0)} ms`,
