@@ -33,7 +33,8 @@ export const MAP_TAIL_RECORDS = 131_072;
 export class SqliteMapStore implements MapStore {
   readonly kind = "sqlite";
   private readonly stmts: ReturnType<typeof prepare>;
-  private readonly tail: ReturnType<typeof prepareTail> | undefined;
+  /** The tail's statements, once the table exists (see `tail`). */
+  private tailStmts: ReturnType<typeof prepareTail> | undefined;
   /** Decoded tail rows, by version, with the byte length they were read at. */
   private readonly cache = new Map<number, { length: number; decoded: TailVersion }>();
   private closed = false;
@@ -44,19 +45,19 @@ export class SqliteMapStore implements MapStore {
     private readonly readonly: boolean,
     private readonly tailRecords: number = MAP_TAIL_RECORDS,
   ) {
-    if (!Number.isSafeInteger(tailRecords) || tailRecords < 0)
-      throw new DaichoError(
-        "INVALID_ARGUMENT",
-        "mapTailRecords must be a non-negative integer (0 keeps no tail)",
-        { path: "mapTailRecords" },
-      );
+    checkTailRecords(tailRecords);
     this.stmts = prepare(db);
-    // A read-only file written before the tail existed has only the indexed table.
-    const hasTail =
-      db
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'daicho_map_tail'")
-        .get() !== undefined;
-    this.tail = hasTail ? prepareTail(db) : undefined;
+  }
+
+  /**
+   * The tail's statements, or undefined while the file has no tail table: a read-only open
+   * of a file written before it (schema version 3) looks again on every call, so it sees
+   * the table, and the versions in it, once a writer of this release creates it.
+   */
+  private get tail(): ReturnType<typeof prepareTail> | undefined {
+    if (this.tailStmts === undefined && this.stmts.hasTail.get() !== undefined)
+      this.tailStmts = prepareTail(this.db);
+    return this.tailStmts;
   }
 
   async latestVersion(): Promise<number | null> {
@@ -80,7 +81,7 @@ export class SqliteMapStore implements MapStore {
           let held = writes.length;
           for (const r of tail.heads.all() as TailHead[])
             held += tailCount(r.head, r.version, r.length);
-          if (held > this.tailRecords) {
+          if (this.tailRecords === 0 || held > this.tailRecords) {
             // Merge: every version of the tail and this one, in path order, into the index.
             const all: { path: Uint8Array; version: number; record: Uint8Array }[] = [];
             for (const r of tail.all.all() as { version: number; records: Buffer }[]) {
@@ -226,8 +227,21 @@ export class SqliteMapStore implements MapStore {
 
 type TailHead = { version: number; head: Buffer; length: number };
 
+/** INVALID_ARGUMENT unless `n` (the `mapTailRecords` option) is a non-negative integer. */
+export function checkTailRecords(n: number): void {
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new DaichoError(
+      "INVALID_ARGUMENT",
+      "mapTailRecords must be a non-negative integer (0 keeps no tail)",
+      { path: "mapTailRecords" },
+    );
+}
+
 function prepare(db: Database.Database) {
   return {
+    hasTail: db.prepare(
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'daicho_map_tail'",
+    ),
     latest: db.prepare("SELECT max(version) AS v FROM daicho_map_versions"),
     hasVersion: db.prepare("SELECT 1 FROM daicho_map_versions WHERE version = ?"),
     versions: db.prepare("SELECT version FROM daicho_map_versions ORDER BY version"),

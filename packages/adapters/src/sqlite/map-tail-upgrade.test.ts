@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDaichoError, openLedger } from "@daicho/core";
 import { ed25519Signer, emitCheckpoint, mapCheck, treeCheck } from "@daicho/core/checkpoint";
+import { mapKey, mapPath } from "@daicho/core/map";
 import { catchUp } from "@daicho/core/merkle";
 import { sampleInput } from "@daicho/core/testing";
 import Database from "better-sqlite3";
@@ -106,6 +107,80 @@ describe("a SQLite file written before the map's tail (schema version 3)", () =>
       db.close();
       const { report } = await verifyReadOnly(path);
       expect(report.ok && report.checked).toContain("map-store");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a read-only open held while a writer of this release adds the tail sees the versions put there", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "daicho-tail-up-"));
+    try {
+      const path = await version3File(dir);
+      // Another process holds the file open, so the read-only open reads it live (WAL).
+      const other = new Database(path);
+      other.pragma("journal_mode = WAL");
+      const reader = sqliteTreeStore(path, { readonly: true });
+      const writer = sqliteTreeStore(path);
+      const path0 = mapPath(0, mapKey("a"));
+      const node = {
+        kind: "node" as const,
+        left: new Uint8Array(32).fill(1),
+        right: new Uint8Array(32),
+      };
+      await writer.map?.putVersion(1000, [{ path: path0, record: node }]);
+      expect(await reader.map?.readVersion(1000)).toEqual([{ path: path0, record: node }]);
+      expect(await reader.map?.readAsOf(1000, [path0])).toEqual([node]);
+      expect(await reader.map?.recordCount()).toBe(await writer.map?.recordCount());
+      await reader.close();
+      await writer.close();
+      other.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the mapTailRecords option", () => {
+  it("is refused (INVALID_ARGUMENT) before any file is opened or created", () => {
+    const dir = mkdtempSync(join(tmpdir(), "daicho-tail-opt-"));
+    try {
+      for (const bad of [-1, 1.5, Number.NaN, 2 ** 60]) {
+        const e = (() => {
+          try {
+            sqliteTreeStore(join(dir, "never.db"), { mapTailRecords: bad });
+          } catch (x) {
+            return x;
+          }
+        })();
+        expect(isDaichoError(e, "INVALID_ARGUMENT")).toBe(true);
+      }
+      expect(existsSync(join(dir, "never.db"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("0 keeps no tail row, even for a version with no records", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "daicho-tail-opt-"));
+    try {
+      const path = join(dir, "ledger.db");
+      const store = sqliteTreeStore(path, { mapTailRecords: 0 });
+      await store.map?.putVersion(1, []);
+      await store.map?.putVersion(2, [
+        {
+          path: mapPath(0, mapKey("a")),
+          record: { kind: "node", left: new Uint8Array(32), right: new Uint8Array(32) },
+        },
+      ]);
+      await store.close();
+      const db = new Database(path, { readonly: true });
+      expect(
+        (db.prepare("SELECT count(*) AS n FROM daicho_map_tail").get() as { n: number }).n,
+      ).toBe(0);
+      expect(
+        (db.prepare("SELECT count(*) AS n FROM daicho_map_records").get() as { n: number }).n,
+      ).toBe(1);
+      db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -104,10 +104,16 @@ export class TailVersion {
   private readonly pathAt: Int32Array;
   private readonly recordAt: Int32Array;
 
+  private readonly bytes: Uint8Array;
+
   constructor(
     readonly version: number,
-    private readonly bytes: Uint8Array,
+    stored: Uint8Array,
   ) {
+    // A plain view (a row comes as a Buffer): what it hands out never carries Buffer's
+    // own toString/toJSON.
+    const bytes = new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength);
+    this.bytes = bytes;
     const n = tailCount(bytes, version);
     this.size = n;
     this.pathAt = new Int32Array(n + 1);

@@ -10,7 +10,7 @@ import {
 } from "@daicho/core/merkle";
 import Database from "better-sqlite3";
 import { sqliteError } from "./errors";
-import { SqliteMapStore } from "./map-store";
+import { checkTailRecords, SqliteMapStore } from "./map-store";
 import { acquireReadOnly } from "./read-only";
 import { MAP_TABLES } from "./schema";
 
@@ -87,6 +87,8 @@ class SqliteTreeStore implements TreeStore {
     options: SqliteTreeStoreOptions,
   ) {
     const readonly = options.readonly === true;
+    // Checked before any connection is opened, so a bad option leaks none.
+    if (options.mapTailRecords !== undefined) checkTailRecords(options.mapTailRecords);
     const shared = readonly ? acquireReadOnly(path) : undefined;
     this.release = () => (shared === undefined ? this.db.close() : shared.release());
     try {
