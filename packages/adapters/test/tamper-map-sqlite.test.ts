@@ -210,6 +210,12 @@ const rewrite60 = (c: SqliteCase, f: (b: Buffer) => Buffer) =>
     );
   });
 
+/** Version 60's entries as the tail row holds them, in order, records copied. */
+const entries60 = (rows: MapRow[]) =>
+  rows
+    .filter((r) => r.version === 60)
+    .map((r) => ({ path: r.path, record: Buffer.from(r.record) }));
+
 /** Edits that break the layout of a tail row (`map-tail.ts`) rather than one record. */
 const layoutAttacks: TamperAttack<SqliteCase>[] = [
   [
@@ -254,9 +260,7 @@ const layoutAttacks: TamperAttack<SqliteCase>[] = [
     "the tail row's first two entries swapped (out of path order)",
     async (c, rows) =>
       rewrite60(c, () => {
-        const es = rows
-          .filter((r) => r.version === 60)
-          .map((r) => ({ path: r.path, record: r.record }));
+        const es = entries60(rows);
         [es[0], es[1]] = [es[1] as (typeof es)[number], es[0] as (typeof es)[number]];
         return Buffer.from(encodeTailEntries(es));
       }),
@@ -266,9 +270,7 @@ const layoutAttacks: TamperAttack<SqliteCase>[] = [
     "the tail row's first entry repeated",
     async (c, rows) =>
       rewrite60(c, () => {
-        const es = rows
-          .filter((r) => r.version === 60)
-          .map((r) => ({ path: r.path, record: r.record }));
+        const es = entries60(rows);
         return Buffer.from(encodeTailEntries([es[0] as (typeof es)[number], ...es]));
       }),
     true,
@@ -277,9 +279,7 @@ const layoutAttacks: TamperAttack<SqliteCase>[] = [
     "a record's kind byte set to 2",
     async (c, rows) =>
       rewrite60(c, () => {
-        const es = rows
-          .filter((r) => r.version === 60)
-          .map((r) => ({ path: r.path, record: Buffer.from(r.record) }));
+        const es = entries60(rows);
         (es[0] as (typeof es)[number]).record[0] = 2;
         return Buffer.from(encodeTailEntries(es));
       }),
@@ -289,9 +289,7 @@ const layoutAttacks: TamperAttack<SqliteCase>[] = [
     "a path length of 0",
     async (c, rows) =>
       rewrite60(c, () => {
-        const es = rows
-          .filter((r) => r.version === 60)
-          .map((r) => ({ path: r.path, record: r.record }));
+        const es = entries60(rows);
         return Buffer.from(
           encodeTailEntries([
             { path: Buffer.alloc(0), record: (es[0] as (typeof es)[number]).record },

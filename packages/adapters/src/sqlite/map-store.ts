@@ -34,7 +34,7 @@ export class SqliteMapStore implements MapStore {
   readonly kind = "sqlite";
   private readonly stmts: ReturnType<typeof prepare>;
   /** The tail's statements, once the table exists (see `tail`). */
-  private tailStmts: ReturnType<typeof prepareTail> | undefined;
+  private tailStmts: TailStatements | undefined;
   /** Decoded tail rows, by version, with the byte length they were read at. */
   private readonly cache = new Map<number, { length: number; decoded: TailVersion }>();
   private closed = false;
@@ -54,7 +54,7 @@ export class SqliteMapStore implements MapStore {
    * of a file written before it (schema version 3) looks again on every call, so it sees
    * the table, and the versions in it, once a writer of this release creates it.
    */
-  private get tail(): ReturnType<typeof prepareTail> | undefined {
+  private get tail(): TailStatements | undefined {
     if (this.tailStmts === undefined && this.stmts.hasTail.get() !== undefined)
       this.tailStmts = prepareTail(this.db);
     return this.tailStmts;
@@ -81,24 +81,29 @@ export class SqliteMapStore implements MapStore {
           let held = writes.length;
           for (const r of tail.heads.all() as TailHead[])
             held += tailCount(r.head, r.version, r.length);
-          if (this.tailRecords === 0 || held > this.tailRecords) {
-            // Merge: every version of the tail and this one, in path order, into the index.
-            const all: { path: Uint8Array; version: number; record: Uint8Array }[] = [];
-            for (const r of tail.all.all() as { version: number; records: Buffer }[]) {
-              const t = new TailVersion(r.version, r.records);
-              for (let i = 0; i < t.size; i++)
-                all.push({ path: t.path(i), version: r.version, record: t.recordBytes(i) });
-            }
-            for (const w of writes)
-              all.push({ path: w.path, version, record: encodeMapRecord(w.record) });
-            all.sort((x, y) => comparePaths(x.path, y.path) || x.version - y.version);
-            for (const a of all) this.stmts.putRecord.run(a.path, a.version, a.record);
-            tail.clear.run();
-          } else tail.put.run(version, encodeTail(writes));
+          if (this.tailRecords === 0 || held > this.tailRecords) this.merge(tail, version, writes);
+          else tail.put.run(version, encodeTail(writes));
           this.stmts.putVersion.run(version);
         })
         .immediate();
     });
+  }
+
+  /**
+   * Every version of the tail and `version`'s `writes`, in path order, into the indexed
+   * table; the tail emptied. Inside `putVersion`'s transaction.
+   */
+  private merge(tail: TailStatements, version: number, writes: readonly MapWrite[]): void {
+    const all: { path: Uint8Array; version: number; record: Uint8Array }[] = [];
+    for (const r of tail.all.all() as { version: number; records: Buffer }[]) {
+      const t = new TailVersion(r.version, r.records);
+      for (let i = 0; i < t.size; i++)
+        all.push({ path: t.path(i), version: r.version, record: t.recordBytes(i) });
+    }
+    for (const w of writes) all.push({ path: w.path, version, record: encodeMapRecord(w.record) });
+    all.sort((x, y) => comparePaths(x.path, y.path) || x.version - y.version);
+    for (const a of all) this.stmts.putRecord.run(a.path, a.version, a.record);
+    tail.clear.run();
   }
 
   async readAsOf(
@@ -111,20 +116,13 @@ export class SqliteMapStore implements MapStore {
         if (paths.length === 0) return out;
         // Tail versions are newer than every merged one: the newest at or below
         // `version` holding a path answers for it, the indexed table for the rest.
-        const tails = this.tailVersions().filter((t) => t.version <= version);
-        tails.reverse();
+        const tails = this.tailVersions()
+          .filter((t) => t.version <= version)
+          .reverse();
         const rest: number[] = [];
         for (const [i, p] of paths.entries()) {
-          let found = false;
-          for (const t of tails) {
-            const at = t.find(p);
-            if (at >= 0) {
-              out[i] = t.record(at);
-              found = true;
-              break;
-            }
-          }
-          if (!found) rest.push(i);
+          out[i] = newestHolding(tails, p);
+          if (out[i] === undefined) rest.push(i);
         }
         if (rest.length === 0) return out;
         // One statement for all remaining paths (one per level of the map when loading
@@ -201,7 +199,7 @@ export class SqliteMapStore implements MapStore {
    */
   private tailVersions(): TailVersion[] {
     if (this.tail === undefined) return [];
-    const listed = this.tail.lengths.all() as { version: number; length: number }[];
+    const listed = this.tail.heads.all() as TailHead[];
     const present = new Set(listed.map((r) => r.version));
     for (const v of this.cache.keys()) if (!present.has(v)) this.cache.delete(v);
     return listed.map(({ version, length }) => {
@@ -226,6 +224,16 @@ export class SqliteMapStore implements MapStore {
 }
 
 type TailHead = { version: number; head: Buffer; length: number };
+type TailStatements = ReturnType<typeof prepareTail>;
+
+/** The record at `path` in the first of `tails` (newest first) holding it, or undefined. */
+function newestHolding(tails: readonly TailVersion[], path: Uint8Array): MapRecord | undefined {
+  for (const t of tails) {
+    const at = t.find(path);
+    if (at >= 0) return t.record(at);
+  }
+  return undefined;
+}
 
 /** INVALID_ARGUMENT unless `n` (the `mapTailRecords` option) is a non-negative integer. */
 export function checkTailRecords(n: number): void {
@@ -269,10 +277,7 @@ function prepareTail(db: Database.Database) {
     one: db.prepare("SELECT records FROM daicho_map_tail WHERE version = ?"),
     all: db.prepare("SELECT version, records FROM daicho_map_tail ORDER BY version"),
     heads: db.prepare(
-      "SELECT version, substr(records, 1, 4) AS head, length(records) AS length FROM daicho_map_tail",
-    ),
-    lengths: db.prepare(
-      "SELECT version, length(records) AS length FROM daicho_map_tail ORDER BY version",
+      "SELECT version, substr(records, 1, 4) AS head, length(records) AS length FROM daicho_map_tail ORDER BY version",
     ),
     clear: db.prepare("DELETE FROM daicho_map_tail"),
   };

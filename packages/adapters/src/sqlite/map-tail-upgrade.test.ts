@@ -15,6 +15,16 @@ import { sqliteTreeStore } from "./tree-store";
 const ORIGIN = "tail-upgrade.sqlite.test/ledger";
 const signer = ed25519Signer(ORIGIN, new Uint8Array(32).fill(4));
 
+/** Run `f` in a fresh temporary directory, removed afterwards. */
+async function inTempDir(f: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "daicho-tail-"));
+  try {
+    await f(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A ledger with three checkpoints, then made a schema-version-3 file (no tail table). */
 async function version3File(dir: string): Promise<string> {
   const path = join(dir, "ledger.db");
@@ -56,9 +66,8 @@ async function verifyReadOnly(path: string) {
 }
 
 describe("a SQLite file written before the map's tail (schema version 3)", () => {
-  it("opens read-only with its map, verifies it, and writes nothing", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "daicho-tail-up-"));
-    try {
+  it("opens read-only with its map, verifies it, and writes nothing", () =>
+    inTempDir(async (dir) => {
       const path = await version3File(dir);
       const { report, map } = await verifyReadOnly(path);
       expect(report.ok && report.checked).toContain("map-store");
@@ -68,27 +77,19 @@ describe("a SQLite file written before the map's tail (schema version 3)", () =>
       const tail = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'daicho_map_tail'").get();
       db.close();
       expect(tail).toBeUndefined();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it("refuses a map write through a read-only open (STORE_UNAVAILABLE)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "daicho-tail-up-"));
-    try {
+  it("refuses a map write through a read-only open (STORE_UNAVAILABLE)", () =>
+    inTempDir(async (dir) => {
       const path = await version3File(dir);
       const treeStore = sqliteTreeStore(path, { readonly: true });
       const e = await treeStore.map?.putVersion(1000, []).catch((x) => x);
       await treeStore.close();
       expect(isDaichoError(e, "STORE_UNAVAILABLE")).toBe(true);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it("is upgraded on its first writable open, keeps its indexed versions and extends them through the tail", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "daicho-tail-up-"));
-    try {
+  it("is upgraded on its first writable open, keeps its indexed versions and extends them through the tail", () =>
+    inTempDir(async (dir) => {
       const path = await version3File(dir);
       const ledger = await openLedger({ store: sqliteStore(path) });
       const tree = await catchUp(sqliteTreeStore(path), ledger.store);
@@ -107,14 +108,10 @@ describe("a SQLite file written before the map's tail (schema version 3)", () =>
       db.close();
       const { report } = await verifyReadOnly(path);
       expect(report.ok && report.checked).toContain("map-store");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it("a read-only open held while a writer of this release adds the tail sees the versions put there", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "daicho-tail-up-"));
-    try {
+  it("a read-only open held while a writer of this release adds the tail sees the versions put there", () =>
+    inTempDir(async (dir) => {
       const path = await version3File(dir);
       // Another process holds the file open, so the read-only open reads it live (WAL).
       const other = new Database(path);
@@ -134,16 +131,12 @@ describe("a SQLite file written before the map's tail (schema version 3)", () =>
       await reader.close();
       await writer.close();
       other.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe("the mapTailRecords option", () => {
-  it("is refused (INVALID_ARGUMENT) before any file is opened or created", () => {
-    const dir = mkdtempSync(join(tmpdir(), "daicho-tail-opt-"));
-    try {
+  it("is refused (INVALID_ARGUMENT) before any file is opened or created", () =>
+    inTempDir(async (dir) => {
       for (const bad of [-1, 1.5, Number.NaN, 2 ** 60]) {
         const e = (() => {
           try {
@@ -155,14 +148,10 @@ describe("the mapTailRecords option", () => {
         expect(isDaichoError(e, "INVALID_ARGUMENT")).toBe(true);
       }
       expect(existsSync(join(dir, "never.db"))).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it("0 keeps no tail row, even for a version with no records", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "daicho-tail-opt-"));
-    try {
+  it("0 keeps no tail row, even for a version with no records", () =>
+    inTempDir(async (dir) => {
       const path = join(dir, "ledger.db");
       const store = sqliteTreeStore(path, { mapTailRecords: 0 });
       await store.map?.putVersion(1, []);
@@ -181,8 +170,5 @@ describe("the mapTailRecords option", () => {
         (db.prepare("SELECT count(*) AS n FROM daicho_map_records").get() as { n: number }).n,
       ).toBe(1);
       db.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });

@@ -2,9 +2,12 @@ import { DaichoError } from "@daicho/core";
 import {
   decodeMapRecord,
   encodeMapRecordInto,
+  MAP_PATH_MAX_BYTES,
+  MAP_PATH_MIN_BYTES,
   type MapRecord,
   type MapWrite,
   mapRecordLength,
+  mapRecordLengthOf,
 } from "@daicho/core/map";
 
 /**
@@ -17,10 +20,8 @@ import {
  * a random page each.
  */
 
-const NODE_BYTES = 65;
-const LEAF_BYTES = 81;
-/** The longest path (`mapPath(256, …)`: 2 + 32 bytes). */
-const MAX_PATH = 34;
+/** The shortest entry: a path length, the shortest path and the shortest record. */
+const SHORTEST_ENTRY = 2 + MAP_PATH_MIN_BYTES + (mapRecordLengthOf(0) as number);
 
 /** Bytewise order, a shorter prefix first (SQLite's `memcmp`-then-length BLOB order). */
 export function comparePaths(a: Uint8Array, b: Uint8Array): number {
@@ -90,8 +91,8 @@ function corrupt(version: number, why: string): DaichoError {
 export function tailCount(head: Uint8Array, version: number, length = head.length): number {
   if (head.length < 4 || length < 4) throw corrupt(version, "shorter than its 4-byte count");
   const n = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(0);
-  // The shortest entry is 2 + 2 + 65 bytes: a count beyond what the bytes can hold is a lie.
-  if (n > (length - 4) / (2 + 2 + NODE_BYTES)) throw corrupt(version, "count too large");
+  // A count beyond what the bytes can hold is a lie.
+  if (n > (length - 4) / SHORTEST_ENTRY) throw corrupt(version, "count too large");
   return n;
 }
 
@@ -123,12 +124,12 @@ export class TailVersion {
     for (let i = 0; i < n; i++) {
       if (at + 2 > bytes.length) throw corrupt(version, `entry ${i} is cut short`);
       const length = view.getUint16(at);
-      if (length < 2 || length > MAX_PATH) throw corrupt(version, `entry ${i}'s path length`);
+      if (length < MAP_PATH_MIN_BYTES || length > MAP_PATH_MAX_BYTES)
+        throw corrupt(version, `entry ${i}'s path length`);
       this.pathAt[i] = at;
       const record = at + 2 + length;
-      const kind = bytes[record];
-      const size = kind === 0 ? NODE_BYTES : kind === 1 ? LEAF_BYTES : -1;
-      if (size < 0 || record + size > bytes.length)
+      const size = mapRecordLengthOf(bytes[record]);
+      if (size === undefined || record + size > bytes.length)
         throw corrupt(version, `entry ${i}'s record is cut short or of no known kind`);
       this.recordAt[i] = record;
       if (i > 0 && comparePaths(this.path(i - 1), this.path(i)) >= 0)
@@ -146,10 +147,9 @@ export class TailVersion {
     return this.bytes.subarray(at + 2, at + 2 + length);
   }
 
-  /** Entry `i`'s record as stored (a view). */
+  /** Entry `i`'s record as stored (a view): it ends where the next entry starts. */
   recordBytes(i: number): Uint8Array {
-    const at = this.recordAt[i] as number;
-    return this.bytes.subarray(at, at + (this.bytes[at] === 0 ? NODE_BYTES : LEAF_BYTES));
+    return this.bytes.subarray(this.recordAt[i] as number, this.pathAt[i + 1] as number);
   }
 
   /** Entry `i`'s record, decoded (STORE_CORRUPT when its fields are out of range). */

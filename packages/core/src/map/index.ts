@@ -26,12 +26,20 @@ export {
 } from "./kept";
 export { memoryMapStore } from "./memory-store";
 export { type MapProof, type MapProofEnd, verifyMapProof, verifyMapProofOrThrow } from "./proof";
-export { type MapRecord, type MapWrite, mapPath, recordHash } from "./record";
+export {
+  MAP_PATH_MAX_BYTES,
+  MAP_PATH_MIN_BYTES,
+  type MapRecord,
+  type MapWrite,
+  mapPath,
+  recordHash,
+} from "./record";
 export {
   decodeMapRecord,
   encodeMapRecord,
   encodeMapRecordInto,
   mapRecordLength,
+  mapRecordLengthOf,
 } from "./record-bytes";
 export type { MapStore } from "./store";
 export { checkVersionWrite } from "./store-checks";

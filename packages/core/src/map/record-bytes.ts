@@ -37,6 +37,11 @@ export function mapRecordLength(record: MapRecord): number {
   return record.kind === "node" ? NODE_BYTES : LEAF_BYTES;
 }
 
+/** The length of an encoded record whose first byte is `kind`; undefined for no known kind. */
+export function mapRecordLengthOf(kind: number | undefined): number | undefined {
+  return kind === 0 ? NODE_BYTES : kind === 1 ? LEAF_BYTES : undefined;
+}
+
 /**
  * `encodeMapRecord` written into `out` at `at` (no allocation: a store encoding thousands
  * of records into one buffer); returns the offset after it.

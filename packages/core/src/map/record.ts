@@ -23,6 +23,10 @@ export function recordHash(record: MapRecord): Uint8Array {
     : mapLeaf(record.key, mapValueHash(record.state));
 }
 
+/** A position's length in bytes: `mapPath(0, …)` is 2 bytes, `mapPath(256, …)` 34. */
+export const MAP_PATH_MIN_BYTES = 2;
+export const MAP_PATH_MAX_BYTES = 34;
+
 /**
  * The position of the node at `depth` on `key`'s path: u16be(depth) ‖ the first `depth`
  * bits of the key, zero-padded to whole bytes (spec §12.9). One byte string per position.

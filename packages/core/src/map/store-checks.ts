@@ -1,6 +1,6 @@
 import { DaichoError } from "../errors";
 import { bytesToHex } from "../hash";
-import type { MapWrite } from "./record";
+import { MAP_PATH_MAX_BYTES, MAP_PATH_MIN_BYTES, type MapWrite } from "./record";
 
 /**
  * The checks every map store applies before writing a version (shared so adapters do not
@@ -26,7 +26,7 @@ export function checkVersionWrite(
   }
   const seen = new Set<string>();
   for (const [i, w] of writes.entries()) {
-    if (w.path.length < 2 || w.path.length > 34)
+    if (w.path.length < MAP_PATH_MIN_BYTES || w.path.length > MAP_PATH_MAX_BYTES)
       throw new DaichoError(
         "INVALID_ARGUMENT",
         "a map position is a path of 2 to 34 bytes (`mapPath`)",
