@@ -106,6 +106,17 @@ export function mapStoreConformance(name: string, factory: MapStoreFactory): voi
       expect(await s.readAsOf(3, [mapPath(2, mapKey("c"))])).toEqual([undefined]);
     });
 
+    it("refuses a position shorter than 2 or longer than 34 bytes, writing nothing of its version", async () => {
+      const s = handle.store;
+      const good = leafAt(2, "c", 1);
+      for (const path of [new Uint8Array(0), Uint8Array.of(0), new Uint8Array(35)]) {
+        const e = await s.putVersion(3, [good, { ...good, path }]).catch((x) => x);
+        expect(isDaichoError(e, "INVALID_ARGUMENT")).toBe(true);
+      }
+      expect(await s.latestVersion()).toBeNull();
+      expect(await s.recordCount()).toBe(0);
+    });
+
     it("stores a version of many records (several write batches) exactly, and refuses one whose repeat lies batches apart", async () => {
       const s = handle.store;
       // 457 records: more than two batches of a multi-row insert, and a remainder.
