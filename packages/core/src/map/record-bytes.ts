@@ -8,10 +8,18 @@ const NODE_BYTES = 1 + 32 + 32;
 /** Encoded length of a leaf: kind byte ‖ key ‖ u64be(count) ‖ u64be(lastSeq) ‖ lastHash. */
 const LEAF_BYTES = 1 + 32 + 8 + 8 + 32;
 
-/** Write a safe integer as u64be at `at` (two 32-bit halves: no BigInt on this hot path). */
-function setU64(view: DataView, at: number, n: number): void {
-  view.setUint32(at, Math.floor(n / 2 ** 32));
-  view.setUint32(at + 4, n >>> 0);
+/** Write a safe integer as u64be at `at` (two 32-bit halves: no BigInt, no DataView). */
+function putU64(out: Uint8Array, at: number, n: number): void {
+  const hi = Math.floor(n / 2 ** 32);
+  const lo = n >>> 0;
+  out[at] = hi >>> 24;
+  out[at + 1] = (hi >>> 16) & 0xff;
+  out[at + 2] = (hi >>> 8) & 0xff;
+  out[at + 3] = hi & 0xff;
+  out[at + 4] = lo >>> 24;
+  out[at + 5] = (lo >>> 16) & 0xff;
+  out[at + 6] = (lo >>> 8) & 0xff;
+  out[at + 7] = lo & 0xff;
 }
 
 /** The u64be at `at`, or undefined when it exceeds 2^53 − 1. */
@@ -53,11 +61,10 @@ export function encodeMapRecordInto(record: MapRecord, out: Uint8Array, at: numb
     out.set(record.right, at + 33);
     return at + NODE_BYTES;
   }
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out[at] = 1;
   out.set(record.key, at + 1);
-  setU64(view, at + 33, record.state.count);
-  setU64(view, at + 41, record.state.lastSeq);
+  putU64(out, at + 33, record.state.count);
+  putU64(out, at + 41, record.state.lastSeq);
   out.set(eventLeafData(record.state.lastHash), at + 49);
   return at + LEAF_BYTES;
 }

@@ -158,19 +158,22 @@ export class SubjectMap {
   stubsOn(keys: readonly Uint8Array[]): StubOnPath[] {
     const out: StubOnPath[] = [];
     if (keys.length === 0) return out;
-    const walk = (node: Tree, depth: number, ks: Uint8Array[], attach: (t: Tree) => void) => {
+    // Sorted, the keys under a node at depth d are a run, those going left (bit d = 0)
+    // before those going right: the walk splits index ranges and allocates nothing on
+    // the way down (a kept map is mostly loaded, and most paths end in a leaf).
+    const sorted = [...keys].sort(compareKeys);
+    const walk = (node: Tree, depth: number, lo: number, hi: number, attach: (t: Tree) => void) => {
       if (node === undefined || node.kind === "leaf") return;
       if (node.kind === "stub") {
-        out.push({ depth, expected: node.hash, keys: ks, attach });
+        out.push({ depth, expected: node.hash, keys: sorted.slice(lo, hi), attach });
         return;
       }
       const inner = node;
-      const sides: [Uint8Array[], Uint8Array[]] = [[], []];
-      for (const k of ks) sides[keyBit(k, depth)].push(k);
-      if (sides[0].length > 0) walk(inner.left, depth + 1, sides[0], (t) => (inner.left = t));
-      if (sides[1].length > 0) walk(inner.right, depth + 1, sides[1], (t) => (inner.right = t));
+      const mid = firstWithBit(sorted, lo, hi, depth);
+      if (mid > lo) walk(inner.left, depth + 1, lo, mid, (t) => (inner.left = t));
+      if (hi > mid) walk(inner.right, depth + 1, mid, hi, (t) => (inner.right = t));
     };
-    walk(this.tree, 0, [...keys], (t) => (this.tree = t));
+    walk(this.tree, 0, 0, sorted.length, (t) => (this.tree = t));
     return out;
   }
 
@@ -226,6 +229,30 @@ export class SubjectMap {
     node.unsaved = true;
     return node;
   }
+}
+
+/** Keys in bytewise order. */
+function compareKeys(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 32; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * The first index in [lo, hi) of `sorted` whose key has bit `depth` set (hi when none):
+ * the keys there agree on their first `depth` bits, so their bits at `depth` are sorted.
+ */
+function firstWithBit(sorted: readonly Uint8Array[], lo: number, hi: number, depth: number) {
+  let a = lo;
+  let b = hi;
+  while (a < b) {
+    const m = (a + b) >> 1;
+    if (keyBit(sorted[m] as Uint8Array, depth) === 1) b = m;
+    else a = m + 1;
+  }
+  return a;
 }
 
 /** The smallest subtree holding two leaves of different keys that agree up to `depth`. */
