@@ -35,8 +35,14 @@ export class SqliteMapStore implements MapStore {
   private readonly stmts: ReturnType<typeof prepare>;
   /** The tail's statements, once the table exists (see `tail`). */
   private tailStmts: TailStatements | undefined;
-  /** Decoded tail rows, by version, with the byte length they were read at. */
-  private readonly cache = new Map<number, { length: number; decoded: TailVersion }>();
+  /**
+   * Tail rows by version, with the byte length they were read at: the count each gives
+   * (for the merge decision) and, once `readAsOf` needed it, the row decoded.
+   */
+  private readonly cache = new Map<
+    number,
+    { length: number; count: number; decoded?: TailVersion }
+  >();
   private closed = false;
 
   constructor(
@@ -79,8 +85,7 @@ export class SqliteMapStore implements MapStore {
         .transaction(() => {
           checkVersionWrite(version, writes, this.latest());
           let held = writes.length;
-          for (const r of tail.heads.all() as TailHead[])
-            held += tailCount(r.head, r.version, r.length);
+          for (const r of this.tailLengths(tail)) held += this.tailCountOf(tail, r);
           if (this.tailRecords === 0 || held > this.tailRecords) this.merge(tail, version, writes);
           else tail.put.run(version, encodeTail(writes));
           this.stmts.putVersion.run(version);
@@ -198,18 +203,41 @@ export class SqliteMapStore implements MapStore {
    * authenticated against a signed root by its reader, so a copy is no weaker than a row.
    */
   private tailVersions(): TailVersion[] {
-    if (this.tail === undefined) return [];
-    const listed = this.tail.heads.all() as TailHead[];
-    const present = new Set(listed.map((r) => r.version));
-    for (const v of this.cache.keys()) if (!present.has(v)) this.cache.delete(v);
-    return listed.map(({ version, length }) => {
+    const tail = this.tail;
+    if (tail === undefined) return [];
+    return this.tailLengths(tail).map(({ version, length }) => {
       const held = this.cache.get(version);
-      if (held !== undefined && held.length === length) return held.decoded;
-      const row = this.tail?.one.get(version) as { records: Buffer };
+      if (held?.decoded !== undefined && held.length === length) return held.decoded;
+      const row = tail.one.get(version) as { records: Buffer };
       const decoded = new TailVersion(version, row.records);
-      this.cache.set(version, { length, decoded });
+      this.cache.set(version, { length, count: decoded.size, decoded });
       return decoded;
     });
+  }
+
+  /**
+   * The tail's versions and row lengths, ascending (SQLite gives a BLOB's length without
+   * reading it); cached rows of versions no longer in the tail are dropped.
+   */
+  private tailLengths(tail: TailStatements): TailLength[] {
+    const listed = tail.lengths.all() as TailLength[];
+    const present = new Set(listed.map((r) => r.version));
+    for (const v of this.cache.keys()) if (!present.has(v)) this.cache.delete(v);
+    return listed;
+  }
+
+  /**
+   * The count a tail row gives, checked against its length: cached while the row keeps its
+   * length, else read from its first 4 bytes only (a function over a BLOB reads all of it,
+   * so one statement over every row would read the whole tail).
+   */
+  private tailCountOf(tail: TailStatements, { version, length }: TailLength): number {
+    const held = this.cache.get(version);
+    if (held !== undefined && held.length === length) return held.count;
+    const { head } = tail.head.get(version) as { head: Buffer };
+    const count = tailCount(head, version, length);
+    this.cache.set(version, { length, count });
+    return count;
   }
 
   private guard<A>(f: () => A): A {
@@ -224,6 +252,7 @@ export class SqliteMapStore implements MapStore {
 }
 
 type TailHead = { version: number; head: Buffer; length: number };
+type TailLength = { version: number; length: number };
 type TailStatements = ReturnType<typeof prepareTail>;
 
 /** The record at `path` in the first of `tails` (newest first) holding it, or undefined. */
@@ -276,6 +305,10 @@ function prepareTail(db: Database.Database) {
     put: db.prepare("INSERT INTO daicho_map_tail (version, records) VALUES (?, ?)"),
     one: db.prepare("SELECT records FROM daicho_map_tail WHERE version = ?"),
     all: db.prepare("SELECT version, records FROM daicho_map_tail ORDER BY version"),
+    lengths: db.prepare(
+      "SELECT version, length(records) AS length FROM daicho_map_tail ORDER BY version",
+    ),
+    head: db.prepare("SELECT substr(records, 1, 4) AS head FROM daicho_map_tail WHERE version = ?"),
     heads: db.prepare(
       "SELECT version, substr(records, 1, 4) AS head, length(records) AS length FROM daicho_map_tail ORDER BY version",
     ),

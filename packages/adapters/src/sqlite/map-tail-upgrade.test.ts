@@ -14,6 +14,7 @@ import { sqliteTreeStore } from "./tree-store";
 
 const ORIGIN = "tail-upgrade.sqlite.test/ledger";
 const signer = ed25519Signer(ORIGIN, new Uint8Array(32).fill(4));
+const EMPTY32 = new Uint8Array(32);
 
 /** Run `f` in a fresh temporary directory, removed afterwards. */
 async function inTempDir(f: (dir: string) => Promise<void>): Promise<void> {
@@ -170,5 +171,36 @@ describe("the mapTailRecords option", () => {
         (db.prepare("SELECT count(*) AS n FROM daicho_map_records").get() as { n: number }).n,
       ).toBe(1);
       db.close();
+    }));
+
+  it("merges once the tail passes the limit, counting rows another process wrote (two stores on one file)", () =>
+    inTempDir(async (dir) => {
+      const path = join(dir, "ledger.db");
+      const [a, b] = [0, 1].map(() => sqliteTreeStore(path, { mapTailRecords: 10 }));
+      const writes = (v: number) =>
+        [0, 1, 2, 3].map((i) => ({
+          path: mapPath(8, mapKey(`s-${v}-${i}`)),
+          record: { kind: "node" as const, left: new Uint8Array(32).fill(v), right: EMPTY32 },
+        }));
+      const rows = () => {
+        const db = new Database(path, { readonly: true });
+        const n = (t: string) =>
+          (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
+        const out = [n("daicho_map_tail"), n("daicho_map_records")];
+        db.close();
+        return out;
+      };
+      await a?.map?.putVersion(1, writes(1));
+      await b?.map?.putVersion(2, writes(2));
+      expect(rows()).toEqual([2, 0]);
+      // Each store has read the other's row by now only through this count: 8 + 4 > 10.
+      await a?.map?.putVersion(3, writes(3));
+      expect(rows()).toEqual([0, 12]);
+      await b?.map?.putVersion(4, writes(4));
+      await a?.map?.putVersion(5, writes(5));
+      expect(rows()).toEqual([2, 12]);
+      for (const v of [1, 3, 5]) expect(await b?.map?.readVersion(v)).toHaveLength(4);
+      await a?.close();
+      await b?.close();
     }));
 });
