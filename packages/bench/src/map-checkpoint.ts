@@ -1,85 +1,50 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { sqliteStore, sqliteTreeStore } from "@daicho/adapters/sqlite";
 import { openLedger } from "@daicho/core";
 import * as checkpoint from "@daicho/core/checkpoint";
 import * as merkle from "@daicho/core/merkle";
 import { accessInput } from "@daicho/core/testing";
 import { bulkAppend } from "./bulk-append";
-import { cpuWallMs, Report } from "./report";
+import {
+  type Arm,
+  arms,
+  EVENTS,
+  EVERY,
+  log,
+  measure,
+  median,
+  ORIGIN,
+  RATIO_ROUNDS,
+  ROUNDS,
+  SINCE,
+  SUBJECTS,
+  subjectOf,
+} from "./map-checkpoint-arms";
+import { Report } from "./report";
 import type { Section } from "./sections";
 
 /**
  * Checkpoint emission with the subject map on a durable SQLite ledger (issue 13: < 50 ms at
  * 10^6 events and 10^5 subjects). One ledger is built (bulk path, tree caught up, one
  * checkpoint with the map) and copied once per arm, so every arm extends the same map in
- * its own file. Rounds: each arm appends BENCH_MAPCKPT_SINCE events (default 1,000; not
- * timed), catches its tree up, and emits a checkpoint (timed: CPU and wall), arms in a
- * rotating order; medians. Then the append rate with a checkpoint every 10,000 events
- * against plain appends (CPU time, same rotation). Arms: this build with the map kept in
- * memory (cold at start, and warmed with every subject by `preloadMap`), this build with
- * nothing kept (`keptNodes: 0`), and with BENCH_MAPCKPT_BASELINE /
+ * its own file. Each arm runs in a process of its own (map-checkpoint-arm.ts), holding one
+ * ledger and one kept map as a host would. Rounds: each arm appends BENCH_MAPCKPT_SINCE
+ * events (default 1,000; not timed), catches its tree up, and emits a checkpoint (timed:
+ * the arm process's CPU and wall), arms in a rotating order, one at a time; medians. Then
+ * the append rate with a checkpoint every 10,000 events against plain appends (CPU time,
+ * same rotation; plain appends in a process of their own too). Arms: this build with the
+ * map kept in memory (cold at start, and warmed with every subject by `preloadMap`), this
+ * build with nothing kept (`keptNodes: 0`), and with BENCH_MAPCKPT_BASELINE /
  * BENCH_MAPCKPT_BASELINE_ADAPTERS set to another build's core / adapters `dist`, that
  * build, cold and preloaded (each build preloads with its own `preloadMap`, whose kept
- * map lives in that build's module). BENCH_MAPCKPT_EVENTS (default 10^6; subjects a tenth of it), BENCH_MAPCKPT_ROUNDS
- * (default 7), BENCH_MAPCKPT_DB (keep the built ledger there and reuse it).
+ * map lives in that build's module). BENCH_MAPCKPT_EVENTS (default 10^6; subjects a tenth
+ * of it), BENCH_MAPCKPT_ROUNDS (default 7), BENCH_MAPCKPT_DB (keep the built ledger there
+ * and reuse it).
  */
-const EVENTS = Number(process.env.BENCH_MAPCKPT_EVENTS ?? 1_000_000);
-const SUBJECTS = Math.max(1, Math.round(EVENTS / 10));
-const SINCE = Number(process.env.BENCH_MAPCKPT_SINCE ?? 1_000);
-const ROUNDS = Number(process.env.BENCH_MAPCKPT_ROUNDS ?? 7);
-const RATIO_ROUNDS = Number(process.env.BENCH_MAPCKPT_RATIO_ROUNDS ?? 3);
-const EVERY = 10_000;
-const ORIGIN = "bench.daicho.example/map-checkpoint";
-const log = checkpoint.ed25519Signer(ORIGIN, new Uint8Array(32).fill(5));
-
-const subjectOf = (n: number) => `s-${(n * 7919) % SUBJECTS}`;
-
-type Checkpointing = Pick<typeof checkpoint, "emitCheckpoint" | "preloadMap">;
-type Merkle = Pick<typeof merkle, "catchUp">;
-/** The arm's SQLite stores: a baseline build's own, so its file keeps that build's schema. */
-type SqliteStores = { sqliteTreeStore: typeof sqliteTreeStore; sqliteStore: typeof sqliteStore };
-
-interface Arm {
-  readonly name: string;
-  /** Warm the kept map with every subject's path before the rounds (`preloadMap`). */
-  readonly preload?: boolean;
-  readonly options: checkpoint.MapOptions;
-  readonly checkpointing: Checkpointing;
-  readonly merkle: Merkle;
-  readonly stores: SqliteStores;
-}
-
-interface Open {
-  readonly ledger: Awaited<ReturnType<typeof openLedger>>;
-  readonly tree: merkle.LedgerTree;
-  next: number;
-}
-
-const measure = cpuWallMs;
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-};
-
-function copyDb(from: string, to: string): void {
-  for (const ext of ["", "-wal", "-shm"]) {
-    rmSync(to + ext, { force: true });
-    if (existsSync(from + ext)) copyFileSync(from + ext, to + ext);
-  }
-}
-
-async function appendEvents(o: Open, n: number): Promise<void> {
-  for (let done = 0; done < n; done += 1_000) {
-    const count = Math.min(1_000, n - done);
-    await o.ledger.appendBatch(
-      Array.from({ length: count }, (_, i) => accessInput(o.next + i, subjectOf(o.next + i))),
-    );
-    o.next += count;
-  }
-}
 
 /** The shared ledger: bulk-appended, tree caught up, one checkpoint with the map. */
 async function build(path: string, report: Report): Promise<void> {
@@ -115,127 +80,129 @@ async function build(path: string, report: Report): Promise<void> {
   await ledger.close();
 }
 
-async function open(path: string, arm: Arm): Promise<Open> {
-  const ledger = await openLedger({
-    store: arm.stores.sqliteStore(path, { synchronous: "normal" }),
-  });
-  const tree = await arm.merkle.catchUp(arm.stores.sqliteTreeStore(path), ledger.store);
-  const head = await ledger.store.head();
-  return { ledger, tree, next: head === null ? 0 : head.seq + 1 };
+type Answer = { cpu: number; wall: number };
+
+/** An arm's process: `ask` sends one message and resolves with its answer. */
+interface ArmProcess {
+  readonly child: ChildProcess;
+  ask(op: "round" | "ratio"): Promise<Answer>;
 }
 
-async function arms(): Promise<Arm[]> {
-  const out: Arm[] = [];
-  const baseline = process.env.BENCH_MAPCKPT_BASELINE;
-  if (baseline !== undefined) {
-    const adapters = process.env.BENCH_MAPCKPT_BASELINE_ADAPTERS;
-    const build = {
-      options: {},
-      checkpointing: (await import(join(baseline, "checkpoint", "index.js"))) as Checkpointing,
-      merkle: (await import(join(baseline, "merkle", "index.js"))) as Merkle,
-      stores:
-        adapters === undefined
-          ? { sqliteTreeStore, sqliteStore }
-          : ((await import(join(adapters, "sqlite", "index.js"))) as SqliteStores),
-    };
-    out.push({ name: "baseline", ...build });
-    out.push({ name: "baseline, preloaded", preload: true, ...build });
-  }
-  const self = { checkpointing: checkpoint, merkle, stores: { sqliteTreeStore, sqliteStore } };
-  out.push({ name: "this build, nothing kept", options: { keptNodes: 0 }, ...self });
-  out.push({ name: "this build, map kept", options: {}, ...self });
-  out.push({ name: "this build, map kept, preloaded", options: {}, preload: true, ...self });
-  return out;
+const ARM_SCRIPT = fileURLToPath(new URL("./map-checkpoint-arm.js", import.meta.url));
+
+/** Fork arm `index` (−1: plain appends) on a copy of `base`; resolves once it is ready. */
+async function start(
+  index: number,
+  base: string,
+  path: string,
+): Promise<{ arm: ArmProcess; preload?: Answer }> {
+  const child = fork(ARM_SCRIPT, [], {
+    env: {
+      ...process.env,
+      BENCH_MAPCKPT_ARM: String(index),
+      BENCH_MAPCKPT_ARM_BASE: base,
+      BENCH_MAPCKPT_ARM_DB: path,
+    },
+    execArgv: process.execArgv,
+  });
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const onExit = (code: number | null) =>
+        reject(new Error(`map-checkpoint arm ${index} exited (${code})`));
+      child.once("exit", onExit);
+      child.once("message", (m: Record<string, unknown>) => {
+        child.off("exit", onExit);
+        if (typeof m.error === "string") reject(new Error(`arm ${index}: ${m.error}`));
+        else resolve(m);
+      });
+    });
+  const ready = (await next()) as { preload?: Answer };
+  const arm: ArmProcess = {
+    child,
+    ask: async (op) => {
+      const answer = next();
+      child.send({ op });
+      return (await answer) as Answer;
+    },
+  };
+  return { arm, ...(ready.preload === undefined ? {} : { preload: ready.preload }) };
+}
+
+async function stop(p: ArmProcess): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => p.child.once("exit", () => resolve()));
+  p.child.send({ op: "close" });
+  await exited;
 }
 
 async function run(report: Report, dir: string, base: string): Promise<void> {
-  const list = await arms();
-  const opened: Open[] = [];
-  for (const [i, arm] of list.entries()) {
-    const path = join(dir, `arm-${i}.db`);
-    copyDb(base, path);
-    const o = await open(path, arm);
-    if (arm.preload === true) {
-      const ids = Array.from({ length: SUBJECTS }, (_, n) => `s-${n}`);
-      const t = await measure(() => arm.checkpointing.preloadMap(o.tree, arm.options, ids));
-      report.add({
-        name: `preloadMap of all ${SUBJECTS} subjects (${arm.name}; once per process)`,
-        value: t.wall,
-        unit: "ms",
-        note: `CPU ${t.cpu.toFixed(0)} ms`,
-      });
-    }
-    opened.push(o);
-  }
-  const emit = (a: number) => {
-    const arm = list[a] as Arm;
-    const o = opened[a] as Open;
-    return arm.checkpointing.emitCheckpoint(o.tree, log, ORIGIN, arm.options);
-  };
-  const cpu = list.map(() => [] as number[]);
-  const wall = list.map(() => [] as number[]);
-  // Round 0 warms every arm (the kept map is loaded there, as a new process would).
-  for (let round = 0; round <= ROUNDS; round++) {
-    for (let k = 0; k < list.length; k++) {
-      const a = (round + k) % list.length;
-      const o = opened[a] as Open;
-      await appendEvents(o, SINCE);
-      await o.tree.catchUp();
-      (globalThis as { gc?: () => void }).gc?.();
-      const m = await measure(() => emit(a));
-      if (round > 0) {
-        cpu[a]?.push(m.cpu);
-        wall[a]?.push(m.wall);
+  const list: Arm[] = await arms();
+  const procs: ArmProcess[] = [];
+  try {
+    for (const [i, arm] of list.entries()) {
+      const { arm: p, preload } = await start(i, base, join(dir, `arm-${i}.db`));
+      procs.push(p);
+      if (preload !== undefined) {
+        report.add({
+          name: `preloadMap of all ${SUBJECTS} subjects (${arm.name}; once per process)`,
+          value: preload.wall,
+          unit: "ms",
+          note: `CPU ${preload.cpu.toFixed(0)} ms`,
+        });
       }
     }
-  }
-  const first = `checkpoint, ${SINCE} events since, ${EVENTS} events / ${SUBJECTS} subjects, durable SQLite (${list[0]?.name}; CPU, median of ${ROUNDS})`;
-  for (const [a, arm] of list.entries()) {
-    report.add({
-      name: `checkpoint, ${SINCE} events since, ${EVENTS} events / ${SUBJECTS} subjects, durable SQLite (${arm.name}; CPU, median of ${ROUNDS})`,
-      value: median(cpu[a] as number[]),
-      unit: "ms",
-      ...(a === 0 ? {} : { vs: first }),
-      note: `wall median ${median(wall[a] as number[]).toFixed(0)} ms; CPU min ${Math.min(...(cpu[a] as number[])).toFixed(0)}`,
-    });
-  }
-  // Append rate with a checkpoint every EVERY events against plain appends (CPU).
-  const plainPath = join(dir, "plain.db");
-  copyDb(base, plainPath);
-  const plain = await open(plainPath, list[list.length - 1] as Arm);
-  const ratioArms = [-1, ...list.keys()];
-  const ratioCpu = ratioArms.map(() => 0);
-  for (let round = 0; round < RATIO_ROUNDS; round++) {
-    for (let k = 0; k < ratioArms.length; k++) {
-      const r = (round + k) % ratioArms.length;
-      const a = ratioArms[r] as number;
-      const m = await measure(async () => {
-        if (a < 0) return appendEvents(plain, EVERY);
-        const o = opened[a] as Open;
-        await appendEvents(o, EVERY);
-        await o.tree.catchUp();
-        await emit(a);
-      });
-      ratioCpu[r] = (ratioCpu[r] as number) + m.cpu;
+    const cpu = list.map(() => [] as number[]);
+    const wall = list.map(() => [] as number[]);
+    // Round 0 warms every arm (the kept map is loaded there, as a new process would).
+    for (let round = 0; round <= ROUNDS; round++) {
+      for (let k = 0; k < list.length; k++) {
+        const a = (round + k) % list.length;
+        const m = await (procs[a] as ArmProcess).ask("round");
+        if (round > 0) {
+          cpu[a]?.push(m.cpu);
+          wall[a]?.push(m.wall);
+        }
+      }
     }
-  }
-  const plainName = `append ${EVERY * RATIO_ROUNDS} events past ${EVENTS}, no checkpoints (CPU)`;
-  report.add({
-    name: plainName,
-    value: ((EVERY * RATIO_ROUNDS) / (ratioCpu[0] as number)) * 1000,
-    unit: "events/s",
-  });
-  for (const [a, arm] of list.entries()) {
+    const name = (arm: Arm) =>
+      `checkpoint, ${SINCE} events since, ${EVENTS} events / ${SUBJECTS} subjects, durable SQLite (${arm.name}; own process; CPU, median of ${ROUNDS})`;
+    for (const [a, arm] of list.entries()) {
+      report.add({
+        name: name(arm),
+        value: median(cpu[a] as number[]),
+        unit: "ms",
+        ...(a === 0 ? {} : { vs: name(list[0] as Arm) }),
+        note: `wall median ${median(wall[a] as number[]).toFixed(0)} ms; CPU min ${Math.min(...(cpu[a] as number[])).toFixed(0)}`,
+      });
+    }
+    // Append rate with a checkpoint every EVERY events against plain appends (CPU).
+    const { arm: plain } = await start(-1, base, join(dir, "plain.db"));
+    procs.push(plain);
+    const ratioProcs = [plain, ...procs.slice(0, list.length)];
+    const ratioCpu = ratioProcs.map(() => 0);
+    for (let round = 0; round < RATIO_ROUNDS; round++) {
+      for (let k = 0; k < ratioProcs.length; k++) {
+        const r = (round + k) % ratioProcs.length;
+        const m = await (ratioProcs[r] as ArmProcess).ask("ratio");
+        ratioCpu[r] = (ratioCpu[r] as number) + m.cpu;
+      }
+    }
+    const plainName = `append ${EVERY * RATIO_ROUNDS} events past ${EVENTS}, no checkpoints (CPU)`;
     report.add({
-      name: `the same with a checkpoint every ${EVERY} (${arm.name}; CPU)`,
-      value: ((EVERY * RATIO_ROUNDS) / (ratioCpu[a + 1] as number)) * 1000,
+      name: plainName,
+      value: ((EVERY * RATIO_ROUNDS) / (ratioCpu[0] as number)) * 1000,
       unit: "events/s",
-      vs: plainName,
     });
-  }
-  for (const o of [...opened, plain]) {
-    await o.tree.store.close();
-    await o.ledger.close();
+    for (const [a, arm] of list.entries()) {
+      report.add({
+        name: `the same with a checkpoint every ${EVERY} (${arm.name}; CPU)`,
+        value: ((EVERY * RATIO_ROUNDS) / (ratioCpu[a + 1] as number)) * 1000,
+        unit: "events/s",
+        vs: plainName,
+      });
+    }
+  } finally {
+    for (const p of procs) await stop(p).catch(() => p.child.kill());
   }
 }
 
