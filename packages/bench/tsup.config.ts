@@ -7,6 +7,7 @@ export default defineConfig({
     main: "src/main.ts",
     "sqlite-memory": "src/sqlite-memory.ts",
     "map-checkpoint-arm": "src/map-checkpoint-arm.ts",
+    "checkpointer-child": "src/checkpointer-child.ts",
   },
   format: ["esm"],
   dts: false,

@@ -18,7 +18,7 @@ import {
  * for plain appends with no checkpoints; BENCH_MAPCKPT_ARM_BASE: the built ledger;
  * BENCH_MAPCKPT_ARM_DB: where this arm's copy goes. The parent sends `round` (append
  * BENCH_MAPCKPT_SINCE events, catch the tree up, emit one checkpoint: only the emission
- * is timed), `ratio` (append 10,000 events and, unless plain, catch up and emit: all
+ * is timed), `ratio` (append BENCH_MAPCKPT_EVERY events and, unless plain, catch up and emit: all
  * timed) and `close`; every answer is `{ cpu, wall }` in ms, or `{ error }`.
  */
 type Message = { op: "round" | "ratio" | "close" };

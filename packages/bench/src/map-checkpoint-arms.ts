@@ -17,7 +17,8 @@ export const SUBJECTS = Math.max(1, Math.round(EVENTS / 10));
 export const SINCE = Number(process.env.BENCH_MAPCKPT_SINCE ?? 1_000);
 export const ROUNDS = Number(process.env.BENCH_MAPCKPT_ROUNDS ?? 7);
 export const RATIO_ROUNDS = Number(process.env.BENCH_MAPCKPT_RATIO_ROUNDS ?? 3);
-export const EVERY = 10_000;
+/** Events between checkpoints in the append-rate comparison (BENCH_MAPCKPT_EVERY). */
+export const EVERY = Number(process.env.BENCH_MAPCKPT_EVERY ?? 10_000);
 export const ORIGIN = "bench.daicho.example/map-checkpoint";
 export const log = checkpoint.ed25519Signer(ORIGIN, new Uint8Array(32).fill(5));
 
@@ -58,7 +59,11 @@ export function copyDb(from: string, to: string): void {
   }
 }
 
-export async function appendEvents(o: Open, n: number): Promise<void> {
+/** Append `n` events to `o`'s ledger in batches of 1,000, advancing `o.next`. */
+export async function appendEvents(
+  o: Pick<Open, "ledger"> & { next: number },
+  n: number,
+): Promise<void> {
   for (let done = 0; done < n; done += 1_000) {
     const count = Math.min(1_000, n - done);
     await o.ledger.appendBatch(

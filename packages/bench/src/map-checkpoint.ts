@@ -35,7 +35,7 @@ import type { Section } from "./sections";
  * ledger and one kept map as a host would. Rounds: each arm appends BENCH_MAPCKPT_SINCE
  * events (default 1,000; not timed), catches its tree up, and emits a checkpoint (timed:
  * the arm process's CPU and wall), arms in a rotating order, one at a time; medians. Then
- * the append rate with a checkpoint every 10,000 events against plain appends (CPU time,
+ * the append rate with a checkpoint every BENCH_MAPCKPT_EVERY events (default 10,000) against plain appends (CPU time,
  * same rotation; plain appends in a process of their own too). Arms: this build with the
  * map kept in memory (cold at start, and warmed with every subject by `preloadMap`), this
  * build with nothing kept (`keptNodes: 0`), and with BENCH_MAPCKPT_BASELINE /
@@ -206,18 +206,34 @@ async function run(report: Report, dir: string, base: string): Promise<void> {
   }
 }
 
-export const mapCheckpointSection: Section = {
-  name: "map-checkpoint",
-  async run() {
-    const report = new Report("Checkpoint emission with the subject map");
-    const dir = mkdtempSync(join(tmpdir(), "daicho-bench-mapckpt-"));
-    const base = process.env.BENCH_MAPCKPT_DB ?? join(dir, "base.db");
-    try {
-      await build(base, report);
-      await run(report, dir, base);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    return report;
-  },
-};
+/**
+ * A section over `map-checkpoint`'s ledger: built in a temporary directory (or kept at
+ * BENCH_MAPCKPT_DB and reused), then handed to `run` with that directory for copies.
+ */
+export function onMapLedger(
+  name: string,
+  title: string,
+  run: (report: Report, dir: string, base: string) => Promise<void>,
+): Section {
+  return {
+    name,
+    async run() {
+      const report = new Report(title);
+      const dir = mkdtempSync(join(tmpdir(), `daicho-bench-${name}-`));
+      const base = process.env.BENCH_MAPCKPT_DB ?? join(dir, "base.db");
+      try {
+        await build(base, report);
+        await run(report, dir, base);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      return report;
+    },
+  };
+}
+
+export const mapCheckpointSection: Section = onMapLedger(
+  "map-checkpoint",
+  "Checkpoint emission with the subject map",
+  run,
+);

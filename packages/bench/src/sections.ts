@@ -1,4 +1,5 @@
 import { appendSection } from "./append";
+import { checkpointerSection } from "./checkpointer";
 import { envelopeSection } from "./envelope";
 import { extractSection } from "./extract";
 import { extractScaleSection } from "./extract-scale";
@@ -38,5 +39,6 @@ export const SECTIONS: Section[] = [
   pgServersSection,
   appendSection,
   mapCheckpointSection,
+  checkpointerSection,
   verifyMemorySection,
 ];
