@@ -3,14 +3,24 @@ import { DaichoError, type Ledger, openLedger, type Store } from "@daicho/core";
 import { catchUp, type LedgerTree, readOnlyTree, type TreeStore } from "@daicho/core/merkle";
 import type { Args, OptionSpecs } from "./args";
 
-/** Options every command that opens a ledger accepts (spread them into its options). */
-export const LEDGER_OPTIONS: OptionSpecs = {
+/** Options of the commands that open a PostgreSQL tenant only (backup, restore). */
+export const POSTGRES_LEDGER_OPTIONS: OptionSpecs = {
   tenant: {
     type: "string",
     value: "T",
     help: "PostgreSQL only: the tenant whose ledger to open (default `default`)",
   },
   schema: { type: "string", value: "S", help: "PostgreSQL only: the schema (default `daicho`)" },
+};
+
+/** Options every command that opens a SQLite or PostgreSQL ledger accepts (spread them in). */
+export const LEDGER_OPTIONS: OptionSpecs = {
+  ...POSTGRES_LEDGER_OPTIONS,
+  tree: {
+    type: "string",
+    value: "FILE",
+    help: "SQLite only: the file holding the Merkle tree, checkpoints and subject map, when the host keeps them apart from the events (default: the ledger's own file)",
+  },
 };
 
 /**
@@ -22,16 +32,20 @@ export interface LedgerLocation {
   readonly location: string | undefined;
   readonly tenant?: string;
   readonly schema?: string;
+  /** SQLite only: the file of the tree store, when it is not the ledger's own file. */
+  readonly tree?: string;
 }
 
 /** The ledger location named by a command line: `location` (default the first argument), `--tenant`, `--schema`. */
 export function ledgerLocation(args: Args, location = args.positional[0]): LedgerLocation {
   const tenant = args.options.get("tenant");
   const schema = args.options.get("schema");
+  const tree = args.options.get("tree");
   return {
     location,
     ...(tenant === undefined ? {} : { tenant }),
     ...(schema === undefined ? {} : { schema }),
+    ...(tree === undefined ? {} : { tree }),
   };
 }
 
@@ -57,7 +71,19 @@ function resolve(
       { path: loc.tenant !== undefined ? "--tenant" : "--schema" },
     );
   }
+  if (loc.tree !== undefined && isPostgresUrl(loc.location)) {
+    throw new DaichoError(
+      "INVALID_ARGUMENT",
+      "--tree applies to SQLite files only; a PostgreSQL tenant's tree lives beside its events",
+      { path: "--tree" },
+    );
+  }
   return { ...loc, location: loc.location };
+}
+
+/** The SQLite file of `loc`'s tree store: `--tree`, else the ledger's own file. */
+function treeFile(loc: LedgerLocation & { location: string }): string {
+  return loc.tree ?? loc.location;
 }
 
 /** Open the ledger on `store`, which must already hold one (the CLI never creates ledgers). */
@@ -118,7 +144,7 @@ export async function openStoredTree(
   const loc = resolve(where);
   if (!isPostgresUrl(loc.location)) {
     const ledger = await openExistingLedger(loc);
-    const treeStore = sqliteTreeStore(loc.location, { readonly: true });
+    const treeStore = sqliteTreeStore(treeFile(loc), { readonly: true });
     return {
       ledger,
       treeStore,
@@ -191,7 +217,7 @@ export async function openLedgerTree(
     // The events are read as evidence either way; only the tree store differs.
     const ledger = await openExistingLedger(loc);
     try {
-      const base = sqliteTreeStore(loc.location, { readonly: !write });
+      const base = sqliteTreeStore(treeFile(loc), { readonly: !write });
       const treeStore = write ? base : await readOnlyTree(base);
       return await withCaughtUpTree(ledger, treeStore, options, async () => {});
     } catch (e) {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { DaichoError } from "@daicho/core";
 import type { Args } from "../args";
 import { EXIT } from "../exit";
-import { LEDGER_OPTIONS } from "../open";
+import { POSTGRES_LEDGER_OPTIONS } from "../open";
 import { FORMATS, type Io, printJson } from "../output";
 import type { Command } from "./command";
 import { postgresTarget } from "./postgres-url";
@@ -18,7 +18,7 @@ fsynced, then renamed. Keys are not in the file: back the key store up separatel
 Connects read-only (works on a streaming replica or with a SELECT-only role) and never
 overwrites an existing FILE. Keep the head it prints: \`daicho restore\` can require it.`,
   options: {
-    ...LEDGER_OPTIONS,
+    ...POSTGRES_LEDGER_OPTIONS,
     out: { type: "string", value: "FILE", help: "the backup file to write (never overwritten)" },
   },
   async run(args: Args, io: Io): Promise<number> {

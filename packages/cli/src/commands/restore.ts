@@ -3,7 +3,7 @@ import { DaichoError, isDaichoError } from "@daicho/core";
 import type { Args, OptionSpec } from "../args";
 import { readText, TRUST_OPTIONS, trustPolicy } from "../auditor";
 import { EXIT } from "../exit";
-import { LEDGER_OPTIONS } from "../open";
+import { POSTGRES_LEDGER_OPTIONS } from "../open";
 import { FORMATS, type Io, printJson, reportInvalid } from "../output";
 import type { Command } from "./command";
 import { postgresTarget, requiredTenant } from "./postgres-url";
@@ -31,7 +31,7 @@ keys and its root be reproduced; --checkpoint alone is trusted because you hold 
 required (or --unanchored). A copy that fails any check is refused with exit 1 and
 nothing is written. Connects for writing; runs no DDL (migrate the schema first).`,
   options: {
-    ...LEDGER_OPTIONS,
+    ...POSTGRES_LEDGER_OPTIONS,
     ...TRUST_OPTIONS,
     checkpoint: {
       type: "string",
