@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { sqliteStore, sqliteTreeStore } from "@daicho/adapters/sqlite";
 import { DaichoError, type Ledger, openLedger, type Store } from "@daicho/core";
 import { catchUp, type LedgerTree, readOnlyTree, type TreeStore } from "@daicho/core/merkle";
@@ -81,9 +82,19 @@ function resolve(
   return { ...loc, location: loc.location };
 }
 
-/** The SQLite file of `loc`'s tree store: `--tree`, else the ledger's own file. */
-function treeFile(loc: LedgerLocation & { location: string }): string {
-  return loc.tree ?? loc.location;
+/**
+ * The SQLite file of `loc`'s tree store: `--tree`, else the ledger's own file. A `--tree`
+ * file opened for reading must exist (only `daicho checkpoint`, writing, creates one).
+ */
+function treeFile(loc: LedgerLocation & { location: string }, write = false): string {
+  if (loc.tree === undefined) return loc.location;
+  if (!write && !existsSync(loc.tree))
+    throw new DaichoError(
+      "NOT_FOUND",
+      `the tree file ${loc.tree} does not exist: give the file \`daicho checkpoint --tree\` wrote, or leave out --tree to read the tree in the ledger's file`,
+      { path: "--tree" },
+    );
+  return loc.tree;
 }
 
 /** Open the ledger on `store`, which must already hold one (the CLI never creates ledgers). */
@@ -217,7 +228,7 @@ export async function openLedgerTree(
     // The events are read as evidence either way; only the tree store differs.
     const ledger = await openExistingLedger(loc);
     try {
-      const base = sqliteTreeStore(treeFile(loc), { readonly: !write });
+      const base = sqliteTreeStore(treeFile(loc, write), { readonly: !write });
       const treeStore = write ? base : await readOnlyTree(base);
       return await withCaughtUpTree(ledger, treeStore, options, async () => {});
     } catch (e) {

@@ -67,6 +67,7 @@ describe("--tree: the tree store in a file of its own", () => {
     await appendSamples(f("a.db"), "cli.test/tree-a", 0, 5);
     const r = await run("verify", f("a.db"), "--tree", f("missing.db"));
     expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/the tree file .*missing\.db does not exist/);
     expect(existsSync(f("missing.db"))).toBe(false);
   });
 
