@@ -46,6 +46,12 @@ describe("--tree: the tree store in a file of its own", () => {
     const r = await run("verify", f("a.db"), ...args);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ ok: true, count: 45 });
+    // Without --tree, the ledger's own file holds no checkpoint, and verify says so.
+    const bare = await run("verify", f("a.db"), "--vkey", f("a.key.vkey"));
+    expect(bare.code).toBe(0);
+    expect(bare.out).toMatch(/no signed checkpoint is stored here: .*--tree FILE/);
+    const given = await run("verify", f("a.db"), "--tree", f("a-tree.db"));
+    expect(given.out).not.toMatch(/no signed checkpoint/);
     expect([sha(f("a.db")), sha(f("a-tree.db"))]).toEqual(before);
     // It is that file that was checked: one stored node edited there fails verify.
     const db = new Database(f("a-tree.db"));

@@ -37,7 +37,7 @@ describe("daicho verify", () => {
     const r = await run("verify", path);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(
-      /^OK {2}cli\.test\/ledger: 30 events verified; head #29 [0-9a-f]{64}\n {4}also checked: columns, head, subject-index, type-index, tree, checkpoints, subject-map, map-store \(checkpoint signatures not checked: give --vkey\)\n$/,
+      /^OK {2}cli\.test\/ledger: 30 events verified; head #29 [0-9a-f]{64}\n {4}also checked: columns, head, subject-index, type-index, tree, checkpoints, subject-map, map-store \(checkpoint signatures not checked: give --vkey\)\n {4}no signed checkpoint is stored here: the operator may keep the tree and checkpoints in a file of their own \(give it as --tree FILE\)\n$/,
     );
   });
 

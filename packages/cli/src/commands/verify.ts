@@ -141,9 +141,14 @@ Opens the ledger read-only; writes nothing, not even beside the file.`,
         const signatures = checked.includes("checkpoint-signatures")
           ? ""
           : " (checkpoint signatures not checked: give --vkey)";
+        // Checks over no checkpoint pass vacuously: say so, and where they may be.
+        const none =
+          report.count > 0 && (await treeStore.latestCheckpoint()) === undefined
+            ? "    no signed checkpoint is stored here: the operator may keep the tree and checkpoints in a file of their own (give it as --tree FILE)\n"
+            : "";
         io.out(
           `OK  ${ledger.ledgerId}: ${report.count} events verified; head #${report.headSeq ?? "-"} ${report.headHash ?? "(empty)"}${held}\n` +
-            `    also checked: ${checked.join(", ")}${signatures}\n`,
+            `    also checked: ${checked.join(", ")}${signatures}\n${none}`,
         );
       } else {
         io.out(
