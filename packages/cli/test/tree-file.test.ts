@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -60,6 +60,23 @@ describe("--tree: the tree store in a file of its own", () => {
     ).run();
     db.close();
     expect((await run("verify", f("a.db"), ...args)).code).toBe(1);
+  });
+
+  it("prove and extract work through it; extract finds no checkpoint without it", async () => {
+    await ledgerWithTreeApart("a", "cli.test/tree-a");
+    const trust = ["--vkey", f("a.key.vkey")];
+    const tree = ["--tree", f("a-tree.db")];
+    const prove = ["prove", f("a.db"), "7", "--checkpoint", f("a.cp"), ...trust];
+    const p = await run(...prove, ...tree, "--json");
+    expect(p.code, p.err).toBe(0);
+    writeFileSync(f("proof.json"), p.out);
+    const checked = await run("verify-proof", f("proof.json"), "--checkpoint", f("a.cp"), ...trust);
+    expect(checked.code, checked.err).toBe(0);
+    const x = ["extract", f("a.db"), "--subject", "nobody", ...trust];
+    const e = await run(...x, ...tree, "--out", f("x.json"));
+    expect(e.code, e.err).toBe(0);
+    expect((await run("verify-extract", f("x.json"), ...trust)).code).toBe(0);
+    expect((await run(...x, "--out", f("y.json"))).code).not.toBe(0);
   });
 
   it("refuses another ledger's tree, exit 1", async () => {
