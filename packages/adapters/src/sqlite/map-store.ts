@@ -1,6 +1,7 @@
 import { DaichoError } from "@daicho/core";
 import {
   checkVersionWrite,
+  compareBytes,
   decodeMapRecord,
   encodeMapRecord,
   type MapRecord,
@@ -9,7 +10,7 @@ import {
 } from "@daicho/core/map";
 import type Database from "better-sqlite3";
 import { sqliteError } from "./errors";
-import { comparePaths, encodeTail, TailVersion, tailCount } from "./map-tail";
+import { encodeTail, TailVersion, tailCount } from "./map-tail";
 
 /**
  * Records the tail holds before `putVersion` merges it into the indexed table: about
@@ -106,7 +107,7 @@ export class SqliteMapStore implements MapStore {
         all.push({ path: t.path(i), version: r.version, record: t.recordBytes(i) });
     }
     for (const w of writes) all.push({ path: w.path, version, record: encodeMapRecord(w.record) });
-    all.sort((x, y) => comparePaths(x.path, y.path) || x.version - y.version);
+    all.sort((x, y) => compareBytes(x.path, y.path) || x.version - y.version);
     for (const a of all) this.stmts.putRecord.run(a.path, a.version, a.record);
     tail.clear.run();
   }
@@ -172,7 +173,7 @@ export class SqliteMapStore implements MapStore {
         const from = t.firstAfter(after);
         const tailed = t.writes(from, from + Math.min(limit, t.size));
         // A version is in one place; both (an edit outside the library) are listed together.
-        return [...indexed, ...tailed].sort((x, y) => comparePaths(x.path, y.path)).slice(0, limit);
+        return [...indexed, ...tailed].sort((x, y) => compareBytes(x.path, y.path)).slice(0, limit);
       })(),
     );
   }
@@ -181,8 +182,9 @@ export class SqliteMapStore implements MapStore {
     return this.guard(() =>
       this.db.transaction(() => {
         let n = (this.stmts.count.get() as { n: number }).n;
-        for (const r of (this.tail?.heads.all() ?? []) as TailHead[])
-          n += tailCount(r.head, r.version, r.length);
+        // Counted from the rows as stored (verify reads this), never this process's copy.
+        const tail = this.tail;
+        if (tail !== undefined) for (const r of this.tailLengths(tail)) n += storedCount(tail, r);
         return n;
       })(),
     );
@@ -226,16 +228,11 @@ export class SqliteMapStore implements MapStore {
     return listed;
   }
 
-  /**
-   * The count a tail row gives, checked against its length: cached while the row keeps its
-   * length, else read from its first 4 bytes only (a function over a BLOB reads all of it,
-   * so one statement over every row would read the whole tail).
-   */
+  /** The count a tail row gives: this process's copy while the row keeps its length, else `storedCount`. */
   private tailCountOf(tail: TailStatements, { version, length }: TailLength): number {
     const held = this.cache.get(version);
     if (held !== undefined && held.length === length) return held.count;
-    const { head } = tail.head.get(version) as { head: Buffer };
-    const count = tailCount(head, version, length);
+    const count = storedCount(tail, { version, length });
     this.cache.set(version, { length, count });
     return count;
   }
@@ -251,9 +248,18 @@ export class SqliteMapStore implements MapStore {
   }
 }
 
-type TailHead = { version: number; head: Buffer; length: number };
 type TailLength = { version: number; length: number };
 type TailStatements = ReturnType<typeof prepareTail>;
+
+/**
+ * The count a tail row gives, read from its first 4 bytes only (a function over a BLOB
+ * reads all of it, so one statement over every row would read the whole tail), checked
+ * against its length.
+ */
+function storedCount(tail: TailStatements, { version, length }: TailLength): number {
+  const { head } = tail.head.get(version) as { head: Buffer };
+  return tailCount(head, version, length);
+}
 
 /** The record at `path` in the first of `tails` (newest first) holding it, or undefined. */
 function newestHolding(tails: readonly TailVersion[], path: Uint8Array): MapRecord | undefined {
@@ -309,9 +315,6 @@ function prepareTail(db: Database.Database) {
       "SELECT version, length(records) AS length FROM daicho_map_tail ORDER BY version",
     ),
     head: db.prepare("SELECT substr(records, 1, 4) AS head FROM daicho_map_tail WHERE version = ?"),
-    heads: db.prepare(
-      "SELECT version, substr(records, 1, 4) AS head, length(records) AS length FROM daicho_map_tail ORDER BY version",
-    ),
     clear: db.prepare("DELETE FROM daicho_map_tail"),
   };
 }

@@ -1,8 +1,15 @@
 import { isDaichoError } from "@daicho/core";
-import { encodeMapRecord, type MapRecord, type MapWrite, mapKey, mapPath } from "@daicho/core/map";
+import {
+  compareBytes,
+  encodeMapRecord,
+  type MapRecord,
+  type MapWrite,
+  mapKey,
+  mapPath,
+} from "@daicho/core/map";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { comparePaths, encodeTail, TailVersion, tailCount } from "./map-tail";
+import { encodeTail, TailVersion, tailCount } from "./map-tail";
 
 const hash32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const record: fc.Arbitrary<MapRecord> = fc.oneof(
@@ -50,7 +57,7 @@ describe("a map version's tail row (map-tail.ts, spec §12.9)", () => {
   it("orders paths as SQLite orders BLOBs (Buffer.compare)", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 6 }), fc.uint8Array({ maxLength: 6 }), (a, b) => {
-        expect(Math.sign(comparePaths(a, b))).toBe(Buffer.compare(a, b));
+        expect(Math.sign(compareBytes(a, b))).toBe(Buffer.compare(a, b));
       }),
     );
   });

@@ -1,5 +1,6 @@
 import { DaichoError } from "@daicho/core";
 import {
+  compareBytes,
   decodeMapRecord,
   encodeMapRecordInto,
   MAP_PATH_MAX_BYTES,
@@ -23,19 +24,9 @@ import {
 /** The shortest entry: a path length, the shortest path and the shortest record. */
 const SHORTEST_ENTRY = 2 + MAP_PATH_MIN_BYTES + (mapRecordLengthOf(0) as number);
 
-/** Bytewise order, a shorter prefix first (SQLite's `memcmp`-then-length BLOB order). */
-export function comparePaths(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = (a[i] as number) - (b[i] as number);
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
-
 /** The tail row of a version: its writes sorted by path (the input is not changed). */
 export function encodeTail(writes: readonly MapWrite[]): Uint8Array {
-  const sorted = [...writes].sort((x, y) => comparePaths(x.path, y.path));
+  const sorted = [...writes].sort((x, y) => compareBytes(x.path, y.path));
   return tailRow(
     sorted,
     (w) => mapRecordLength(w.record),
@@ -132,7 +123,7 @@ export class TailVersion {
       if (size === undefined || record + size > bytes.length)
         throw corrupt(version, `entry ${i}'s record is cut short or of no known kind`);
       this.recordAt[i] = record;
-      if (i > 0 && comparePaths(this.path(i - 1), this.path(i)) >= 0)
+      if (i > 0 && compareBytes(this.path(i - 1), this.path(i)) >= 0)
         throw corrupt(version, `entry ${i} is out of path order or repeats a path`);
       at = record + size;
     }
@@ -163,7 +154,7 @@ export class TailVersion {
     let hi = this.size - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const c = comparePaths(this.path(mid), path);
+      const c = compareBytes(this.path(mid), path);
       if (c === 0) return mid;
       if (c < 0) lo = mid + 1;
       else hi = mid - 1;
@@ -178,7 +169,7 @@ export class TailVersion {
     let hi = this.size;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (comparePaths(this.path(mid), after) <= 0) lo = mid + 1;
+      if (compareBytes(this.path(mid), after) <= 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;

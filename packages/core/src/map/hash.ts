@@ -89,13 +89,21 @@ function checkU64(n: number, what: string): void {
     });
 }
 
-/** u64be(n) into `out` at `at` (n a checked safe integer). */
-function putU64(out: Uint8Array, at: number, n: number): void {
-  let x = n;
-  for (let i = 7; i >= 0; i--) {
-    out[at + i] = x % 256;
-    x = Math.floor(x / 256);
-  }
+/**
+ * u64be(n) into `out` at `at`, for a safe integer n (checked by the caller): two 32-bit
+ * halves, no BigInt, no DataView. Shared with the record encoding (`record-bytes.ts`).
+ */
+export function putU64(out: Uint8Array, at: number, n: number): void {
+  const hi = Math.floor(n / 2 ** 32);
+  const lo = n >>> 0;
+  out[at] = hi >>> 24;
+  out[at + 1] = (hi >>> 16) & 0xff;
+  out[at + 2] = (hi >>> 8) & 0xff;
+  out[at + 3] = hi & 0xff;
+  out[at + 4] = lo >>> 24;
+  out[at + 5] = (lo >>> 16) & 0xff;
+  out[at + 6] = (lo >>> 8) & 0xff;
+  out[at + 7] = lo & 0xff;
 }
 
 function u64be(n: number, what: string): Uint8Array {

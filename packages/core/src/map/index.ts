@@ -27,6 +27,7 @@ export {
 export { memoryMapStore } from "./memory-store";
 export { type MapProof, type MapProofEnd, verifyMapProof, verifyMapProofOrThrow } from "./proof";
 export {
+  compareBytes,
   MAP_PATH_MAX_BYTES,
   MAP_PATH_MIN_BYTES,
   type MapRecord,

@@ -1,26 +1,13 @@
 import { DaichoError } from "../errors";
 import { bytesToHex } from "../hash";
 import { eventLeafData } from "../merkle/hash";
+import { putU64 } from "./hash";
 import type { MapRecord } from "./record";
 
 /** Encoded length of an interior node: kind byte ‖ left ‖ right. */
 const NODE_BYTES = 1 + 32 + 32;
 /** Encoded length of a leaf: kind byte ‖ key ‖ u64be(count) ‖ u64be(lastSeq) ‖ lastHash. */
 const LEAF_BYTES = 1 + 32 + 8 + 8 + 32;
-
-/** Write a safe integer as u64be at `at` (two 32-bit halves: no BigInt, no DataView). */
-function putU64(out: Uint8Array, at: number, n: number): void {
-  const hi = Math.floor(n / 2 ** 32);
-  const lo = n >>> 0;
-  out[at] = hi >>> 24;
-  out[at + 1] = (hi >>> 16) & 0xff;
-  out[at + 2] = (hi >>> 8) & 0xff;
-  out[at + 3] = hi & 0xff;
-  out[at + 4] = lo >>> 24;
-  out[at + 5] = (lo >>> 16) & 0xff;
-  out[at + 6] = (lo >>> 8) & 0xff;
-  out[at + 7] = lo & 0xff;
-}
 
 /** The u64be at `at`, or undefined when it exceeds 2^53 − 1. */
 function getU64(view: DataView, at: number): number | undefined {

@@ -23,6 +23,19 @@ export function recordHash(record: MapRecord): Uint8Array {
     : mapLeaf(record.key, mapValueHash(record.state));
 }
 
+/**
+ * Bytewise order, a shorter prefix first (SQLite's `memcmp`-then-length BLOB order): the
+ * order of positions (`mapPath`) in a store, and of keys.
+ */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
 /** A position's length in bytes: `mapPath(0, …)` is 2 bytes, `mapPath(256, …)` 34. */
 export const MAP_PATH_MIN_BYTES = 2;
 export const MAP_PATH_MAX_BYTES = 34;

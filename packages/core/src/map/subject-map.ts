@@ -2,7 +2,7 @@ import { DaichoError } from "../errors";
 import { bytesEqual } from "../merkle/hash";
 import { EMPTY, keyBit, type MapState, mapLeaf, mapNode, mapValueHash, samePrefix } from "./hash";
 import type { MapProof } from "./proof";
-import { type MapRecord, type MapWrite, mapPath } from "./record";
+import { compareBytes, type MapRecord, type MapWrite, mapPath } from "./record";
 
 export interface Leaf {
   readonly kind: "leaf";
@@ -161,7 +161,7 @@ export class SubjectMap {
     // Sorted, the keys under a node at depth d are a run, those going left (bit d = 0)
     // before those going right: the walk splits index ranges and allocates nothing on
     // the way down (a kept map is mostly loaded, and most paths end in a leaf).
-    const sorted = [...keys].sort(compareKeys);
+    const sorted = [...keys].sort(compareBytes);
     const walk = (node: Tree, depth: number, lo: number, hi: number, attach: (t: Tree) => void) => {
       if (node === undefined || node.kind === "leaf") return;
       if (node.kind === "stub") {
@@ -229,15 +229,6 @@ export class SubjectMap {
     node.unsaved = true;
     return node;
   }
-}
-
-/** Keys in bytewise order. */
-function compareKeys(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < 32; i++) {
-    const d = (a[i] as number) - (b[i] as number);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 /**
