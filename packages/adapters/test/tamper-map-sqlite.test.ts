@@ -11,10 +11,11 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLedger } from "@daicho/core";
+import { compareBytes } from "@daicho/core/map";
 import { catchUp } from "@daicho/core/merkle";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { comparePaths, encodeTailEntries, TailVersion } from "../src/sqlite/map-tail";
+import { encodeTailEntries, TailVersion } from "../src/sqlite/map-tail";
 import { sqliteStore } from "../src/sqlite/store";
 import { sqliteTreeStore } from "../src/sqlite/tree-store";
 import {
@@ -33,7 +34,7 @@ function mapRows(db: Database.Database): MapRow[] {
   const rows = db.prepare("SELECT path, version, record FROM daicho_map_records").all() as MapRow[];
   for (const { version, entries } of tailRows(db))
     for (const e of entries) rows.push({ version, ...e });
-  return rows.sort((a, b) => a.version - b.version || comparePaths(a.path, b.path));
+  return rows.sort((a, b) => a.version - b.version || compareBytes(a.path, b.path));
 }
 
 function tailRows(db: Database.Database): { version: number; entries: Entry[] }[] {
@@ -58,7 +59,7 @@ function tailRows(db: Database.Database): { version: number; entries: Entry[] }[
 function editTail(db: Database.Database, version: number, edit: (e: Entry[]) => Entry[]): boolean {
   const row = tailRows(db).find((r) => r.version === version);
   if (row === undefined) return false;
-  const entries = edit(row.entries).sort((a, b) => comparePaths(a.path, b.path));
+  const entries = edit(row.entries).sort((a, b) => compareBytes(a.path, b.path));
   db.prepare("UPDATE daicho_map_tail SET records = ? WHERE version = ?").run(
     encodeTailEntries(entries),
     version,
@@ -216,6 +217,12 @@ const entries60 = (rows: MapRow[]) =>
     .filter((r) => r.version === 60)
     .map((r) => ({ path: r.path, record: Buffer.from(r.record) }));
 
+type Entry60 = ReturnType<typeof entries60>[number];
+
+/** Rewrite version 60's tail row as the layout of `f` of its entries. */
+const rewriteEntries60 = (c: SqliteCase, rows: MapRow[], f: (es: Entry60[]) => Entry60[]) =>
+  rewrite60(c, () => Buffer.from(encodeTailEntries(f(entries60(rows)))));
+
 /** Edits that break the layout of a tail row (`map-tail.ts`) rather than one record. */
 const layoutAttacks: TamperAttack<SqliteCase>[] = [
   [
@@ -259,44 +266,30 @@ const layoutAttacks: TamperAttack<SqliteCase>[] = [
   [
     "the tail row's first two entries swapped (out of path order)",
     async (c, rows) =>
-      rewrite60(c, () => {
-        const es = entries60(rows);
-        [es[0], es[1]] = [es[1] as (typeof es)[number], es[0] as (typeof es)[number]];
-        return Buffer.from(encodeTailEntries(es));
-      }),
+      rewriteEntries60(c, rows, ([a, b, ...rest]) => [b as Entry60, a as Entry60, ...rest]),
     true,
   ],
   [
     "the tail row's first entry repeated",
-    async (c, rows) =>
-      rewrite60(c, () => {
-        const es = entries60(rows);
-        return Buffer.from(encodeTailEntries([es[0] as (typeof es)[number], ...es]));
-      }),
+    async (c, rows) => rewriteEntries60(c, rows, (es) => [es[0] as Entry60, ...es]),
     true,
   ],
   [
     "a record's kind byte set to 2",
     async (c, rows) =>
-      rewrite60(c, () => {
-        const es = entries60(rows);
-        (es[0] as (typeof es)[number]).record[0] = 2;
-        return Buffer.from(encodeTailEntries(es));
+      rewriteEntries60(c, rows, (es) => {
+        (es[0] as Entry60).record[0] = 2;
+        return es;
       }),
     true,
   ],
   [
     "a path length of 0",
     async (c, rows) =>
-      rewrite60(c, () => {
-        const es = entries60(rows);
-        return Buffer.from(
-          encodeTailEntries([
-            { path: Buffer.alloc(0), record: (es[0] as (typeof es)[number]).record },
-            ...es,
-          ]),
-        );
-      }),
+      rewriteEntries60(c, rows, (es) => [
+        { path: Buffer.alloc(0), record: (es[0] as Entry60).record },
+        ...es,
+      ]),
     true,
   ],
 ];
