@@ -1,6 +1,7 @@
 import { sqliteStore, sqliteTreeStore } from "@daicho/adapters/sqlite";
 import * as checkpoint from "@daicho/core/checkpoint";
 import * as merkle from "@daicho/core/merkle";
+import { runChild, toParent } from "./child";
 import { EVERY, log, ORIGIN, SUBJECTS } from "./map-checkpoint-arms";
 
 /**
@@ -11,8 +12,6 @@ import { EVERY, log, ORIGIN, SUBJECTS } from "./map-checkpoint-arms";
  * tree up and emits a checkpoint whenever the tree has grown by BENCH_MAPCKPT_EVERY events
  * since the last one, until told `stop`; it answers with what it did.
  */
-const send = (m: unknown) => (process.send as (m: unknown) => boolean)(m);
-
 async function main(): Promise<void> {
   const events = sqliteStore(process.env.BENCH_CKPTR_EVENTS_DB as string, {
     synchronous: "normal",
@@ -30,7 +29,7 @@ async function main(): Promise<void> {
   process.on("message", () => {
     stop = true;
   });
-  send({ ready: true });
+  toParent({ ready: true });
   while (!stop) {
     const size = await tree.catchUp();
     if (size - last >= EVERY) {
@@ -40,13 +39,10 @@ async function main(): Promise<void> {
       emitted++;
     } else await new Promise((r) => setTimeout(r, 20));
   }
-  send({ emitted, emitMs, last, size: tree.size });
+  toParent({ emitted, emitMs, last, size: tree.size });
   await tree.store.close();
   await events.close();
   process.disconnect();
 }
 
-main().catch((e: unknown) => {
-  send({ error: e instanceof Error ? e.stack : String(e) });
-  process.exitCode = 1;
-});
+runChild(main);

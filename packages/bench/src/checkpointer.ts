@@ -1,9 +1,9 @@
-import { fork } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sqliteStore } from "@daicho/adapters/sqlite";
 import { openLedger } from "@daicho/core";
+import { forkChild } from "./child";
 import { onMapLedger } from "./map-checkpoint";
 import { appendEvents, copyDb, EVENTS, EVERY, measure, median } from "./map-checkpoint-arms";
 import type { Report } from "./report";
@@ -42,19 +42,13 @@ async function once(mode: Mode, dir: string, base: string): Promise<Outcome> {
   const child =
     mode === "alone"
       ? undefined
-      : fork(CHILD, [], {
-          env: { ...process.env, BENCH_CKPTR_EVENTS_DB: path, BENCH_CKPTR_TREE_DB: treePath },
-          execArgv: process.execArgv,
-        });
-  const next = () =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      child?.once("message", (m: Record<string, unknown>) =>
-        typeof m.error === "string" ? reject(new Error(`checkpointer: ${m.error}`)) : resolve(m),
-      );
-      child?.once("exit", (code) => reject(new Error(`checkpointer exited (${code})`)));
-    });
+      : forkChild(
+          CHILD,
+          { BENCH_CKPTR_EVENTS_DB: path, BENCH_CKPTR_TREE_DB: treePath },
+          "checkpointer",
+        );
   try {
-    if (child !== undefined) await next();
+    if (child !== undefined) await child.next();
     const ledger = await openLedger({ store: sqliteStore(path, { synchronous: "normal" }) });
     const head = await ledger.store.head();
     const o = { ledger, next: head === null ? 0 : head.seq + 1 };
@@ -62,13 +56,13 @@ async function once(mode: Mode, dir: string, base: string): Promise<Outcome> {
     await ledger.close();
     let emitted = 0;
     if (child !== undefined) {
-      const done = next();
-      child.send("stop");
+      const done = child.next();
+      child.process.send("stop");
       emitted = Number((await done).emitted);
     }
     return { ...t, emitted };
   } finally {
-    child?.kill();
+    child?.process.kill();
     rmSync(join(dir, "tree.db"), { force: true });
   }
 }

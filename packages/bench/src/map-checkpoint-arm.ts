@@ -1,3 +1,4 @@
+import { reportError, runChild, toParent } from "./child";
 import {
   appendEvents,
   arms,
@@ -23,8 +24,6 @@ import {
  */
 type Message = { op: "round" | "ratio" | "close" };
 
-const send = (m: unknown) => (process.send as (m: unknown) => boolean)(m);
-
 async function main(): Promise<void> {
   const index = Number(process.env.BENCH_MAPCKPT_ARM);
   const base = process.env.BENCH_MAPCKPT_ARM_BASE as string;
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
     const ids = Array.from({ length: SUBJECTS }, (_, n) => `s-${n}`);
     preload = await measure(() => arm.checkpointing.preloadMap(o.tree, arm.options, ids));
   }
-  send({ ready: true, preload });
+  toParent({ ready: true, preload });
   process.on("message", (m: Message) => {
     const work = async () => {
       if (m.op === "close") {
@@ -53,10 +52,10 @@ async function main(): Promise<void> {
         await appendEvents(o, SINCE);
         await o.tree.catchUp();
         (globalThis as { gc?: () => void }).gc?.();
-        send(await measure(emit));
+        toParent(await measure(emit));
         return;
       }
-      send(
+      toParent(
         await measure(async () => {
           await appendEvents(o, EVERY);
           if (index < 0) return;
@@ -65,11 +64,8 @@ async function main(): Promise<void> {
         }),
       );
     };
-    work().catch((e: unknown) => send({ error: e instanceof Error ? e.stack : String(e) }));
+    work().catch(reportError);
   });
 }
 
-main().catch((e: unknown) => {
-  send({ error: e instanceof Error ? e.stack : String(e) });
-  process.exitCode = 1;
-});
+runChild(main);

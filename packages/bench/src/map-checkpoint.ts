@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,7 @@ import * as checkpoint from "@daicho/core/checkpoint";
 import * as merkle from "@daicho/core/merkle";
 import { accessInput } from "@daicho/core/testing";
 import { bulkAppend } from "./bulk-append";
+import { forkChild } from "./child";
 import {
   type Arm,
   arms,
@@ -96,26 +97,11 @@ async function start(
   base: string,
   path: string,
 ): Promise<{ arm: ArmProcess; preload?: Answer }> {
-  const child = fork(ARM_SCRIPT, [], {
-    env: {
-      ...process.env,
-      BENCH_MAPCKPT_ARM: String(index),
-      BENCH_MAPCKPT_ARM_BASE: base,
-      BENCH_MAPCKPT_ARM_DB: path,
-    },
-    execArgv: process.execArgv,
-  });
-  const next = () =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const onExit = (code: number | null) =>
-        reject(new Error(`map-checkpoint arm ${index} exited (${code})`));
-      child.once("exit", onExit);
-      child.once("message", (m: Record<string, unknown>) => {
-        child.off("exit", onExit);
-        if (typeof m.error === "string") reject(new Error(`arm ${index}: ${m.error}`));
-        else resolve(m);
-      });
-    });
+  const { process: child, next } = forkChild(
+    ARM_SCRIPT,
+    { BENCH_MAPCKPT_ARM: String(index), BENCH_MAPCKPT_ARM_BASE: base, BENCH_MAPCKPT_ARM_DB: path },
+    `map-checkpoint arm ${index}`,
+  );
   const ready = (await next()) as { preload?: Answer };
   const arm: ArmProcess = {
     child,
